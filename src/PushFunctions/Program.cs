@@ -1,6 +1,14 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+using PushFunctions;
+using PushFunctions.Configuration;
 
-app.MapGet("/", () => "Hello World!");
-
-app.Run();
+try
+{
+    await PushApp.Build(args).RunAsync();
+    return 0;
+}
+catch (InvalidSettingsException e)
+{
+    // Named settings, no values: the message is safe to print and says what to fix.
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}

@@ -1,0 +1,89 @@
+using PushFunctions.Delivery;
+
+namespace PushFunctions.Configuration;
+
+/// <summary>The validated settings. Built once at start-up; a missing or invalid setting stops the app with its name.</summary>
+public sealed class PushSettings
+{
+    public required string SignalRConnectionString { get; init; }
+    public required string RedisConnectionString { get; init; }
+    public required IReadOnlyList<string> ServerKeys { get; init; }
+    public required IReadOnlyList<string> SessionSigningKeys { get; init; }
+    public required string HubName { get; init; }
+    public required IReadOnlyList<string> UpstreamKeys { get; init; }
+    public required IReadOnlyList<string> CorsAllowedOrigins { get; init; }
+    public required RetentionSettings Retention { get; init; }
+    public required TimeSpan PresenceLease { get; init; }
+    public required TimeSpan OnlinePushInterval { get; init; }
+
+    public static PushSettings Load(IConfiguration configuration)
+    {
+        var errors = new List<string>();
+        string Required(string name)
+        {
+            var value = Read(configuration, name);
+            if (string.IsNullOrWhiteSpace(value)) errors.Add($"Missing setting '{name}'.");
+            return value ?? "";
+        }
+
+        var signalR = Required(SettingNames.SignalRConnectionString);
+        var redis = Required(SettingNames.RedisConnectionString);
+        var serverKeys = List(Required(SettingNames.ServerKeys));
+        var signingKeys = List(Required(SettingNames.SessionSigningKeys));
+        if (signingKeys.Any(k => k.Length < 32))
+            errors.Add($"Setting '{SettingNames.SessionSigningKeys}' needs keys of at least 32 characters each.");
+        if (serverKeys.Any(k => k.Length < 16))
+            errors.Add($"Setting '{SettingNames.ServerKeys}' needs keys of at least 16 characters each.");
+
+        var hub = Read(configuration, SettingNames.HubName) ?? "push";
+        if (!System.Text.RegularExpressions.Regex.IsMatch(hub, "^[A-Za-z][A-Za-z0-9_]{0,127}$"))
+            errors.Add($"Setting '{SettingNames.HubName}' must start with a letter and hold only letters, digits and '_'.");
+
+        var defaults = RetentionSettings.Default;
+        var retention = defaults with
+        {
+            User = new RetentionPolicy(
+                Positive(configuration, SettingNames.UserStreamMaxLength, defaults.User.MaxLength, errors),
+                TimeSpan.FromHours(Positive(configuration, SettingNames.UserStreamMaxAgeHours, (int)defaults.User.MaxAge.TotalHours, errors))),
+        };
+
+        var lease = TimeSpan.FromSeconds(Positive(configuration, SettingNames.PresenceLeaseSeconds, 90, errors));
+        var pushInterval = TimeSpan.FromMilliseconds(Positive(configuration, SettingNames.OnlinePushIntervalMs, 250, errors));
+
+        if (errors.Count > 0) throw new InvalidSettingsException(errors);
+
+        return new PushSettings
+        {
+            SignalRConnectionString = signalR,
+            RedisConnectionString = redis,
+            ServerKeys = serverKeys,
+            SessionSigningKeys = signingKeys,
+            HubName = hub.ToLowerInvariant(),
+            UpstreamKeys = List(Read(configuration, SettingNames.UpstreamKeys)),
+            CorsAllowedOrigins = List(Read(configuration, SettingNames.CorsAllowedOrigins)),
+            Retention = retention,
+            PresenceLease = lease,
+            OnlinePushInterval = pushInterval,
+        };
+    }
+
+    private static string? Read(IConfiguration configuration, string name) => configuration[name.Replace("__", ":")];
+
+    private static IReadOnlyList<string> List(string? value) =>
+        (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static int Positive(IConfiguration configuration, string name, int fallback, List<string> errors)
+    {
+        var value = Read(configuration, name);
+        if (value is null) return fallback;
+        if (int.TryParse(value, out var parsed) && parsed > 0) return parsed;
+        errors.Add($"Setting '{name}' must be a positive whole number, not '{value}'.");
+        return fallback;
+    }
+}
+
+public sealed class InvalidSettingsException(IReadOnlyList<string> problems)
+    : Exception("PushFunctions cannot start: " + string.Join(" ", problems))
+{
+    public IReadOnlyList<string> Problems { get; } = problems;
+}

@@ -1,0 +1,20 @@
+namespace PushFunctions.Configuration;
+
+/// <summary>Every setting the app reads, named once. Azure app settings use the same names.</summary>
+public static class SettingNames
+{
+    public const string SignalRConnectionString = "AzureSignalRConnectionString";
+    public const string RedisConnectionString = "RedisConnectionString";
+    public const string ServerKeys = "PushServerKeys";
+    public const string SessionSigningKeys = "SessionSigningKeys";
+    public const string HubName = "SignalRHubName";
+    public const string UpstreamKeys = "SignalRUpstreamKeys";
+    public const string CorsAllowedOrigins = "CorsAllowedOrigins";
+    public const string CustomHandlerPort = "FUNCTIONS_CUSTOMHANDLER_PORT";
+
+    // Retention and presence tuning; defaults live in PushSettings.
+    public const string UserStreamMaxLength = "Retention__UserMaxLength";
+    public const string UserStreamMaxAgeHours = "Retention__UserMaxAgeHours";
+    public const string PresenceLeaseSeconds = "Presence__LeaseSeconds";
+    public const string OnlinePushIntervalMs = "Presence__OnlinePushIntervalMs";
+}

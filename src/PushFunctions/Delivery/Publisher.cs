@@ -1,0 +1,46 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using PushFunctions.SignalR;
+
+namespace PushFunctions.Delivery;
+
+/// <summary>
+/// Sends a message: append it to its stream first (the truth), then push it live with one REST call whatever the
+/// audience. A failed live push loses nothing: clients fetch the message by sync.
+/// </summary>
+public sealed class Publisher(
+    StreamStore streams,
+    ISignalRService signalR,
+    IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
+    ILogger<Publisher> logger)
+{
+    public const string MessageEvent = "message";
+    public const string RoomMessageEvent = "room_message";
+
+    /// <param name="liveEvent">Builds the live event's argument from the stored message (rooms add counts).</param>
+    public async Task<AppendResult> PublishAsync(StreamName stream, NewMessage message, Func<PushMessage, object>? liveEvent = null)
+    {
+        var appended = await streams.AppendAsync(stream, message);
+        if (appended.Replayed) return appended;
+
+        var stored = new PushMessage(appended.Id, stream.ToString(), appended.Seq, message.From, message.Payload, appended.SentAt);
+        var argument = JsonSerializer.SerializeToUtf8Bytes(liveEvent?.Invoke(stored) ?? stored, json.Value.SerializerOptions);
+        try
+        {
+            await (stream.Kind switch
+            {
+                StreamKind.User => signalR.SendToUserAsync(stream.Id, MessageEvent, argument),
+                StreamKind.Room => signalR.SendToGroupAsync(RoomGroup(stream.Id), RoomMessageEvent, argument),
+                _ => signalR.SendToAllAsync(MessageEvent, argument),
+            });
+        }
+        catch (SignalRException e)
+        {
+            logger.LogWarning("Live push of {Stream} seq {Seq} failed; clients will get it by sync. {Reason}", stream, appended.Seq, e.Message);
+        }
+        return appended;
+    }
+
+    /// <summary>The SignalR user group that mirrors a room's membership.</summary>
+    public static string RoomGroup(string roomId) => "room:" + roomId;
+}

@@ -1,0 +1,49 @@
+using PushFunctions.Configuration;
+using PushFunctions.SignalR;
+
+namespace PushFunctions.Presence;
+
+/// <summary>
+/// Keeps presence true when a <c>disconnected</c> event is lost (an instance or the service crashed): each
+/// connection holds a lease; when it runs out, SignalR Service is asked whether the connection still exists, and
+/// the lease is renewed or the connection dropped. A lost disconnect is therefore noticed within
+/// lease + one check interval. The cost is one existence check per connection per lease period.
+/// </summary>
+public sealed class LeaseReconciler(PresenceStore store, PresenceService presence, ISignalRService signalR, PushSettings settings, ILogger<LeaseReconciler> logger)
+    : BackgroundService
+{
+    private const int BatchSize = 200;
+
+    public TimeSpan CheckInterval => settings.PresenceLease / 6 < TimeSpan.FromSeconds(10) ? settings.PresenceLease / 6 : TimeSpan.FromSeconds(10);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(CheckInterval);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await ReconcileAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning("Presence check skipped this round: {Reason}", e.Message);
+            }
+        }
+    }
+
+    public async Task ReconcileAsync(CancellationToken cancellationToken)
+    {
+        var expired = await store.ExpiredLeasesAsync(BatchSize);
+        await Parallel.ForEachAsync(expired, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (lease, token) =>
+        {
+            if (await signalR.ConnectionExistsAsync(lease.ConnectionId, token))
+            {
+                await store.RenewLeaseAsync(lease);
+                return;
+            }
+            logger.LogInformation("Connection of user {UserId} is gone without a disconnected event; marking it offline", lease.UserId);
+            await presence.DisconnectedAsync(lease.UserId, lease.ConnectionId);
+        });
+    }
+}

@@ -1,0 +1,29 @@
+using PushFunctions.Rooms;
+using PushFunctions.Sessions;
+
+namespace PushFunctions.Presence;
+
+/// <summary>
+/// Turns connection events into presence. Online = at least one live connection; a user's first connection and
+/// last disconnection change the online list (and their rooms' online counts) and schedule an online push.
+/// </summary>
+public sealed class PresenceService(PresenceStore store, RoomStore rooms, OnlineNotifier notifier)
+{
+    public async Task ConnectedAsync(Session session, string connectionId)
+    {
+        if (await store.ConnectAsync(session.UserId, session.UserName, connectionId, session.Id))
+            await BecameAsync(session.UserId, online: true);
+    }
+
+    public async Task DisconnectedAsync(string userId, string connectionId)
+    {
+        if (await store.DisconnectAsync(userId, connectionId))
+            await BecameAsync(userId, online: false);
+    }
+
+    private async Task BecameAsync(string userId, bool online)
+    {
+        await rooms.SetOnlineAsync(userId, online);
+        notifier.NotifyChanged();
+    }
+}

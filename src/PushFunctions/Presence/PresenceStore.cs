@@ -1,0 +1,76 @@
+using StackExchange.Redis;
+using PushFunctions.Configuration;
+using PushFunctions.Redis;
+
+namespace PushFunctions.Presence;
+
+public sealed record OnlineUser(string UserId, string UserName);
+
+public sealed record OnlinePage(long OnlineCount, IReadOnlyList<OnlineUser> Users, string? Next);
+
+/// <summary>A live connection whose lease ran out: the service may have lost its disconnected event.</summary>
+public sealed record ExpiredLease(string UserId, string ConnectionId);
+
+/// <summary>
+/// Who is online: each user's live connections (with their session), the online users as a sorted set (count in
+/// O(1), pages by user id), their names, and a lease per connection. All under one hash tag, so each change is
+/// one atomic script.
+/// </summary>
+public sealed class PresenceStore(RedisConnection redis, PushSettings settings, TimeProvider time)
+{
+    private static readonly RedisScript ConnectScript = RedisScript.Load<PresenceStore>("connect.lua");
+    private static readonly RedisScript DisconnectScript = RedisScript.Load<PresenceStore>("disconnect.lua");
+
+    private const string Tag = "pf:{presence}";
+    private static readonly RedisKey OnlineKey = Tag + ":online";
+    private static readonly RedisKey NamesKey = Tag + ":names";
+    private static readonly RedisKey LeasesKey = Tag + ":leases";
+    private static RedisKey ConnectionsKey(string userId) => $"{Tag}:conns:{userId}";
+    private static RedisKey[] Keys(string userId) => [ConnectionsKey(userId), OnlineKey, NamesKey, LeasesKey];
+
+    /// <returns>True when this was the user's first live connection.</returns>
+    public async Task<bool> ConnectAsync(string userId, string userName, string connectionId, string sessionId) =>
+        (long)await ConnectScript.RunAsync(redis.Database, Keys(userId),
+            [connectionId, sessionId, userId, userName, LeaseExpiry()]) == 1;
+
+    /// <returns>True when this was the user's last live connection.</returns>
+    public async Task<bool> DisconnectAsync(string userId, string connectionId) =>
+        (long)await DisconnectScript.RunAsync(redis.Database, Keys(userId), [connectionId, userId]) == 1;
+
+    /// <summary>The user's live connections and the session each belongs to.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> ConnectionsAsync(string userId)
+    {
+        var entries = await redis.Database.HashGetAllAsync(ConnectionsKey(userId));
+        return entries.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
+    }
+
+    public Task<bool> IsOnlineAsync(string userId) =>
+        redis.Database.SortedSetScoreAsync(OnlineKey, userId).ContinueWith(t => t.Result.HasValue, TaskContinuationOptions.ExecuteSynchronously);
+
+    /// <summary>Online users in user-id order, after <paramref name="after"/>.</summary>
+    public async Task<OnlinePage> PageAsync(int limit, string? after)
+    {
+        var db = redis.Database;
+        var count = db.SortedSetLengthAsync(OnlineKey);
+        var ids = await db.SortedSetRangeByValueAsync(OnlineKey,
+            after is null ? default : (RedisValue)after, default,
+            after is null ? Exclude.None : Exclude.Start, 0, limit + 1);
+        var page = ids.Take(limit).ToArray();
+        var names = page.Length == 0 ? [] : await db.HashGetAsync(NamesKey, page);
+        var users = page.Select((id, i) => new OnlineUser(id!, (string?)names[i] ?? id!)).ToList();
+        return new OnlinePage(await count, users, ids.Length > limit ? users[^1].UserId : null);
+    }
+
+    /// <summary>Connections whose lease has run out, oldest first, at most <paramref name="max"/>.</summary>
+    public async Task<IReadOnlyList<ExpiredLease>> ExpiredLeasesAsync(int max)
+    {
+        var members = await redis.Database.SortedSetRangeByScoreAsync(LeasesKey, double.NegativeInfinity,
+            time.GetUtcNow().ToUnixTimeMilliseconds(), take: max);
+        return members.Select(m => ((string)m!).Split('|', 2)).Select(p => new ExpiredLease(p[0], p[1])).ToList();
+    }
+
+    public Task RenewLeaseAsync(ExpiredLease lease) =>
+        redis.Database.SortedSetAddAsync(LeasesKey, $"{lease.UserId}|{lease.ConnectionId}", LeaseExpiry(), When.Exists);
+
+    private long LeaseExpiry() => (time.GetUtcNow() + settings.PresenceLease).ToUnixTimeMilliseconds();
+}

@@ -1,0 +1,108 @@
+using Microsoft.AspNetCore.Http.Features;
+using PushFunctions.Configuration;
+using PushFunctions.Delivery;
+using PushFunctions.Health;
+using PushFunctions.Http;
+using PushFunctions.Presence;
+using PushFunctions.Redis;
+using PushFunctions.Rooms;
+using PushFunctions.Security;
+using PushFunctions.Sessions;
+using PushFunctions.SignalR;
+
+namespace PushFunctions;
+
+/// <summary>The whole app; Program runs it, tests and benchmarks host it in-process on a real port.</summary>
+public static class PushApp
+{
+    /// <summary>Largest request body read; a payload is checked against its own 64 KiB limit after parsing.</summary>
+    public const long MaxRequestBodyBytes = 1024 * 1024;
+
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        builder.Configuration.AddLocalSettings(Directory.GetCurrentDirectory());
+        configure?.Invoke(builder);
+
+        var settings = PushSettings.Load(builder.Configuration);
+        if (builder.Configuration[SettingNames.CustomHandlerPort] is { Length: > 0 } port)
+            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+
+        builder.Services
+            .AddSingleton(settings)
+            .AddSingleton(TimeProvider.System)
+            .AddHttp(settings)
+            .AddSignalRService(settings)
+            .AddSingleton<RedisConnection>()
+            .AddSessions()
+            .AddDelivery()
+            .AddPresence()
+            .AddSingleton<RoomStore>()
+            .AddPushAuthentication();
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        if (settings.CorsAllowedOrigins.Count > 0) app.UseCors();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapSessions();
+        app.MapDelivery();
+        app.MapPresence();
+        app.MapUpstream();
+        app.MapHealth();
+        app.MapFallback(() => Problems.NotFound("No such route: see API.md for the routes under /api.")).AllowAnonymous();
+        return app;
+    }
+
+    private static IServiceCollection AddHttp(this IServiceCollection services, PushSettings settings)
+    {
+        services.AddProblemDetails();
+        services.AddExceptionHandler<PushExceptionHandler>();
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = MaxRequestBodyBytes);
+        if (settings.CorsAllowedOrigins.Count > 0)
+            services.AddCors(o => o.AddDefaultPolicy(p => p.WithOrigins([.. settings.CorsAllowedOrigins]).AllowAnyHeader().AllowAnyMethod()));
+        return services;
+    }
+
+    private static IServiceCollection AddSignalRService(this IServiceCollection services, PushSettings settings)
+    {
+        SignalRConnectionString connection;
+        try
+        {
+            connection = SignalRConnectionString.Parse(settings.SignalRConnectionString);
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidSettingsException([$"Setting '{SettingNames.SignalRConnectionString}': {e.Message}"]);
+        }
+        if (connection.AccessKey is null)
+            throw new InvalidSettingsException([$"Setting '{SettingNames.SignalRConnectionString}': managed identity (AuthType) is not supported yet; use an AccessKey."]);
+
+        return services
+            .AddSingleton(connection)
+            .AddSingleton<ISignalRTokenSource>(sp => new AccessKeyTokenSource(connection.AccessKey, sp.GetRequiredService<TimeProvider>()))
+            .AddSingleton<ISignalRService, SignalRService>();
+    }
+
+    private static IServiceCollection AddSessions(this IServiceCollection services) => services
+        .AddSingleton<SessionStore>()
+        .AddSingleton<SessionTokens>()
+        .AddSingleton<SessionRevoker>();
+
+    private static IServiceCollection AddDelivery(this IServiceCollection services) => services
+        .AddSingleton<StreamStore>()
+        .AddSingleton<SyncCursors>()
+        .AddSingleton<Publisher>()
+        .AddSingleton<SyncService>();
+
+    private static IServiceCollection AddPresence(this IServiceCollection services) => services
+        .AddSingleton<PresenceStore>()
+        .AddSingleton<PresenceService>()
+        .AddSingleton<OnlineNotifier>()
+        .AddSingleton<LeaseReconciler>()
+        .AddHostedService(sp => sp.GetRequiredService<LeaseReconciler>());
+}

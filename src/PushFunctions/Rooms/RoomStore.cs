@@ -1,0 +1,77 @@
+using StackExchange.Redis;
+using PushFunctions.Redis;
+
+namespace PushFunctions.Rooms;
+
+public sealed record RoomMember(string UserId, bool Online);
+
+/// <summary>
+/// Room membership as Redis sets (no read-modify-write of a joined string): the room's members and its online
+/// members under the room's hash tag, where a room append counts them atomically; and each user's rooms, with
+/// the room seq at which they joined (they read the room from there).
+/// </summary>
+public sealed class RoomStore(RedisConnection redis)
+{
+    internal static RedisKey MembersKey(string roomId) => $"pf:{{room:{roomId}}}:members";
+    internal static RedisKey OnlineMembersKey(string roomId) => $"pf:{{room:{roomId}}}:online";
+    private static RedisKey UserRoomsKey(string userId) => $"pf:{{user:{userId}}}:rooms";
+
+    /// <summary>Adds the member; returns false when they already were one (their join point stays).</summary>
+    public async Task<bool> AddAsync(string roomId, string userId, bool online, long joinSeq)
+    {
+        var db = redis.Database;
+        var joinedAt = db.HashSetAsync(UserRoomsKey(userId), roomId, joinSeq, When.NotExists);
+        var added = db.SetAddAsync(MembersKey(roomId), userId);
+        var onlineChange = online ? db.SetAddAsync(OnlineMembersKey(roomId), userId) : db.SetRemoveAsync(OnlineMembersKey(roomId), userId);
+        await Task.WhenAll(joinedAt, added, onlineChange);
+        return added.Result;
+    }
+
+    public Task RemoveAsync(string roomId, string userId)
+    {
+        var db = redis.Database;
+        return Task.WhenAll(
+            db.SetRemoveAsync(MembersKey(roomId), userId),
+            db.SetRemoveAsync(OnlineMembersKey(roomId), userId),
+            db.HashDeleteAsync(UserRoomsKey(userId), roomId));
+    }
+
+    public Task<bool> IsMemberAsync(string roomId, string userId) => redis.Database.SetContainsAsync(MembersKey(roomId), userId);
+
+    /// <summary>The user's rooms and the room seq each was joined at.</summary>
+    public async Task<Dictionary<string, long>> RoomsOfAsync(string userId)
+    {
+        var entries = await redis.Database.HashGetAllAsync(UserRoomsKey(userId));
+        return entries.ToDictionary(e => (string)e.Name!, e => (long)e.Value);
+    }
+
+    public async Task<IReadOnlyList<RoomMember>> MembersAsync(string roomId)
+    {
+        var db = redis.Database;
+        var members = db.SetMembersAsync(MembersKey(roomId));
+        var online = db.SetMembersAsync(OnlineMembersKey(roomId));
+        await Task.WhenAll(members, online);
+        var onlineSet = online.Result.Select(v => (string)v!).ToHashSet(StringComparer.Ordinal);
+        return members.Result.Select(v => (string)v!).Order(StringComparer.Ordinal)
+            .Select(id => new RoomMember(id, onlineSet.Contains(id))).ToList();
+    }
+
+    /// <summary>Mirrors a user's presence into the online sets of their rooms, so room sends count online members in O(1).</summary>
+    public async Task SetOnlineAsync(string userId, bool online)
+    {
+        var db = redis.Database;
+        var rooms = await db.HashKeysAsync(UserRoomsKey(userId));
+        await Task.WhenAll(rooms.Select(room => online
+            ? db.SetAddAsync(OnlineMembersKey(room!), userId)
+            : db.SetRemoveAsync(OnlineMembersKey(room!), userId)));
+    }
+
+    /// <summary>Removes the user from every room; returns the rooms they were in.</summary>
+    public async Task<IReadOnlyList<string>> RemoveFromAllAsync(string userId)
+    {
+        var rooms = (await redis.Database.HashKeysAsync(UserRoomsKey(userId))).Select(r => (string)r!).ToList();
+        await Task.WhenAll(rooms.Select(room => RemoveAsync(room, userId)));
+        await redis.Database.KeyDeleteAsync(UserRoomsKey(userId));
+        return rooms;
+    }
+}

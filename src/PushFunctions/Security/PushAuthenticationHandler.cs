@@ -1,0 +1,95 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using PushFunctions.Configuration;
+using PushFunctions.Http;
+using PushFunctions.Sessions;
+using PushFunctions.SignalR;
+
+namespace PushFunctions.Security;
+
+/// <summary>
+/// Recognises the caller from whichever credential it presents: a server key, an upstream signature, or a
+/// session token. A presented but wrong credential fails (401) rather than being ignored.
+/// </summary>
+public sealed class PushAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory loggerFactory,
+    UrlEncoder encoder,
+    PushSettings settings,
+    SessionTokens tokens,
+    SessionStore sessions,
+    TimeProvider time)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+{
+    private readonly byte[][] serverKeyHashes = settings.ServerKeys.Select(HashKey).ToArray();
+    private readonly IReadOnlyList<string> upstreamKeys = UpstreamKeys(settings);
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var serverKey = Request.Headers[Credentials.ServerKeyHeader].FirstOrDefault() ?? Request.Query[Credentials.ServerKeyQuery].FirstOrDefault();
+        if (serverKey is not null)
+        {
+            return IsServerKey(serverKey)
+                ? Success(Credentials.Server)
+                : AuthenticateResult.Fail("The server key is wrong.");
+        }
+
+        if (Request.Headers.TryGetValue(Credentials.SignatureHeader, out var signature))
+        {
+            return UpstreamSignature.IsValid(signature, Request.Headers[Credentials.ConnectionIdHeader], upstreamKeys)
+                ? Success(Credentials.Upstream)
+                : AuthenticateResult.Fail("The X-ASRS-Signature does not match this service's access keys.");
+        }
+
+        var authorization = Request.Headers.Authorization.FirstOrDefault();
+        if (authorization is null) return AuthenticateResult.NoResult();
+        if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            return AuthenticateResult.Fail("The Authorization header must be 'Bearer <session token>'.");
+
+        var sessionId = tokens.Verify(authorization["Bearer ".Length..].Trim(), time.GetUtcNow());
+        var session = sessionId is null ? null : await sessions.GetAsync(sessionId);
+        if (session is null) return AuthenticateResult.Fail("The session token is invalid, expired or revoked: sign in again.");
+
+        return Success(Credentials.Session,
+            new Claim(Credentials.UserIdClaim, session.UserId),
+            new Claim(Credentials.UserNameClaim, session.UserName),
+            new Claim(Credentials.SessionIdClaim, session.Id));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var failure = Context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Failure?.Message;
+        return Problems.WriteAsync(Context, StatusCodes.Status401Unauthorized,
+            failure ?? "Credentials are missing: send the server key (x-functions-key), a session token (Authorization: Bearer) or a signed upstream request.");
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        Problems.WriteAsync(Context, StatusCodes.Status403Forbidden, "These credentials may not call this route.");
+
+    private AuthenticateResult Success(string role, params Claim[] claims)
+    {
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Role, role), .. claims], Credentials.Scheme, Credentials.UserIdClaim, ClaimTypes.Role);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Credentials.Scheme));
+    }
+
+    private bool IsServerKey(string presented)
+    {
+        var hash = HashKey(presented);
+        var match = false;
+        foreach (var known in serverKeyHashes) match |= CryptographicOperations.FixedTimeEquals(known, hash);
+        return match;
+    }
+
+    // Hashing first gives equal lengths, so the comparison time says nothing about the key.
+    private static byte[] HashKey(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
+
+    private static IReadOnlyList<string> UpstreamKeys(PushSettings settings)
+    {
+        var accessKey = SignalRConnectionString.Parse(settings.SignalRConnectionString).AccessKey;
+        return [.. accessKey is null ? [] : new[] { accessKey }, .. settings.UpstreamKeys];
+    }
+}

@@ -1,0 +1,9 @@
+namespace PushFunctions.Sessions;
+
+public sealed record Session(
+    string Id,
+    string UserId,
+    string UserName,
+    string? Device,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset ExpiresAt);

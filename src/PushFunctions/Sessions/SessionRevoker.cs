@@ -1,0 +1,52 @@
+using System.Text.Json;
+using PushFunctions.Presence;
+using PushFunctions.SignalR;
+
+namespace PushFunctions.Sessions;
+
+/// <summary>Why a client is sent back to the login page (<c>redirect_to_login</c> <c>{reason}</c>).</summary>
+public static class RedirectReasons
+{
+    public const string AccountDeleted = "account_deleted";
+    public const string SessionRevoked = "session_revoked";
+    public const string LoggedOut = "logged_out";
+}
+
+/// <summary>
+/// Ends sessions everywhere at once: the record goes first (the token stops working for negotiate and sync, so
+/// no reconnect can succeed), then the session's live connections are told <c>redirect_to_login</c> and closed.
+/// </summary>
+public sealed class SessionRevoker(SessionStore sessions, PresenceStore presence, PresenceService presenceEvents, ISignalRService signalR, ILogger<SessionRevoker> logger)
+{
+    public const string RedirectEvent = "redirect_to_login";
+
+    /// <returns>The number of live connections closed; null when there was no such session.</returns>
+    public async Task<int?> RevokeAsync(string sessionId, string reason)
+    {
+        var session = await sessions.RevokeAsync(sessionId);
+        if (session is null) return null;
+
+        var connections = await presence.ConnectionsAsync(session.UserId);
+        var ofSession = connections.Where(c => c.Value == sessionId).Select(c => c.Key).ToList();
+        await Task.WhenAll(ofSession.Select(connectionId => RejectConnectionAsync(session.UserId, connectionId, reason)));
+        return ofSession.Count;
+    }
+
+    /// <summary>Tells one connection to go to the login page, closes it, and forgets it.</summary>
+    public async Task RejectConnectionAsync(string userId, string connectionId, string reason)
+    {
+        try
+        {
+            await signalR.SendToConnectionAsync(connectionId, RedirectEvent, RedirectPayload(reason));
+            await signalR.CloseConnectionAsync(connectionId, reason);
+        }
+        catch (SignalRException e)
+        {
+            // The session is already dead, so the connection cannot reconnect; it just lingers until it drops.
+            logger.LogWarning("Could not close connection of user {UserId} after {Reason}: {Problem}", userId, reason, e.Message);
+        }
+        await presenceEvents.DisconnectedAsync(userId, connectionId);
+    }
+
+    public static byte[] RedirectPayload(string reason) => JsonSerializer.SerializeToUtf8Bytes(new { reason });
+}

@@ -1,0 +1,80 @@
+using System.Security.Cryptography;
+using System.Buffers.Text;
+using StackExchange.Redis;
+using PushFunctions.Redis;
+
+namespace PushFunctions.Sessions;
+
+/// <summary>
+/// Sessions in Redis: one hash per session that expires with it, and each user's set of session ids.
+/// Revoking deletes the hash, so every later use of its token fails at once.
+/// </summary>
+public sealed class SessionStore(RedisConnection redis, TimeProvider time)
+{
+    private static RedisKey SessionKey(string sessionId) => $"pf:{{session:{sessionId}}}";
+    private static RedisKey UserSessionsKey(string userId) => $"pf:{{user:{userId}}}:sessions";
+
+    public async Task<Session> CreateAsync(string userId, string userName, string? device, TimeSpan lifetime)
+    {
+        var now = time.GetUtcNow();
+        var session = new Session(NewId(), userId, userName, device, now, now + lifetime);
+        var db = redis.Database;
+        // The index first: a session that exists is always listed, so account deletion finds it.
+        await db.SetAddAsync(UserSessionsKey(userId), session.Id);
+        var key = SessionKey(session.Id);
+        var batch = db.CreateTransaction();
+        _ = batch.HashSetAsync(key,
+        [
+            new HashEntry("uid", userId),
+            new HashEntry("name", userName),
+            new HashEntry("device", device ?? ""),
+            new HashEntry("created", now.ToUnixTimeMilliseconds()),
+            new HashEntry("expires", session.ExpiresAt.ToUnixTimeMilliseconds()),
+        ]);
+        _ = batch.KeyExpireAsync(key, session.ExpiresAt.UtcDateTime);
+        await batch.ExecuteAsync();
+        return session;
+    }
+
+    public async Task<Session?> GetAsync(string sessionId)
+    {
+        var fields = await redis.Database.HashGetAllAsync(SessionKey(sessionId));
+        return fields.Length == 0 ? null : Read(sessionId, fields);
+    }
+
+    /// <summary>The user's live sessions; ids of expired ones are pruned from the index on the way.</summary>
+    public async Task<IReadOnlyList<Session>> ListAsync(string userId)
+    {
+        var db = redis.Database;
+        var ids = await db.SetMembersAsync(UserSessionsKey(userId));
+        var sessions = await Task.WhenAll(ids.Select(id => GetAsync(id!)));
+        var expired = ids.Where((_, i) => sessions[i] is null).ToArray();
+        if (expired.Length > 0) await db.SetRemoveAsync(UserSessionsKey(userId), expired);
+        return sessions.OfType<Session>().OrderBy(s => s.CreatedAt).ToList();
+    }
+
+    /// <summary>Deletes the session; returns it, or null when it was already gone.</summary>
+    public async Task<Session?> RevokeAsync(string sessionId)
+    {
+        var session = await GetAsync(sessionId);
+        if (session is null) return null;
+        await redis.Database.KeyDeleteAsync(SessionKey(sessionId));
+        await redis.Database.SetRemoveAsync(UserSessionsKey(session.UserId), sessionId);
+        return session;
+    }
+
+    private static Session Read(string id, HashEntry[] fields)
+    {
+        var map = fields.ToDictionary(f => (string)f.Name!, f => f.Value);
+        var device = (string?)map.GetValueOrDefault("device");
+        return new Session(
+            id,
+            map["uid"]!,
+            map["name"]!,
+            string.IsNullOrEmpty(device) ? null : device,
+            DateTimeOffset.FromUnixTimeMilliseconds((long)map["created"]),
+            DateTimeOffset.FromUnixTimeMilliseconds((long)map["expires"]));
+    }
+
+    private static string NewId() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
+}

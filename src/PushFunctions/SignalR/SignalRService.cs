@@ -1,0 +1,171 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+using Polly.Timeout;
+using PushFunctions.Configuration;
+
+namespace PushFunctions.SignalR;
+
+/// <summary>
+/// The SignalR Service data-plane REST client (api-version 2022-06-01, spec §1.2). Transient failures are retried a
+/// little (a repeated send is harmless: clients drop duplicates by seq), and a circuit breaker keeps a down
+/// service from slowing every request.
+/// </summary>
+public sealed class SignalRService : ISignalRService, IDisposable
+{
+    private const string ApiVersion = "2022-06-01";
+    private const string ClientPath = "/client/?hub=";
+
+    private readonly HttpClient http;
+    private readonly ResiliencePipeline<HttpResponseMessage> pipeline;
+    private readonly ISignalRTokenSource tokens;
+    private readonly string hubBase;
+    private readonly string clientUrl;
+
+    public SignalRService(SignalRConnectionString connection, ISignalRTokenSource tokens, PushSettings settings)
+    {
+        this.tokens = tokens;
+        hubBase = $"{connection.RestEndpoint.GetLeftPart(UriPartial.Authority)}/api/hubs/{Uri.EscapeDataString(settings.HubName)}";
+        clientUrl = $"{connection.ClientBaseEndpoint.GetLeftPart(UriPartial.Authority)}{ClientPath}{Uri.EscapeDataString(settings.HubName)}";
+        http = new HttpClient(new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+            ConnectTimeout = TimeSpan.FromSeconds(2),
+            MaxConnectionsPerServer = 256,
+        })
+        { Timeout = Timeout.InfiniteTimeSpan };
+        pipeline = BuildPipeline();
+    }
+
+    public Task SendToUserAsync(string userId, string target, ReadOnlyMemory<byte> argumentJson, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, $"/users/{Escape(userId)}/:send", Payload(target, argumentJson), cancellationToken);
+
+    public Task SendToAllAsync(string target, ReadOnlyMemory<byte> argumentJson, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, "/:send", Payload(target, argumentJson), cancellationToken);
+
+    public Task SendToGroupAsync(string group, string target, ReadOnlyMemory<byte> argumentJson, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, $"/groups/{Escape(group)}/:send", Payload(target, argumentJson), cancellationToken);
+
+    public Task SendToConnectionAsync(string connectionId, string target, ReadOnlyMemory<byte> argumentJson, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, $"/connections/{Escape(connectionId)}/:send", Payload(target, argumentJson), cancellationToken);
+
+    public Task AddUserToGroupAsync(string userId, string group, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Put, $"/users/{Escape(userId)}/groups/{Escape(group)}", null, cancellationToken);
+
+    public Task RemoveUserFromGroupAsync(string userId, string group, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, $"/users/{Escape(userId)}/groups/{Escape(group)}", null, cancellationToken);
+
+    public Task RemoveUserFromAllGroupsAsync(string userId, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, $"/users/{Escape(userId)}/groups", null, cancellationToken);
+
+    public Task CloseConnectionAsync(string connectionId, string reason, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, $"/connections/{Escape(connectionId)}", null, cancellationToken, $"&reason={Escape(reason)}", notFoundIsSuccess: true);
+
+    public Task CloseUserConnectionsAsync(string userId, string reason, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, $"/users/{Escape(userId)}/:closeConnections", null, cancellationToken, $"&reason={Escape(reason)}");
+
+    public async Task<bool> ConnectionExistsAsync(string connectionId, CancellationToken cancellationToken = default) =>
+        await SendAsync(HttpMethod.Head, $"/connections/{Escape(connectionId)}", null, cancellationToken, notFoundIsSuccess: true) != HttpStatusCode.NotFound;
+
+    public async Task PingAsync(CancellationToken cancellationToken = default)
+    {
+        var url = hubBase[..hubBase.IndexOf("/api/hubs/", StringComparison.Ordinal)] + "/api/health";
+        await SendToUrlAsync(HttpMethod.Head, url + $"?api-version={ApiVersion}", url, null, cancellationToken, notFoundIsSuccess: false);
+    }
+
+    public async Task<ClientConnectionInfo> GetClientConnectionInfoAsync(
+        string userId, IReadOnlyList<KeyValuePair<string, string>> claims, TimeSpan lifetime, CancellationToken cancellationToken = default)
+    {
+        List<KeyValuePair<string, string>> all = [new("asrs.s.uid", userId), .. claims];
+        var token = await tokens.GetClientTokenAsync(clientUrl, all, lifetime, cancellationToken);
+        return new ClientConnectionInfo(clientUrl, token);
+    }
+
+    private Task<HttpStatusCode> SendAsync(
+        HttpMethod method, string path, byte[]? body, CancellationToken cancellationToken, string query = "", bool notFoundIsSuccess = false)
+    {
+        var audience = hubBase + path;
+        return SendToUrlAsync(method, $"{audience}?api-version={ApiVersion}{query}", audience, body, cancellationToken, notFoundIsSuccess);
+    }
+
+    private async Task<HttpStatusCode> SendToUrlAsync(
+        HttpMethod method, string url, string audience, byte[]? body, CancellationToken cancellationToken, bool notFoundIsSuccess)
+    {
+        var operation = $"{method} {audience}";
+        try
+        {
+            using var response = await pipeline.ExecuteAsync(async token =>
+            {
+                using var request = new HttpRequestMessage(method, url);
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await tokens.GetRestTokenAsync(audience, token));
+                if (body is not null)
+                {
+                    request.Content = new ByteArrayContent(body);
+                    request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+                }
+                return await http.SendAsync(request, token);
+            }, cancellationToken);
+
+            if (response.IsSuccessStatusCode || (notFoundIsSuccess && response.StatusCode == HttpStatusCode.NotFound))
+                return response.StatusCode;
+
+            var code = response.Headers.TryGetValues("x-ms-error-code", out var codes) ? $" ({codes.First()})" : "";
+            throw new SignalRException($"SignalR Service answered {(int)response.StatusCode}{code} to {operation}.");
+        }
+        catch (BrokenCircuitException e)
+        {
+            throw new SignalRException($"SignalR Service is failing; {operation} was not attempted.", e);
+        }
+        catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException)
+        {
+            throw new SignalRException($"SignalR Service did not answer {operation}: {e.Message}", e);
+        }
+    }
+
+    private static ResiliencePipeline<HttpResponseMessage> BuildPipeline()
+    {
+        var transient = new PredicateBuilder<HttpResponseMessage>()
+            .Handle<HttpRequestException>()
+            .Handle<TimeoutRejectedException>()
+            .HandleResult(r => (int)r.StatusCode >= 500 || r.StatusCode is HttpStatusCode.RequestTimeout);
+
+        return new ResiliencePipelineBuilder<HttpResponseMessage>()
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
+            {
+                ShouldHandle = transient,
+                FailureRatio = 0.5,
+                MinimumThroughput = 20,
+                SamplingDuration = TimeSpan.FromSeconds(10),
+                BreakDuration = TimeSpan.FromSeconds(3),
+            })
+            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                ShouldHandle = transient,
+                MaxRetryAttempts = 2,
+                Delay = TimeSpan.FromMilliseconds(100),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+            })
+            .AddTimeout(TimeSpan.FromSeconds(3))
+            .Build();
+    }
+
+    private static string Escape(string value) => Uri.EscapeDataString(value);
+
+    /// <summary>The PayloadMessage body <c>{"target":..,"arguments":[arg]}</c>, with the argument copied in as is.</summary>
+    private static byte[] Payload(string target, ReadOnlyMemory<byte> argumentJson)
+    {
+        var prefix = Encoding.UTF8.GetBytes($"{{\"target\":{JsonSerializer.Serialize(target)},\"arguments\":[");
+        var body = new byte[prefix.Length + argumentJson.Length + 2];
+        prefix.CopyTo(body, 0);
+        argumentJson.Span.CopyTo(body.AsSpan(prefix.Length));
+        "]}"u8.CopyTo(body.AsSpan(prefix.Length + argumentJson.Length));
+        return body;
+    }
+
+    public void Dispose() => http.Dispose();
+}
