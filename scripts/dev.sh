@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# Runs the whole system locally: redis-server, the SignalR emulator and PushFunctions,
+# as plain processes on loopback. Ctrl-C stops everything.
+#
+# Ports (each: the default when free, else a free one; set a variable to insist on a port):
+#   PUSH_APP_PORT (7071), PUSH_EMULATOR_PORT (8888), PUSH_REDIS_PORT (6399)
+# Other knobs: PUSH_CORS_ORIGINS (browser origins allowed), PUSH_SKIP_BUILD=1.
+# State: .run/ (gitignored): dev keys, logs in .run/logs/*.log, redis working dir.
+set -euo pipefail
+# shellcheck source=scripts/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+cd "$ROOT"
+
+RUN_DIR="$ROOT/.run"
+LOG_DIR="$RUN_DIR/logs"
+mkdir -p "$LOG_DIR" "$RUN_DIR/redis"
+
+on_exit() {
+  local rc=$?
+  trap - EXIT INT TERM
+  stop_all
+  if [ "$rc" -ne 0 ] && [ "$rc" -ne 130 ] && [ "$rc" -ne 143 ]; then
+    warn "dev.sh stopped with status $rc; logs are in ${LOG_DIR#"$ROOT"/}/"
+  else
+    log "stopped"
+  fi
+  exit "$rc"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# A pick: the variable when set (must be free), else the default when free, else any free port.
+pick_port() {
+  local requested=$1 default=$2 name=$3
+  if [ -n "$requested" ]; then
+    port_in_use "$requested" && die "$name port $requested is taken"
+    echo "$requested"
+  else
+    port_or_free "$default"
+  fi
+}
+
+# A development secret kept in .run/NAME, created once.
+dev_secret() {
+  local file="$RUN_DIR/$1"
+  if [ ! -s "$file" ]; then
+    (umask 077 && random_hex "$2" >"$file")
+  fi
+  cat "$file"
+}
+
+bash "$ROOT/scripts/ensure-deps.sh"
+
+if [ "${PUSH_SKIP_BUILD:-0}" != 1 ]; then
+  log "building (Release): app and emulator"
+  : >"$LOG_DIR/build.log"
+  for project in src/PushFunctions/PushFunctions.csproj tools/SignalREmulator/SignalREmulator.csproj; do
+    if ! dotnet build "$ROOT/$project" -c Release -nologo -v q >>"$LOG_DIR/build.log" 2>&1; then
+      log_tail "$LOG_DIR/build.log" 40
+      die "building $project failed (full log: .run/logs/build.log)"
+    fi
+  done
+fi
+[ -f "$APP_DLL" ] || die "missing $APP_DLL"
+[ -f "$EMULATOR_DLL" ] || die "missing $EMULATOR_DLL"
+
+REDIS_PORT=$(pick_port "${PUSH_REDIS_PORT:-}" 6399 redis)
+EMULATOR_PORT=$(pick_port "${PUSH_EMULATOR_PORT:-}" 8888 emulator)
+APP_PORT=$(pick_port "${PUSH_APP_PORT:-}" 7071 app)
+APP_URL="http://127.0.0.1:$APP_PORT"
+SERVER_KEY=$(dev_secret dev-server-key 24)
+SIGNING_KEY=$(dev_secret dev-session-signing-key 32)
+EMULATOR_KEY=$(dev_secret dev-emulator-access-key 22)
+CORS_ORIGINS=${PUSH_CORS_ORIGINS:-http://localhost:5173,http://127.0.0.1:5173,http://localhost:8080,http://127.0.0.1:8080}
+
+# --- redis -------------------------------------------------------------------------------
+log "starting redis-server on 127.0.0.1:$REDIS_PORT"
+start_bg redis "$LOG_DIR/redis.log" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 \
+  --save '' --appendonly no --dir "$RUN_DIR/redis" --loglevel notice
+
+if ! wait_until 20 "redis on port $REDIS_PORT" redis_ping "$REDIS_PORT"; then
+  log_tail "$LOG_DIR/redis.log"
+  die "redis-server did not start"
+fi
+
+# --- SignalR emulator ----------------------------------------------------------------------
+log "starting the SignalR emulator on 127.0.0.1:$EMULATOR_PORT"
+start_bg emulator "$LOG_DIR/emulator.log" \
+  env -C "$(dirname "$EMULATOR_DLL")" dotnet "$EMULATOR_DLL" \
+  --port "$EMULATOR_PORT" --host 127.0.0.1 --access-key "$EMULATOR_KEY" \
+  --upstream "$APP_URL/api/signalr/{hub}/{category}/{event}"
+EMULATOR_PID=$BG_PID
+emulator_ready() {
+  alive "$EMULATOR_PID" || return 0   # the check below reports it
+  grep -q '^ConnectionString: ' "$LOG_DIR/emulator.log"
+}
+if ! wait_until 60 "the emulator's ConnectionString line" emulator_ready || ! alive "$EMULATOR_PID"; then
+  log_tail "$LOG_DIR/emulator.log"
+  die "the SignalR emulator did not start"
+fi
+SIGNALR_CONNECTION_STRING=$(sed -n 's/^ConnectionString: //p' "$LOG_DIR/emulator.log" | head -n 1 | tr -d '\r')
+EMULATOR_URL=$(sed -n 's/^SignalREmulator listening on //p' "$LOG_DIR/emulator.log" | head -n 1 | tr -d '\r')
+EMULATOR_URL=${EMULATOR_URL:-http://127.0.0.1:$EMULATOR_PORT}
+
+# --- the app -------------------------------------------------------------------------------
+log "starting PushFunctions on $APP_URL"
+start_bg app "$LOG_DIR/app.log" \
+  env -C "$(dirname "$APP_DLL")" -u FUNCTIONS_CUSTOMHANDLER_PORT -u ASPNETCORE_URLS \
+  ASPNETCORE_ENVIRONMENT=Development \
+  AzureSignalRConnectionString="$SIGNALR_CONNECTION_STRING" \
+  RedisConnectionString="127.0.0.1:$REDIS_PORT" \
+  PushServerKeys="$SERVER_KEY" \
+  SessionSigningKeys="$SIGNING_KEY" \
+  CorsAllowedOrigins="$CORS_ORIGINS" \
+  dotnet "$APP_DLL" --urls "$APP_URL"
+APP_PID=$BG_PID
+app_ready() { ! alive "$APP_PID" || [ "$(http_status "$APP_URL/api/health")" = 200 ]; }
+if ! wait_until 90 "$APP_URL/api/health to answer 200" app_ready || ! alive "$APP_PID"; then
+  log_tail "$LOG_DIR/app.log"
+  die "PushFunctions did not become healthy"
+fi
+
+# --- demo (hook) ---------------------------------------------------------------------------
+# A later task adds a sample main backend and a demo page. Start them here with start_bg
+# (logs in $LOG_DIR), using APP_URL and SERVER_KEY, and set DEMO_URL to the page's address.
+DEMO_URL=""
+
+rel() { echo "${1#"$ROOT"/}"; }
+cat <<EOF
+
+================================================================================
+ PushFunctions is running (Ctrl-C stops everything)
+
+   app (API)        $APP_URL/api        health: $APP_URL/api/health
+   SignalR emulator $EMULATOR_URL   stats:  $EMULATOR_URL/_emulator/stats
+   redis            127.0.0.1:$REDIS_PORT (no persistence)
+   demo page        ${DEMO_URL:-(not yet: a sample backend and demo page come later)}
+
+   development server key (x-functions-key): $SERVER_KEY
+     kept in $(rel "$RUN_DIR")/dev-server-key; delete .run/ for new keys
+   logs: $(rel "$LOG_DIR")/{redis,emulator,app}.log
+
+ Try it:
+   # log a user in (what the main backend does); prints {sessionId, sessionToken, ...}
+   curl -s -X POST $APP_URL/api/login \\
+     -H 'x-functions-key: $SERVER_KEY' -H 'content-type: application/json' \\
+     -d '{"userId":"alice","userName":"Alice","device":"laptop"}'
+
+   # send alice a private message
+   curl -s -X POST $APP_URL/api/users/alice/messages \\
+     -H 'x-functions-key: $SERVER_KEY' -H 'content-type: application/json' \\
+     -d '{"payload":{"text":"hello"}}'
+
+   # what alice missed (use the sessionToken from the login)
+   curl -s -X POST $APP_URL/api/sync -H 'authorization: Bearer SESSION_TOKEN' \\
+     -H 'content-type: application/json' -d '{"cursors":{}}'
+================================================================================
+
+EOF
+
+# Run until Ctrl-C, or until one of the processes dies.
+while :; do
+  for i in "${!BG_PIDS[@]}"; do
+    if ! alive "${BG_PIDS[$i]}"; then
+      name=${BG_NAMES[$i]}
+      log_tail "$LOG_DIR/$name.log"
+      die "$name exited unexpectedly (log: $(rel "$LOG_DIR")/$name.log)"
+    fi
+  done
+  sleep 1
+done

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Installs what the scripts and tests need, only when it is missing. Safe to run again and again.
+#
+#   bash scripts/ensure-deps.sh            # everything
+#   bash scripts/ensure-deps.sh redis e2e  # only these
+#
+# To add a dependency: write one `ensure_<name>` function below and add <name> to ALL_DEPS.
+set -euo pipefail
+# shellcheck source=scripts/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+ALL_DEPS=(dotnet node redis e2e)
+
+APT_UPDATED=0
+apt_install() {
+  command -v apt-get >/dev/null 2>&1 || die "apt-get not found: install $* by hand"
+  export DEBIAN_FRONTEND=noninteractive
+  if [ "$APT_UPDATED" -eq 0 ]; then
+    log "apt-get update"
+    as_root apt-get update -qq
+    APT_UPDATED=1
+  fi
+  log "apt-get install -y $*"
+  as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+ensure_dotnet() {
+  command -v dotnet >/dev/null 2>&1 || die "dotnet (the .NET 10 SDK) is not on PATH"
+}
+
+ensure_node() {
+  command -v node >/dev/null 2>&1 || die "node (20 or later) is not on PATH"
+  command -v npm >/dev/null 2>&1 || die "npm is not on PATH"
+}
+
+ensure_redis() {
+  if command -v redis-server >/dev/null 2>&1; then return 0; fi
+  apt_install redis-server
+  # The Debian package starts a system service on 6379; we run our own instances on
+  # other ports, so leave it alone (it may not even run: no systemd in containers).
+  command -v redis-server >/dev/null 2>&1 || die "redis-server still missing after apt-get install"
+}
+
+# npm packages of tests/e2e: `npm ci` when node_modules is missing or was installed from
+# another package-lock.json (a hash of the lock file is kept in node_modules).
+ensure_e2e() {
+  local dir="$ROOT/tests/e2e" stamp want have=""
+  [ -f "$dir/package.json" ] || return 0
+  stamp="$dir/node_modules/.deps-stamp"
+  want=$(cat "$dir/package.json" "$dir/package-lock.json" 2>/dev/null | sha256sum | cut -d' ' -f1)
+  [ -f "$stamp" ] && have=$(cat "$stamp")
+  if [ -d "$dir/node_modules" ] && [ "$have" = "$want" ]; then return 0; fi
+  if [ -f "$dir/package-lock.json" ]; then
+    log "npm ci in tests/e2e"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  else
+    log "npm install in tests/e2e"
+    (cd "$dir" && npm install --no-audit --no-fund --loglevel=error)
+    want=$(cat "$dir/package.json" "$dir/package-lock.json" 2>/dev/null | sha256sum | cut -d' ' -f1)
+  fi
+  printf '%s\n' "$want" >"$stamp"
+}
+
+main() {
+  local deps=("$@") dep
+  [ ${#deps[@]} -gt 0 ] || deps=("${ALL_DEPS[@]}")
+  for dep in "${deps[@]}"; do
+    declare -F "ensure_$dep" >/dev/null || die "unknown dependency '$dep' (known: ${ALL_DEPS[*]})"
+    "ensure_$dep"
+  done
+}
+
+main "$@"

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Runs every test: builds once (Release), runs `dotnet test` on each test project of the
+# solution, then the Node end-to-end tests in tests/e2e. Prints a table per suite and, as
+# its last line, "N passed, N failed" for the whole run. Exits non-zero when anything
+# failed, a runner crashed or timed out (a runner that ends without a summary counts as
+# 1 failed), or the build failed (counted as 1 failed).
+#
+# Knobs: TEST_TIMEOUT (per runner, default 20m), E2E_CONCURRENCY (test files run at once,
+# default 2), TEST_SKIP_E2E=1, TEST_SKIP_DOTNET=1.
+# Logs: .run/test-logs/<suite>.log
+set -uo pipefail
+# shellcheck source=scripts/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+cd "$ROOT" || exit 1
+
+TEST_TIMEOUT=${TEST_TIMEOUT:-20m}
+E2E_CONCURRENCY=${E2E_CONCURRENCY:-2}
+LOG_DIR="$ROOT/.run/test-logs"
+rm -rf "$LOG_DIR" "$ROOT/.run/e2e-logs"
+mkdir -p "$LOG_DIR"
+# Plain console output from dotnet (the terminal logger reformats the summary lines we read).
+export MSBUILDTERMINALLOGGER=off DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# ---- results ----------------------------------------------------------------------------
+S_NAME=() S_PASSED=() S_FAILED=() S_SKIPPED=() S_RESULT=() S_SECS=()
+record() { # name passed failed skipped result seconds
+  S_NAME+=("$1"); S_PASSED+=("$2"); S_FAILED+=("$3"); S_SKIPPED+=("$4"); S_RESULT+=("$5"); S_SECS+=("$6")
+}
+
+print_summary() {
+  local i tp=0 tf=0 ts=0
+  printf '\n%-36s %7s %7s %8s %7s  %s\n' suite passed failed skipped time result
+  printf '%s\n' "--------------------------------------------------------------------------------"
+  for i in "${!S_NAME[@]}"; do
+    printf '%-36s %7s %7s %8s %6ss  %s\n' "${S_NAME[$i]}" "${S_PASSED[$i]}" "${S_FAILED[$i]}" \
+      "${S_SKIPPED[$i]}" "${S_SECS[$i]}" "${S_RESULT[$i]}"
+    tp=$(( tp + S_PASSED[i] )); tf=$(( tf + S_FAILED[i] )); ts=$(( ts + S_SKIPPED[i] ))
+  done
+  printf '%s\n' "--------------------------------------------------------------------------------"
+  printf '%-36s %7s %7s %8s\n' total "$tp" "$tf" "$ts"
+  printf '(logs: %s/)\n\n' "${LOG_DIR#"$ROOT"/}"
+  TOTAL_FAILED=$tf
+  printf '%d passed, %d failed\n' "$tp" "$tf"
+}
+
+# ---- running one runner, bounded, interruptible ---------------------------------------------
+# run_bounded LOGFILE COMMAND...: runs COMMAND under `timeout` (which kills its whole process
+# group when the limit passes), output to LOGFILE and to the screen. Sets RUN_RC and RUN_SECS.
+CURRENT_PID=""
+run_bounded() {
+  local logfile=$1 start tail_pid
+  shift
+  start=$(date +%s)
+  timeout --kill-after=30s "$TEST_TIMEOUT" "$@" >"$logfile" 2>&1 </dev/null &
+  CURRENT_PID=$!
+  tail -n +1 -f --pid="$CURRENT_PID" "$logfile" &
+  tail_pid=$!
+  wait "$CURRENT_PID"
+  RUN_RC=$?
+  CURRENT_PID=""
+  wait "$tail_pid" 2>/dev/null
+  RUN_SECS=$(( $(date +%s) - start ))
+}
+
+on_interrupt() {
+  trap - INT TERM
+  if [ -n "$CURRENT_PID" ]; then
+    warn "interrupted: stopping the running suite"
+    # timeout leads its own process group and passes the signal on to everything in it.
+    kill -TERM "$CURRENT_PID" 2>/dev/null
+    kill -TERM -- "-$CURRENT_PID" 2>/dev/null
+    wait "$CURRENT_PID" 2>/dev/null
+  fi
+  record "(interrupted)" 0 1 0 "INTERRUPTED" 0
+  print_summary
+  exit 130
+}
+trap on_interrupt INT TERM
+
+# result text and failed-count adjustment for a runner that gave counts (or did not)
+# judge NAME RC FOUND PASSED FAILED SKIPPED
+judge() {
+  local name=$1 rc=$2 found=$3 p=$4 f=$5 s=$6 result
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    result="TIMED OUT after $TEST_TIMEOUT"; [ "$f" -gt 0 ] || f=1
+  elif [ "$found" -eq 0 ] && [ "$rc" -ne 0 ]; then
+    result="CRASHED (exit $rc, no summary)"; f=1
+  elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+    result="FAILED (exit $rc)"; f=1
+  elif [ "$f" -gt 0 ]; then
+    result="FAILED"
+  elif [ "$found" -eq 0 ] || [ $(( p + s )) -eq 0 ]; then
+    result="ok (no tests)"
+  else
+    result="ok"
+  fi
+  record "$name" "$p" "$f" "$s" "$result" "$RUN_SECS"
+}
+
+# ---- 0. dependencies ------------------------------------------------------------------------
+log "ensuring dependencies"
+if ! bash "$ROOT/scripts/ensure-deps.sh"; then
+  record "ensure-deps" 0 1 0 "FAILED (see output above)" 0
+  print_summary
+  exit 1
+fi
+
+# ---- 1. build once ------------------------------------------------------------------------
+SOLUTION=$(find "$ROOT" -maxdepth 1 \( -name '*.slnx' -o -name '*.sln' \) | sort | head -n 1)
+if [ "${TEST_SKIP_DOTNET:-0}" != 1 ] || [ "${TEST_SKIP_E2E:-0}" != 1 ]; then
+  log "building ${SOLUTION#"$ROOT"/} (Release)"
+  run_bounded "$LOG_DIR/build.log" dotnet build "$SOLUTION" -c Release -nologo
+  if [ "$RUN_RC" -eq 0 ]; then
+    record build 0 0 0 ok "$RUN_SECS"
+  else
+    record build 0 1 0 "FAILED (exit $RUN_RC; tests below run on what did build)" "$RUN_SECS"
+  fi
+fi
+
+# ---- 2. dotnet test per test project ------------------------------------------------------
+# Test projects: the solution's projects that reference the test SDK.
+test_projects() {
+  local p
+  if [ -n "$SOLUTION" ]; then
+    grep -oE '[^"<>]+\.csproj' "$SOLUTION" | sed 's|\\|/|g'
+  else
+    (cd "$ROOT" && ls tests/*/*.csproj 2>/dev/null)
+  fi | while read -r p; do
+    [ -f "$ROOT/$p" ] || continue
+    grep -qE 'Microsoft\.NET\.Test\.Sdk|<IsTestProject>\s*true' "$ROOT/$p" && echo "$p"
+  done
+}
+
+if [ "${TEST_SKIP_DOTNET:-0}" != 1 ]; then
+  while read -r project; do
+    [ -n "$project" ] || continue
+    name=$(basename "$project" .csproj)
+    logfile="$LOG_DIR/$name.log"
+    log "dotnet test $project"
+    run_bounded "$logfile" dotnet test "$ROOT/$project" --no-build -c Release -nologo
+    # One summary line per test assembly, e.g.
+    #   Passed!  - Failed:     0, Passed:    12, Skipped:     0, Total:    12, Duration: 1 s - X.dll (net10.0)
+    read -r found p f s < <(sed -nE 's/^.*(Passed|Failed)! +- +Failed: +([0-9]+), +Passed: +([0-9]+), +Skipped: +([0-9]+), +Total: +([0-9]+).*$/\3 \2 \4/p' "$logfile" \
+      | awk '{p+=$1; f+=$2; s+=$3; n++} END {printf "%d %d %d %d\n", n, p, f, s}')
+    # "No test is available in X.dll": ran fine, holds no tests yet.
+    if [ "$found" -eq 0 ] && [ "$RUN_RC" -eq 0 ] && grep -q 'No test is available' "$logfile"; then found=1; fi
+    judge "$name" "$RUN_RC" "$found" "$p" "$f" "$s"
+  done < <(test_projects)
+fi
+
+# ---- 3. Node end-to-end tests ---------------------------------------------------------------
+E2E_DIR="$ROOT/tests/e2e"
+if [ "${TEST_SKIP_E2E:-0}" != 1 ] && [ -f "$E2E_DIR/package.json" ]; then
+  log "node --test in tests/e2e (concurrency $E2E_CONCURRENCY)"
+  tapfile="$LOG_DIR/e2e.tap"
+  : >"$tapfile"
+  run_bounded "$LOG_DIR/e2e.log" env -C "$E2E_DIR" node --test \
+    --test-concurrency="$E2E_CONCURRENCY" --test-timeout=300000 \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$tapfile"
+  # node's TAP summary: "# pass N", "# fail N", "# skipped N", "# todo N", "# cancelled N"
+  tap_count() { sed -nE "s/^# $1 ([0-9]+)\$/\1/p" "$tapfile" | tail -n 1; }
+  p=$(tap_count pass); f=$(tap_count fail); c=$(tap_count cancelled); s=$(tap_count skipped); t=$(tap_count todo)
+  found=0; [ -n "$p" ] && found=1
+  judge "e2e (node --test)" "$RUN_RC" "$found" "${p:-0}" $(( ${f:-0} + ${c:-0} )) $(( ${s:-0} + ${t:-0} ))
+fi
+
+trap - INT TERM
+print_summary
+[ "$TOTAL_FAILED" -eq 0 ]

@@ -1,0 +1,447 @@
+// End-to-end harness: starts a real redis-server, the SignalR emulator and PushFunctions as
+// plain processes on free loopback ports with fresh keys, and gives tests what a main backend
+// and a browser would use (HTTP API calls, @microsoft/signalr connections).
+//
+// One system per test file:
+//   let sys;
+//   before(async () => { sys = await startSystem(); });
+//   after(() => sys?.stop());
+//
+// The Release build must exist (scripts/test.sh builds it; or `dotnet build -c Release`).
+// E2E_APP_DLL / E2E_EMULATOR_DLL override the two entry points (a .dll runs with dotnet,
+// a .mjs/.js with node), e.g. to check the harness against stand-ins.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { HubConnectionBuilder, HubConnectionState, LogLevel } from "@microsoft/signalr";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+const APP_DLL = process.env.E2E_APP_DLL
+  ?? path.join(ROOT, "src/PushFunctions/bin/Release/net10.0/PushFunctions.dll");
+const EMULATOR_DLL = process.env.E2E_EMULATOR_DLL
+  ?? path.join(ROOT, "tools/SignalREmulator/bin/Release/net10.0/SignalREmulator.dll");
+const LOG_ROOT = path.join(ROOT, ".run/e2e-logs");
+
+/** The client events a connection records. */
+export const CLIENT_EVENTS = ["message", "update_online_count", "redirect_to_login", "room_message"];
+
+// ---- small utilities ---------------------------------------------------------------------
+
+/** A unique id for a test's users and rooms: `${prefix}-<random>`. */
+export function uid(prefix = "u") {
+  return `${prefix}-${randomBytes(5).toString("hex")}`;
+}
+
+/** A free TCP port on 127.0.0.1 (the OS picks it). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Polls `predicate` (sync or async) until it returns a truthy value, and returns that value.
+ * Rejects after `timeoutMs` with `what` in the message. An error the predicate throws is
+ * retried, except a failed assertion or an error marked `fatal`, which fails at once.
+ */
+export async function waitFor(predicate, timeoutMs = 10_000, what = "condition", intervalMs = 25) {
+  const deadline = Date.now() + timeoutMs;
+  let lastError;
+  for (;;) {
+    try {
+      const value = await predicate();
+      if (value) return value;
+    } catch (err) {
+      if (err?.fatal || err?.code === "ERR_ASSERTION") throw err;
+      lastError = err;
+    }
+    if (Date.now() >= deadline) {
+      const why = lastError ? ` (last error: ${lastError.message})` : "";
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
+    }
+    await sleep(intervalMs);
+  }
+}
+
+/** One HTTP call. Returns {status, headers, body, text}; body is parsed JSON when it is JSON. */
+export async function http(method, url, { body, headers = {}, timeoutMs = 30_000 } = {}) {
+  const init = { method, headers: { ...headers }, signal: AbortSignal.timeout(timeoutMs) };
+  if (body !== undefined) {
+    init.headers["content-type"] ??= "application/json";
+    init.body = typeof body === "string" ? body : JSON.stringify(body);
+  }
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let parsed;
+  try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = undefined; }
+  return { status: res.status, headers: res.headers, body: parsed, text };
+}
+
+function pingRedis(port) {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: "127.0.0.1", port });
+    let data = "";
+    const done = (ok) => { sock.destroy(); resolve(ok); };
+    sock.setTimeout(1000, () => done(false));
+    sock.on("error", () => done(false));
+    sock.on("connect", () => sock.write("PING\r\n"));
+    sock.on("data", (d) => { data += d; if (data.includes("\r\n")) done(data.startsWith("+PONG")); });
+  });
+}
+
+/** Sends one inline command to redis; resolves with the first reply line or null. */
+function redisCommand(port, command) {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: "127.0.0.1", port });
+    let data = "";
+    const done = (v) => { sock.destroy(); resolve(v); };
+    sock.setTimeout(5000, () => done(null));
+    sock.on("error", () => done(null));
+    sock.on("close", () => done(data || null));
+    sock.on("connect", () => sock.write(`${command}\r\n`));
+    sock.on("data", (d) => { data += d; });
+  });
+}
+
+// ---- child processes -----------------------------------------------------------------------
+
+const running = new Set();
+let exitHooksInstalled = false;
+function installExitHooks() {
+  if (exitHooksInstalled) return;
+  exitHooksInstalled = true;
+  // Never leave servers behind, whatever ends this process.
+  process.on("exit", () => { for (const p of running) p.kill("SIGKILL"); });
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+    process.once(sig, () => {
+      for (const p of running) p.kill("SIGKILL");
+      process.exit(128 + (sig === "SIGINT" ? 2 : sig === "SIGTERM" ? 15 : 1));
+    });
+  }
+}
+
+class Child {
+  constructor(name, command, args, { cwd, env, logFile }) {
+    this.name = name;
+    this.logFile = logFile;
+    this.lines = [];
+    this.exited = null;
+    const log = createWriteStream(logFile, { flags: "a" });
+    this.proc = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    running.add(this);
+    const onData = (chunk) => {
+      log.write(chunk);
+      const text = chunk.toString();
+      for (const line of text.split(/\r?\n/)) if (line) this.lines.push(line);
+      if (this.lines.length > 2000) this.lines.splice(0, this.lines.length - 1000);
+    };
+    this.proc.stdout.on("data", onData);
+    this.proc.stderr.on("data", onData);
+    this.exitPromise = new Promise((resolve) => {
+      this.proc.on("exit", (code, signal) => {
+        this.exited = { code, signal };
+        running.delete(this);
+        resolve(this.exited);
+      });
+      this.proc.on("error", (err) => {
+        this.lines.push(`spawn error: ${err.message}`);
+        this.exited = { code: -1, signal: null };
+        running.delete(this);
+        resolve(this.exited);
+      });
+    });
+    this.exitPromise.then(() => log.end());
+  }
+
+  get alive() { return this.exited === null; }
+
+  kill(signal = "SIGTERM") {
+    if (this.alive) { try { this.proc.kill(signal); } catch { /* already gone */ } }
+  }
+
+  async stop(timeoutMs = 5000) {
+    if (!this.alive) return;
+    this.kill("SIGTERM");
+    const timer = sleep(timeoutMs).then(() => "timeout");
+    if ((await Promise.race([this.exitPromise, timer])) === "timeout") {
+      this.kill("SIGKILL");
+      await this.exitPromise;
+    }
+  }
+
+  tail(n = 40) {
+    return this.lines.slice(-n).map((l) => `    | ${l}`).join("\n");
+  }
+
+  /** Waits for a line matching `regex` (returns the match); fails if the process exits first. */
+  async waitForLine(regex, timeoutMs, what) {
+    return waitFor(() => {
+      const hit = this.lines.map((l) => l.match(regex)).find(Boolean);
+      if (hit) return hit;
+      if (!this.alive) throw this.died(what);
+      return null;
+    }, timeoutMs, `${this.name}: ${what}`).catch((err) => { throw this.describe(err); });
+  }
+
+  died(what) {
+    const err = new Error(`${this.name} exited (${JSON.stringify(this.exited)}) before ${what}`);
+    err.fatal = true;
+    return err;
+  }
+
+  describe(err) {
+    if (err.message.includes(this.logFile)) return err;
+    err.message += `\n  ${this.name} log: ${this.logFile}\n${this.tail()}`;
+    return err;
+  }
+}
+
+function entryCommand(file) {
+  return /\.(mjs|cjs|js)$/.test(file) ? [process.execPath, [file]] : ["dotnet", [file]];
+}
+
+function baseEnv() {
+  const env = { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: "1", DOTNET_NOLOGO: "1" };
+  // The app must listen where we tell it, not where an outer environment says.
+  delete env.FUNCTIONS_CUSTOMHANDLER_PORT;
+  delete env.ASPNETCORE_URLS;
+  return env;
+}
+
+// ---- the system ------------------------------------------------------------------------------
+
+/**
+ * Starts redis-server, the SignalR emulator and the app. Options:
+ *   name        used in log folder names (default: "system")
+ *   appEnv      extra environment variables (settings) for the app
+ *   emulatorArgs extra command-line arguments for the emulator
+ *   hub         SignalR hub name (default: the app's default, "push")
+ * Returns the system (see the object literal at the end).
+ */
+export async function startSystem(options = {}) {
+  installExitHooks();
+  for (const [what, file] of [["app", APP_DLL], ["emulator", EMULATOR_DLL]]) {
+    if (!existsSync(file)) {
+      throw new Error(`${what} not built: ${file} is missing (run: dotnet build -c Release, or bash scripts/test.sh)`);
+    }
+  }
+  const name = options.name ?? "system";
+  mkdirSync(LOG_ROOT, { recursive: true });
+  const logDir = mkdtempSync(path.join(LOG_ROOT, `${name}-`));
+  const redisDir = mkdtempSync(path.join(tmpdir(), "pushfunctions-e2e-redis-"));
+  const serverKey = randomBytes(24).toString("hex");
+  const signingKey = randomBytes(32).toString("hex");
+  const accessKey = randomBytes(32).toString("base64");
+  const children = [];
+  const connections = new Set();
+
+  const redisPort = await freePort();
+  let redis;
+  async function startRedis() {
+    if (redis?.alive) return;
+    redis = new Child("redis-server", "redis-server", [
+      "--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+      "--dir", redisDir, "--loglevel", "warning",
+    ], { cwd: redisDir, env: baseEnv(), logFile: path.join(logDir, "redis.log") });
+    children.push(redis);
+    await waitFor(async () => {
+      if (!redis.alive) throw redis.died("answering PING");
+      return pingRedis(redisPort);
+    }, 20_000, `redis-server on port ${redisPort}`).catch((e) => { throw redis.describe(e); });
+  }
+  /** Stops redis-server; with `persist` (default) its data is saved and reloaded by startRedis(). */
+  async function stopRedis({ persist = true } = {}) {
+    if (!redis?.alive) return;
+    await redisCommand(redisPort, persist ? "SHUTDOWN SAVE" : "SHUTDOWN NOSAVE");
+    await Promise.race([redis.exitPromise, sleep(10_000)]);
+    await redis.stop();
+  }
+
+  let emulator;
+  let app;
+  const stopAll = async () => {
+    for (const c of connections) await c.stop().catch(() => {});
+    connections.clear();
+    await Promise.all([app, emulator].filter(Boolean).map((c) => c.stop()));
+    if (redis) await redis.stop();
+    rmSync(redisDir, { recursive: true, force: true });
+  };
+
+  try {
+    await startRedis();
+
+    const appPort = await freePort();
+    const apiBase = `http://127.0.0.1:${appPort}`;
+    const [emuCmd, emuArgs] = entryCommand(EMULATOR_DLL);
+    emulator = new Child("emulator", emuCmd, [
+      ...emuArgs, "--port", "0", "--host", "127.0.0.1", "--access-key", accessKey,
+      "--upstream", `${apiBase}/api/signalr/{hub}/{category}/{event}`, ...(options.emulatorArgs ?? []),
+    ], { cwd: path.dirname(EMULATOR_DLL), env: baseEnv(), logFile: path.join(logDir, "emulator.log") });
+    children.push(emulator);
+    const [, connectionString] = await emulator.waitForLine(/^ConnectionString: (.+?)\s*$/, 60_000, "its ConnectionString line");
+    const listening = await emulator.waitForLine(/SignalREmulator listening on (http\S+)/, 5_000, "its listening line");
+    const emulatorUrl = listening[1].replace(/\/$/, "");
+
+    const [appCmd, appArgs] = entryCommand(APP_DLL);
+    app = new Child("app", appCmd, [...appArgs, "--urls", apiBase], {
+      cwd: path.dirname(APP_DLL),
+      env: {
+        ...baseEnv(),
+        AzureSignalRConnectionString: connectionString,
+        RedisConnectionString: `127.0.0.1:${redisPort}`,
+        PushServerKeys: serverKey,
+        SessionSigningKeys: signingKey,
+        CorsAllowedOrigins: "http://127.0.0.1:5173",
+        ...(options.hub ? { SignalRHubName: options.hub } : {}),
+        ...(options.appEnv ?? {}),
+      },
+      logFile: path.join(logDir, "app.log"),
+    });
+    children.push(app);
+    await waitFor(async () => {
+      if (!app.alive) throw app.died("/api/health answered 200");
+      const res = await fetch(`${apiBase}/api/health`, { signal: AbortSignal.timeout(3000) }).catch(() => null);
+      return res?.status === 200;
+    }, 90_000, `${apiBase}/api/health to answer 200`).catch((e) => { throw app.describe(e); });
+
+    const sys = {
+      apiUrl: apiBase,
+      serverKey,
+      emulatorUrl,
+      redisPort,
+      logDir,
+      stopRedis,
+      startRedis,
+      /** PUT /_emulator/faults, e.g. {restStatus: 503} or {dropUpstream: [{event: "disconnected"}]} */
+      async setEmulatorFaults(faults) {
+        const res = await http("PUT", `${emulatorUrl}/_emulator/faults`, { body: faults });
+        if (res.status >= 300) throw new Error(`setting emulator faults: ${res.status} ${res.text}`);
+      },
+      async clearEmulatorFaults() {
+        const res = await http("DELETE", `${emulatorUrl}/_emulator/faults`);
+        if (res.status >= 300) throw new Error(`clearing emulator faults: ${res.status} ${res.text}`);
+      },
+      async emulatorStats() {
+        return (await http("GET", `${emulatorUrl}/_emulator/stats`)).body;
+      },
+      /** Last lines of a process's output: "app", "emulator" or "redis-server". */
+      logTail(which = "app", n = 40) {
+        return children.filter((c) => c.name === which).at(-1)?.tail(n) ?? "";
+      },
+
+      // -- the main backend's side (server key) --
+      /** Any API call. `path` starts with /api. auth: "server" (default), a session, or null. */
+      api(method, apiPath, { body, headers = {}, auth = "server", timeoutMs } = {}) {
+        const h = { ...headers };
+        if (auth === "server") h["x-functions-key"] = serverKey;
+        else if (auth && auth.sessionToken) h.authorization = `Bearer ${auth.sessionToken}`;
+        return http(method, `${apiBase}${apiPath}`, { body, headers: h, timeoutMs });
+      },
+      /** POST /api/login → the session {sessionId, sessionToken, userId, expiresAt} (throws unless 201). */
+      async login(userId, userName = userId, device = undefined) {
+        const res = await sys.api("POST", "/api/login", { body: { userId, userName, ...(device ? { device } : {}) } });
+        if (res.status !== 201) throw new Error(`login ${userId}: ${res.status} ${res.text}`);
+        return res.body;
+      },
+      /** POST /api/users/{userId}/messages → the raw response ({status, headers, body}). */
+      sendToUser(userId, payload, headers = {}) {
+        return sys.api("POST", `/api/users/${encodeURIComponent(userId)}/messages`, { body: { payload }, headers });
+      },
+      /** POST /api/broadcast → the raw response. */
+      broadcast(payload, headers = {}) {
+        return sys.api("POST", "/api/broadcast", { body: { payload }, headers });
+      },
+
+      // -- the browser's side (session token) --
+      /** POST /api/sync with the session's token → the raw response (body: {streams}). */
+      sync(session, cursors = {}) {
+        return sys.api("POST", "/api/sync", { body: { cursors }, auth: session });
+      },
+      /** A started SignalR connection for the session, recording every client event it receives. */
+      async connect(session, { logLevel = LogLevel.Warning } = {}) {
+        const conn = await connectClient(apiBase, session, logLevel);
+        connections.add(conn);
+        conn.onStopped = () => connections.delete(conn);
+        return conn;
+      },
+
+      async stop() {
+        await stopAll();
+      },
+    };
+    return sys;
+  } catch (err) {
+    await stopAll().catch(() => {});
+    err.message += `\n  logs: ${logDir}`;
+    throw err;
+  }
+}
+
+// ---- SignalR client ----------------------------------------------------------------------------
+
+/**
+ * Builds and starts a HubConnection to `${apiUrl}/api` (the client POSTs /api/negotiate and
+ * follows the {url, accessToken} redirect to the SignalR Service). The returned object records
+ * what arrives:
+ *   received.message / .update_online_count / .redirect_to_login / .room_message: arrays of payloads
+ *   events: [{target, arg, at}] in arrival order
+ *   closed: null, or {error} once the connection closed
+ */
+export async function connectClient(apiUrl, session, logLevel = LogLevel.Warning) {
+  const connection = new HubConnectionBuilder()
+    .withUrl(`${apiUrl}/api`, { accessTokenFactory: () => session.sessionToken })
+    .configureLogging(logLevel)
+    .build();
+  const conn = {
+    connection,
+    session,
+    userId: session.userId,
+    received: Object.fromEntries(CLIENT_EVENTS.map((e) => [e, []])),
+    events: [],
+    closed: null,
+    onStopped: null,
+    get connected() { return connection.state === HubConnectionState.Connected; },
+    get connectionId() { return connection.connectionId; },
+    /** Payloads of `message` events, optionally only those of one stream. */
+    messages(stream) {
+      return stream ? conn.received.message.filter((m) => m?.stream === stream) : conn.received.message;
+    },
+    async stop() {
+      await connection.stop();
+      conn.onStopped?.();
+    },
+  };
+  for (const target of CLIENT_EVENTS) {
+    connection.on(target, (arg) => {
+      conn.received[target].push(arg);
+      conn.events.push({ target, arg, at: Date.now() });
+    });
+  }
+  connection.onclose((error) => { conn.closed = { error: error ?? null }; });
+  await connection.start();
+  return conn;
+}
+
+/** The messages of one stream in a sync response body (an empty array when the stream is absent). */
+export function syncedMessages(syncBody, stream) {
+  return syncBody?.streams?.[stream]?.messages ?? [];
+}
+
+/** True when an `update_online_count` user_list mentions the user (entries may be ids, names or objects). */
+export function userListHas(userList, userId) {
+  return (userList ?? []).some((u) => u === userId
+    || (u && typeof u === "object" && (u.userId === userId || u.id === userId || u.user_id === userId)));
+}
+
+export { LogLevel };

@@ -1,0 +1,35 @@
+// Issue 2: who is online is pushed to connected users and listed by GET /api/online.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { startSystem, uid, userListHas, waitFor } from "../lib/system.mjs";
+
+describe("presence", () => {
+  let sys;
+  before(async () => { sys = await startSystem({ name: "presence" }); });
+  after(async () => { await sys?.stop(); });
+
+  it("a connected user is told when another user connects; GET /api/online lists both", async () => {
+    const frank = uid("frank");
+    const grace = uid("grace");
+    const watcher = await sys.connect(await sys.login(frank, "Frank", "laptop"));
+
+    await sys.connect(await sys.login(grace, "Grace", "phone"));
+
+    const update = await waitFor(
+      () => watcher.received.update_online_count.find((u) => userListHas(u?.user_list, grace)),
+      10_000, "update_online_count listing grace at frank's connection");
+    assert.ok(Number.isInteger(update.online_count), `online_count ${update.online_count}`);
+    assert.ok(update.online_count >= 2, `online_count ${update.online_count} counts frank and grace`);
+    assert.ok(userListHas(update.user_list, frank), "the list has frank too");
+
+    const res = await waitFor(async () => {
+      const r = await sys.api("GET", "/api/online");
+      const ids = (r.body?.users ?? []).map((u) => u.userId);
+      return r.status === 200 && ids.includes(frank) && ids.includes(grace) ? r : null;
+    }, 10_000, "GET /api/online to list frank and grace");
+    assert.ok(res.body.onlineCount >= 2);
+    const byId = Object.fromEntries(res.body.users.map((u) => [u.userId, u]));
+    assert.equal(byId[frank].userName, "Frank");
+    assert.equal(byId[grace].userName, "Grace");
+  });
+});
