@@ -1,0 +1,564 @@
+// PushFunctions on Azure: Flex Consumption Function App (custom handler, HTTP proxy mode),
+// Azure SignalR Service (Serverless, Entra-only), Azure Managed Redis (Entra), storage,
+// Application Insights + Log Analytics, user-assigned identities and role assignments.
+//
+// UNCOMPILED: no Bicep CLI can run where this was written (see docs/DEPLOY.md, "Not verified").
+// Resource types, API versions, properties and role ids follow
+// /work/shared/functions-custom-handler.md §4, §5.1-§5.4 and the sources it cites
+// (Azure/bicep-types-az web/2025-03-01, AVM modules, Azure-Samples Flex and MCP samples).
+//
+// Deploy in two passes on a new app (docs/DEPLOY.md):
+//   1. this template with deployServerHostKeys=false, 2. publish artifacts/pushfunctions.zip,
+//   3. this template again with deployServerHostKeys=true (the host must be running to accept
+//      host keys: functions-custom-handler.md §7 pitfall 13).
+
+targetScope = 'resourceGroup'
+
+// ---------------------------------------------------------------------------------------------
+// Parameters
+// ---------------------------------------------------------------------------------------------
+
+@description('Azure region for every resource.')
+param location string = resourceGroup().location
+
+@description('Function App name; also the default host name <appName>.azurewebsites.net.')
+@minLength(2)
+@maxLength(60)
+param appName string
+
+@description('SignalR hub name (app setting SignalRHubName).')
+param hubName string = 'push'
+
+@description('Server keys the main backend may send (x-functions-key or ?code=), comma-separated, first = current. Each becomes a host key pushserver-<index> and the app setting PushServerKeys.')
+@secure()
+@minLength(16)
+param pushServerKeys string
+
+@description('Session token signing keys, comma-separated, at least 32 characters each; the first signs, all verify (app setting SessionSigningKeys).')
+@secure()
+@minLength(32)
+param sessionSigningKeys string
+
+@description('Create the host keys pushserver-<i> from pushServerKeys. Leave false on the first deployment (no package yet, the host cannot store keys); set true after the package is published.')
+param deployServerHostKeys bool = false
+
+@description('Browser origins allowed to call the browser routes and to connect to SignalR Service, e.g. [ \'https://app.example.com\' ].')
+param corsAllowedOrigins array = []
+
+@description('Flex Consumption instance memory in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Flex Consumption maximum instance count.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Always-ready instances for the http group (0 = pure pay-per-use, with cold starts; 1 = billed baseline, no cold start).')
+@minValue(0)
+@maxValue(20)
+param alwaysReadyInstances int = 0
+
+@description('Azure SignalR Service SKU. Free_F1: 20 connections, 20k messages/day, no SLA; managed identity on Free is unverified.')
+@allowed([
+  'Free_F1'
+  'Standard_S1'
+  'Premium_P1'
+])
+param signalRSku string = 'Standard_S1'
+
+@description('SignalR units (Standard/Premium: 1 unit = 1,000 concurrent connections).')
+@minValue(1)
+@maxValue(100)
+param signalRCapacity int = 1
+
+@description('Audience (aud) of the Entra token SignalR Service sends to the upstream route. Empty = the Function App identity client id. Use an app registration\'s App ID URI if that is your policy.')
+param upstreamAudience string = ''
+
+@description('Azure Managed Redis SKU.')
+param redisSku string = 'Balanced_B0'
+
+@description('Azure Managed Redis high availability (Disabled halves the cost; a node failure then loses data).')
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+param redisHighAvailability string = 'Enabled'
+
+@description('Redis auth: Entra (access keys disabled, app uses RedisEntraClientId) or AccessKey (password in RedisConnectionString; fallback for clients without ACL user support).')
+@allowed([
+  'Entra'
+  'AccessKey'
+])
+param redisAuthMode string = 'Entra'
+
+@description('Optional principal (object id) of a CI or operator identity that uploads packages to the deployment container. Empty = none.')
+param deployerPrincipalId string = ''
+
+@description('Principal type of deployerPrincipalId.')
+@allowed([
+  'ServicePrincipal'
+  'User'
+  'Group'
+])
+param deployerPrincipalType string = 'ServicePrincipal'
+
+@description('Log Analytics retention in days.')
+@minValue(30)
+@maxValue(730)
+param logRetentionDays int = 30
+
+@description('Tags for every resource.')
+param tags object = {}
+
+// ---------------------------------------------------------------------------------------------
+// Names and constants
+// ---------------------------------------------------------------------------------------------
+
+var suffix = uniqueString(resourceGroup().id, appName)
+var storageAccountName = 'st${suffix}'
+var deploymentContainerName = 'app-package-${take(toLower(appName), 32)}'
+var appHostName = '${appName}.azurewebsites.net'
+var upstreamUrlTemplate = 'https://${appHostName}/api/signalr/{hub}/{category}/{event}'
+var serverKeyList = split(pushServerKeys, ',')
+var redisPort = 10000
+
+// Built-in role definition ids (functions-custom-handler.md §5.2).
+var roleIds = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+  signalRServiceOwner: '7e4f1700-ea5a-4f59-8f37-079cfe29dce3'
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identities
+// ---------------------------------------------------------------------------------------------
+
+// The Function App's identity: storage, SignalR REST + client-token keys, Redis, App Insights.
+resource appIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
+  name: 'id-${appName}'
+  location: location
+  tags: tags
+}
+
+// SignalR Service's identity: only used to obtain the token it sends to the upstream route.
+// Separate from appIdentity so the app can tell the service's calls from anything else.
+resource signalRIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
+  name: 'id-${appName}-signalr'
+  location: location
+  tags: tags
+}
+
+var effectiveUpstreamAudience = empty(upstreamAudience) ? appIdentity.properties.clientId : upstreamAudience
+
+// ---------------------------------------------------------------------------------------------
+// Storage (AzureWebJobsStorage over Entra + Flex deployment container)
+// ---------------------------------------------------------------------------------------------
+
+resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' = {
+  name: storageAccountName
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: {
+    name: 'Standard_LRS'
+  }
+  properties: {
+    allowSharedKeyAccess: false
+    allowBlobPublicAccess: false
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-06-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' = {
+  parent: blobService
+  name: deploymentContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Monitoring
+// ---------------------------------------------------------------------------------------------
+
+resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2025-07-01' = {
+  name: 'log-${appName}'
+  location: location
+  tags: tags
+  properties: {
+    retentionInDays: logRetentionDays
+    sku: {
+      name: 'PerGB2018'
+    }
+  }
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
+  name: 'appi-${appName}'
+  location: location
+  tags: tags
+  kind: 'web'
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: logAnalytics.id
+    DisableLocalAuth: true
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Azure SignalR Service (Serverless, Entra only, upstream -> the app with managed identity auth)
+// ---------------------------------------------------------------------------------------------
+
+resource signalR 'Microsoft.SignalRService/signalR@2024-03-01' = {
+  name: 'sigr-${appName}'
+  location: location
+  tags: tags
+  kind: 'SignalR'
+  sku: {
+    name: signalRSku
+    capacity: signalRCapacity
+  }
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${signalRIdentity.id}': {}
+    }
+  }
+  properties: {
+    features: [
+      {
+        flag: 'ServiceMode'
+        value: 'Serverless'
+      }
+      {
+        flag: 'EnableConnectivityLogs'
+        value: 'True'
+      }
+    ]
+    disableLocalAuth: true
+    disableAadAuth: false
+    publicNetworkAccess: 'Enabled'
+    cors: {
+      allowedOrigins: empty(corsAllowedOrigins) ? [ '*' ] : corsAllowedOrigins
+    }
+    tls: {
+      clientCertEnabled: false
+    }
+    upstream: {
+      templates: [
+        {
+          hubPattern: '*'
+          categoryPattern: '*'
+          eventPattern: '*'
+          urlTemplate: upstreamUrlTemplate
+          auth: {
+            type: 'ManagedIdentity'
+            managedIdentity: {
+              resource: effectiveUpstreamAudience
+            }
+          }
+        }
+      ]
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Azure Managed Redis (Microsoft.Cache/redisEnterprise) with Entra access
+// ---------------------------------------------------------------------------------------------
+
+resource redis 'Microsoft.Cache/redisEnterprise@2025-07-01' = {
+  name: 'redis-${appName}'
+  location: location
+  tags: tags
+  sku: {
+    name: redisSku
+  }
+  properties: {
+    minimumTlsVersion: '1.2'
+    highAvailability: redisHighAvailability
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource redisDatabase 'Microsoft.Cache/redisEnterprise/databases@2025-07-01' = {
+  parent: redis
+  name: 'default'
+  properties: {
+    clientProtocol: 'Encrypted'
+    port: redisPort
+    // Single endpoint; the app's multi-key scripts use hash tags anyway (DESIGN.md).
+    clusteringPolicy: 'EnterpriseCluster'
+    // Streams, sessions and presence are state, not cache: never evict.
+    evictionPolicy: 'NoEviction'
+    accessKeysAuthentication: redisAuthMode == 'Entra' ? 'Disabled' : 'Enabled'
+  }
+}
+
+resource redisAccess 'Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments@2025-07-01' = {
+  parent: redisDatabase
+  name: guid(redisDatabase.id, appIdentity.id, 'default')
+  properties: {
+    accessPolicyName: 'default'
+    user: {
+      objectId: appIdentity.properties.principalId
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flex Consumption plan + Function App (runtime custom, self-contained linux-x64 executable)
+// ---------------------------------------------------------------------------------------------
+
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
+  name: 'asp-${appName}'
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+var redisHost = '${redis.properties.hostName}:${redisPort}'
+var redisConnectionString = redisAuthMode == 'Entra'
+  ? '${redisHost},ssl=True,abortConnect=False'
+  : '${redisHost},password=${redisDatabase.listKeys().primaryKey},ssl=True,abortConnect=False'
+
+// Every name the app reads is in docs/CONTRACTS.md (settings table). Flex rejects or ignores
+// FUNCTIONS_WORKER_RUNTIME, FUNCTIONS_EXTENSION_VERSION, WEBSITE_RUN_FROM_PACKAGE and the
+// content-share settings, so none of them is set (functions-custom-handler.md §7 pitfall 14).
+// ARM replaces this list wholesale on every deployment: keep the full set here.
+var appSettings = [
+  // Functions host
+  {
+    name: 'AzureWebJobsStorage__accountName'
+    value: storage.name
+  }
+  {
+    name: 'AzureWebJobsStorage__credential'
+    value: 'managedidentity'
+  }
+  {
+    name: 'AzureWebJobsStorage__clientId'
+    value: appIdentity.properties.clientId
+  }
+  {
+    name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+    value: appInsights.properties.ConnectionString
+  }
+  {
+    name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
+    value: 'ClientId=${appIdentity.properties.clientId};Authorization=AAD'
+  }
+  // Azure.Identity default (ManagedIdentityCredential / DefaultAzureCredential)
+  {
+    name: 'AZURE_CLIENT_ID'
+    value: appIdentity.properties.clientId
+  }
+  // The app (docs/CONTRACTS.md)
+  {
+    name: 'AzureSignalRConnectionString'
+    value: 'Endpoint=https://${signalR.properties.hostName};AuthType=azure.msi;ClientId=${appIdentity.properties.clientId};Version=1.0;'
+  }
+  {
+    name: 'SignalRHubName'
+    value: hubName
+  }
+  {
+    name: 'SignalRUpstreamAudience'
+    value: effectiveUpstreamAudience
+  }
+  {
+    name: 'SignalRUpstreamTenantId'
+    value: tenant().tenantId
+  }
+  {
+    name: 'SignalRUpstreamClientId'
+    value: signalRIdentity.properties.clientId
+  }
+  {
+    name: 'RedisConnectionString'
+    value: redisConnectionString
+  }
+  {
+    name: 'RedisEntraClientId'
+    value: redisAuthMode == 'Entra' ? appIdentity.properties.clientId : ''
+  }
+  {
+    name: 'PushServerKeys'
+    value: pushServerKeys
+  }
+  {
+    name: 'SessionSigningKeys'
+    value: sessionSigningKeys
+  }
+  {
+    name: 'CorsAllowedOrigins'
+    value: join(corsAllowedOrigins, ',')
+  }
+]
+
+resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
+  name: appName
+  location: location
+  tags: tags
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${appIdentity.id}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      // The platform answers CORS preflights itself; they never reach the app (§7 pitfall 6).
+      cors: {
+        allowedOrigins: corsAllowedOrigins
+        supportCredentials: false
+      }
+      appSettings: appSettings
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: appIdentity.id
+          }
+        }
+      }
+      runtime: {
+        name: 'custom'
+        version: '1.0'
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+        alwaysReady: alwaysReadyInstances > 0
+          ? [
+              {
+                name: 'http'
+                instanceCount: alwaysReadyInstances
+              }
+            ]
+          : []
+      }
+    }
+  }
+  dependsOn: [
+    deploymentContainer
+    storageBlobOwner
+    redisAccess
+  ]
+}
+
+// Server keys as host keys, so the host itself rejects keyless calls to authLevel=function
+// routes (the app checks PushServerKeys as well). No Bicep types exist for this resource
+// (warning BCP081, functions-custom-handler.md §3); it fails while the host has no package.
+#disable-next-line BCP081
+resource serverHostKeys 'Microsoft.Web/sites/host/functionKeys@2025-03-01' = [
+  for (key, i) in serverKeyList: if (deployServerHostKeys) {
+    name: '${functionApp.name}/default/pushserver-${i}'
+    properties: {
+      name: 'pushserver-${i}'
+      value: trim(key)
+    }
+  }
+]
+
+// ---------------------------------------------------------------------------------------------
+// Role assignments
+// ---------------------------------------------------------------------------------------------
+
+// Host storage + deployment container (Flex reads the package with this identity).
+resource storageBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: storage
+  name: guid(storage.id, appIdentity.id, roleIds.storageBlobDataOwner)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageBlobDataOwner)
+    principalId: appIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Optional CI/operator upload rights on the deployment container only.
+resource deployerBlobContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
+  scope: deploymentContainer
+  name: guid(deploymentContainer.id, deployerPrincipalId, roleIds.storageBlobDataContributor)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageBlobDataContributor)
+    principalId: deployerPrincipalId
+    principalType: deployerPrincipalType
+  }
+}
+
+// App Insights with DisableLocalAuth: telemetry ingestion needs Entra.
+resource appInsightsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: appInsights
+  name: guid(appInsights.id, appIdentity.id, roleIds.monitoringMetricsPublisher)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.monitoringMetricsPublisher)
+    principalId: appIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// REST API (send, groups, close) and temporary access keys for client tokens (negotiate).
+resource signalROwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: signalR
+  name: guid(signalR.id, appIdentity.id, roleIds.signalRServiceOwner)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.signalRServiceOwner)
+    principalId: appIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outputs (no keys, secrets or connection strings)
+// ---------------------------------------------------------------------------------------------
+
+@description('Base URL the main backend calls; routes are <appUrl>/api/...')
+output appUrl string = 'https://${functionApp.properties.defaultHostName}'
+
+@description('Function App name (for az functionapp commands).')
+output functionAppName string = functionApp.name
+
+@description('SignalR hub name.')
+output hubName string = hubName
+
+@description('SignalR Service endpoint (no credentials).')
+output signalREndpoint string = 'https://${signalR.properties.hostName}'
+
+@description('Upstream URL template configured on SignalR Service.')
+output upstreamUrlTemplate string = upstreamUrlTemplate
+
+@description('Blob container Flex runs the package from.')
+output deploymentContainerUrl string = '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+
+@description('Client id of the Function App identity.')
+output appIdentityClientId string = appIdentity.properties.clientId

@@ -1,0 +1,63 @@
+using System.Text.RegularExpressions;
+
+namespace Deployment.Tests;
+
+/// <summary>The app settings contract: docs/CONTRACTS.md's settings table and, when present, src/.../SettingNames.cs.</summary>
+public static partial class Settings
+{
+    public sealed record ContractSetting(string Name, bool Required, string Meaning);
+
+    /// <summary>Rows of the table under "## App settings" in docs/CONTRACTS.md.</summary>
+    public static IReadOnlyList<ContractSetting> FromContracts()
+    {
+        var text = RepoFiles.Read("docs", "CONTRACTS.md");
+        var start = text.IndexOf("## App settings", StringComparison.Ordinal);
+        Assert.True(start >= 0, "docs/CONTRACTS.md has no '## App settings' section");
+        var next = text.IndexOf("\n## ", start + 3, StringComparison.Ordinal);
+        var section = next < 0 ? text[start..] : text[start..next];
+
+        return TableRow().Matches(section)
+            .Select(m => new ContractSetting(
+                m.Groups["name"].Value,
+                m.Groups["req"].Value.TrimStart().StartsWith("yes", StringComparison.OrdinalIgnoreCase),
+                m.Groups["meaning"].Value.Trim()))
+            .ToList();
+    }
+
+    /// <summary>Setting names the app defines in SettingNames.cs (empty if the file does not exist yet).</summary>
+    public static IReadOnlyList<string> FromAppSource()
+    {
+        var path = RepoFiles.PathOf("src", "PushFunctions", "Configuration", "SettingNames.cs");
+        if (!File.Exists(path)) return [];
+        return ConstString().Matches(File.ReadAllText(path)).Select(m => m.Groups["v"].Value).ToList();
+    }
+
+    /// <summary>
+    /// Settings the app reads that Azure deliberately does not set, with why. A new setting in SettingNames.cs
+    /// that is neither set by infra/main.bicep nor listed here fails Bicep_sets_every_setting_the_app_defines.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> NotSetInAzure { get; } = new Dictionary<string, string>
+    {
+        ["FUNCTIONS_CUSTOMHANDLER_PORT"] = "set by the Functions host for the child process",
+        ["SignalRUpstreamKeys"] = "SignalR Service runs with disableLocalAuth: no access keys, so no X-ASRS-Signature keys",
+        ["Retention__UserMaxLength"] = "tuning, default in PushSettings",
+        ["Retention__UserMaxAgeHours"] = "tuning, default in PushSettings",
+        ["Presence__LeaseSeconds"] = "tuning, default in PushSettings",
+        ["Presence__OnlinePushIntervalMs"] = "tuning, default in PushSettings",
+    };
+
+    /// <summary>Settings introduced for Azure (Entra auth) by the deployment; the app must implement them.</summary>
+    public static IReadOnlyList<string> AzureOnly { get; } =
+    [
+        "RedisEntraClientId",
+        "SignalRUpstreamAudience",
+        "SignalRUpstreamTenantId",
+        "SignalRUpstreamClientId",
+    ];
+
+    [GeneratedRegex(@"(?m)^\|\s*`(?<name>[A-Za-z_][A-Za-z0-9_]*)`\s*\|(?<req>[^|]*)\|(?<meaning>.*)\|\s*$")]
+    private static partial Regex TableRow();
+
+    [GeneratedRegex(@"const\s+string\s+\w+\s*=\s*""(?<v>[^""]+)""")]
+    private static partial Regex ConstString();
+}
