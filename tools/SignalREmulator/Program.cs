@@ -1,6 +1,16 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+using SignalREmulator;
 
-app.MapGet("/", () => "Hello World!");
+var options = CommandLine.Parse(args, out var error);
+if (options is null)
+{
+    if (!string.IsNullOrEmpty(error)) Console.Error.WriteLine(error);
+    Console.Error.WriteLine(CommandLine.Usage);
+    return string.IsNullOrEmpty(error) ? 0 : 2;
+}
 
-app.Run();
+await using var host = await EmulatorHost.StartAsync(options);
+// Scripts wait for and parse these two lines (docs/CONTRACTS.md).
+Console.WriteLine($"SignalREmulator listening on {host.Url}");
+Console.WriteLine($"ConnectionString: {host.ConnectionString}");
+await host.WaitForShutdownAsync();
+return 0;

@@ -1,0 +1,75 @@
+namespace SignalREmulator;
+
+/// <summary>
+/// Parses the command line of docs/CONTRACTS.md:
+/// <c>--port N --host IP --access-key KEY [--secondary-key KEY] [--upstream TEMPLATE]... [--verbose]</c>.
+/// </summary>
+public static class CommandLine
+{
+    public const string Usage =
+        """
+        Usage: SignalREmulator [--port 8888] [--host 127.0.0.1] [--access-key KEY] [--secondary-key KEY]
+                               [--upstream "http://127.0.0.1:7071/api/signalr/{hub}/{category}/{event}"]... [--verbose]
+          --port 0 picks a free port. Without --access-key the official emulator's well-known key is used.
+        """;
+
+    /// <summary>The options, or null with <paramref name="error"/> set (empty for --help).</summary>
+    public static EmulatorOptions? Parse(IReadOnlyList<string> args, out string? error)
+    {
+        error = null;
+        int port = 8888;
+        string host = "127.0.0.1", key = EmulatorOptions.WellKnownAccessKey;
+        var secondary = new List<string>();
+        var upstream = new List<Upstream.UpstreamRule>();
+        var verbose = false;
+
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            string Value()
+            {
+                if (i + 1 >= args.Count) throw new ArgumentException($"{arg} needs a value.");
+                return args[++i];
+            }
+
+            try
+            {
+                switch (arg)
+                {
+                    case "--port" or "-p":
+                        if (!int.TryParse(Value(), out port) || port is < 0 or > 65535) throw new ArgumentException("--port must be 0..65535.");
+                        break;
+                    case "--host" or "-i": host = Value(); break;
+                    case "--access-key": key = Value(); break;
+                    case "--secondary-key": secondary.Add(Value()); break;
+                    case "--upstream": upstream.Add(new Upstream.UpstreamRule(Value())); break;
+                    case "--verbose" or "-v": verbose = true; break;
+                    case "--help" or "-h":
+                        error = "";
+                        return null;
+                    default: throw new ArgumentException($"Unknown argument '{arg}'.");
+                }
+            }
+            catch (ArgumentException e)
+            {
+                error = e.Message;
+                return null;
+            }
+        }
+
+        if (string.IsNullOrEmpty(key))
+        {
+            error = "--access-key must not be empty.";
+            return null;
+        }
+        return new EmulatorOptions
+        {
+            Port = port,
+            Host = host,
+            AccessKey = key,
+            SecondaryAccessKeys = secondary,
+            UpstreamRules = upstream,
+            Verbose = verbose,
+        };
+    }
+}

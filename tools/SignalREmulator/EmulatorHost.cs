@@ -1,0 +1,140 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using SignalREmulator.Admin;
+using SignalREmulator.Auth;
+using SignalREmulator.Client;
+using SignalREmulator.Groups;
+using SignalREmulator.Rest;
+using SignalREmulator.Upstream;
+
+namespace SignalREmulator;
+
+/// <summary>A running emulator: the SignalR Service client endpoint, REST API, upstream and test-only admin routes.</summary>
+public sealed class EmulatorHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly UpstreamSettings _upstream;
+
+    private EmulatorHost(WebApplication app, EmulatorOptions options, int port)
+    {
+        _app = app;
+        _upstream = app.Services.GetRequiredService<UpstreamSettings>();
+        Faults = app.Services.GetRequiredService<Faults>();
+        Stats = app.Services.GetRequiredService<Stats>();
+        Port = port;
+        Url = $"http://{options.Host}:{port}";
+        ConnectionString = $"Endpoint=http://{options.Host};Port={port};AccessKey={options.AccessKey};Version=1.0;";
+    }
+
+    /// <summary>Base URL, e.g. <c>http://127.0.0.1:8888</c>.</summary>
+    public string Url { get; }
+
+    public int Port { get; }
+
+    /// <summary><c>Endpoint=http://127.0.0.1;Port=N;AccessKey=…;Version=1.0;</c></summary>
+    public string ConnectionString { get; }
+
+    /// <summary>The catch-all upstream URL template; settable after start because the app's port is often known only then.</summary>
+    public string? UpstreamTemplate
+    {
+        get => _upstream.Template;
+        set => _upstream.Template = value;
+    }
+
+    /// <summary>The ordered upstream rules (replaces <see cref="UpstreamTemplate"/> when set).</summary>
+    public IReadOnlyList<UpstreamRule> UpstreamRules
+    {
+        get => _upstream.Rules;
+        set => _upstream.Rules = value;
+    }
+
+    public Faults Faults { get; }
+
+    public Stats Stats { get; }
+
+    public static async Task<EmulatorHost> StartAsync(EmulatorOptions options, CancellationToken cancellationToken = default)
+    {
+        var app = Build(options);
+        await app.StartAsync(cancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new EmulatorHost(app, options, new Uri(address).Port);
+    }
+
+    /// <summary>Completes when the process is asked to stop (Ctrl+C, SIGTERM).</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private static WebApplication Build(EmulatorOptions options)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(EmulatorHost).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        // Hosted inside another app's tests, ignore that process's URL settings: the emulator binds where it is told.
+        builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, "").UseSetting("http_ports", "").UseSetting("https_ports", "");
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(ParseAddress(options.Host), options.Port));
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
+
+        builder.Logging.ClearProviders();
+        if (options.ConfigureLogging is { } configure)
+        {
+            configure(builder.Logging);
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
+            builder.Logging.SetMinimumLevel(options.Verbose ? LogLevel.Information : LogLevel.Warning);
+            builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+            builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        }
+
+        AddEmulatorServices(builder.Services, options);
+        var app = builder.Build();
+
+        // Browsers on any local origin may negotiate with the emulator, as with the official one.
+        app.UseCors(cors => cors.SetIsOriginAllowed(_ => true).AllowAnyHeader().AllowAnyMethod().AllowCredentials());
+        app.UseMiddleware<RestPipeline>();
+        app.UseMiddleware<ClientAuthMiddleware>();
+        app.MapConnectionHandler<ClientConnectionHandler>("/client", dispatcher =>
+        {
+            // Large enough for a whole 1 MB message in either direction; the handler enforces the limit.
+            dispatcher.TransportMaxBufferSize = 2 * 1024 * 1024;
+            dispatcher.ApplicationMaxBufferSize = 2 * 1024 * 1024;
+        }).WithMetadata(new ClientEndpointMetadata());
+        app.MapRestApi();
+        app.MapAdminApi();
+        return app;
+    }
+
+    private static void AddEmulatorServices(IServiceCollection services, EmulatorOptions options)
+    {
+        IReadOnlyList<UpstreamRule> rules = string.IsNullOrEmpty(options.UpstreamTemplate)
+            ? options.UpstreamRules
+            : [new UpstreamRule(options.UpstreamTemplate), .. options.UpstreamRules];
+
+        services.AddCors();
+        services.AddConnections();
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(new AccessKeys(options.AccessKey, options.SecondaryAccessKeys));
+        services.AddSingleton(new UpstreamSettings(rules));
+        services.AddSingleton<Faults>();
+        services.AddSingleton<Stats>();
+        services.AddSingleton<HubRegistry>();
+        services.AddSingleton<HubFrames>();
+        services.AddSingleton<UpstreamDispatcher>();
+        services.AddSingleton<RestHandlers>();
+        services.AddSingleton<ClientConnectionHandler>();
+        services.AddHostedService<KeepAliveService>();
+    }
+
+    private static IPAddress ParseAddress(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback : IPAddress.Parse(host.Trim('[', ']'));
+}

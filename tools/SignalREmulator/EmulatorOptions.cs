@@ -1,0 +1,41 @@
+using SignalREmulator.Upstream;
+
+namespace SignalREmulator;
+
+/// <summary>How to run the emulator, in-process (<see cref="EmulatorHost.StartAsync"/>) or from the command line.</summary>
+public sealed class EmulatorOptions
+{
+    /// <summary>The official emulator's well-known key, used when none is given.</summary>
+    public const string WellKnownAccessKey = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
+
+    /// <summary>IP address to bind to (<c>localhost</c> means 127.0.0.1). Loopback unless you mean otherwise.</summary>
+    public string Host { get; init; } = "127.0.0.1";
+
+    /// <summary>0 picks a free port.</summary>
+    public int Port { get; init; }
+
+    public string AccessKey { get; init; } = WellKnownAccessKey;
+
+    /// <summary>Further keys (the service's secondary key): they verify tokens and add an <c>X-ASRS-Signature</c> value each.</summary>
+    public IReadOnlyList<string> SecondaryAccessKeys { get; init; } = [];
+
+    /// <summary>One catch-all upstream URL template, e.g. <c>http://127.0.0.1:7071/api/signalr/{hub}/{category}/{event}</c>.</summary>
+    public string? UpstreamTemplate { get; init; }
+
+    /// <summary>Ordered upstream rules with patterns; used after <see cref="UpstreamTemplate"/> if both are set.</summary>
+    public IReadOnlyList<UpstreamRule> UpstreamRules { get; init; } = [];
+
+    /// <summary>Log at Information instead of Warning.</summary>
+    public bool Verbose { get; init; }
+
+    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(15);
+
+    public TimeSpan ClientTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    public TimeSpan UpstreamTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Replaces the default console logging (for example to route logs to a test's output).</summary>
+    public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
+}

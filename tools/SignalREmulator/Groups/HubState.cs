@@ -1,0 +1,212 @@
+using System.Collections.Concurrent;
+using SignalREmulator.Client;
+
+namespace SignalREmulator.Groups;
+
+/// <summary>
+/// One hub's connections, users, groups and user-group memberships.
+/// Sends read the concurrent indexes without locking, so a broadcast or group send never waits for
+/// membership changes; every change takes the hub's short lock (never across an await) so the indexes
+/// stay consistent with each other.
+/// </summary>
+public sealed class HubState(string name, TimeProvider clock)
+{
+    private readonly object _gate = new();
+    private readonly ConcurrentDictionary<string, ClientConnection> _connections = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, ClientConnection>> _users = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, ClientConnection>> _groups = new(StringComparer.Ordinal);
+
+    // user -> group -> expiry; only read and written under _gate.
+    private readonly Dictionary<string, Dictionary<string, DateTimeOffset>> _userGroups = new(StringComparer.Ordinal);
+
+    // "Unset means at most 1 year" (spec §1.2).
+    private static readonly TimeSpan DefaultMembershipLifetime = TimeSpan.FromDays(365);
+
+    public string Name { get; } = name;
+
+    public int ConnectionCount => _connections.Count;
+
+    public void Add(ClientConnection connection)
+    {
+        lock (_gate)
+        {
+            _connections[connection.Id] = connection;
+            if (connection.UserId is { } user)
+            {
+                _users.GetOrAdd(user, static _ => new(StringComparer.Ordinal))[connection.Id] = connection;
+                // Memberships of the user apply to the user's future connections too.
+                if (_userGroups.TryGetValue(user, out var memberships))
+                {
+                    var now = clock.GetUtcNow();
+                    foreach (var (group, expiry) in memberships.ToArray())
+                    {
+                        if (expiry <= now) memberships.Remove(group);
+                        else AddToGroupLocked(connection, group);
+                    }
+                    if (memberships.Count == 0) _userGroups.Remove(user);
+                }
+            }
+        }
+    }
+
+    public void Remove(ClientConnection connection)
+    {
+        lock (_gate)
+        {
+            if (!_connections.TryRemove(new KeyValuePair<string, ClientConnection>(connection.Id, connection))) return;
+            if (connection.UserId is { } user) RemoveFromIndexLocked(_users, user, connection.Id);
+            foreach (var group in connection.Groups) RemoveFromIndexLocked(_groups, group, connection.Id);
+            connection.Groups.Clear();
+        }
+    }
+
+    public ClientConnection? FindConnection(string connectionId) =>
+        _connections.TryGetValue(connectionId, out var connection) ? connection : null;
+
+    public bool UserExists(string user) => _users.TryGetValue(user, out var connections) && !connections.IsEmpty;
+
+    public bool GroupExists(string group) => _groups.TryGetValue(group, out var connections) && !connections.IsEmpty;
+
+    /// <summary>False when the connection does not exist (the caller answers 404).</summary>
+    public bool AddConnectionToGroup(string connectionId, string group)
+    {
+        lock (_gate)
+        {
+            if (!_connections.TryGetValue(connectionId, out var connection)) return false;
+            AddToGroupLocked(connection, group);
+            return true;
+        }
+    }
+
+    public bool RemoveConnectionFromGroup(string connectionId, string group)
+    {
+        lock (_gate)
+        {
+            if (!_connections.TryGetValue(connectionId, out var connection)) return false;
+            RemoveFromGroupLocked(connection, group);
+            return true;
+        }
+    }
+
+    public void RemoveConnectionFromAllGroups(string connectionId)
+    {
+        lock (_gate)
+        {
+            if (!_connections.TryGetValue(connectionId, out var connection)) return;
+            foreach (var group in connection.Groups) RemoveFromIndexLocked(_groups, group, connection.Id);
+            connection.Groups.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Adds the user's current connections to the group, and (unless <paramref name="ttl"/> is zero)
+    /// records the membership so the user's later connections join as well.
+    /// </summary>
+    public void AddUserToGroup(string user, string group, TimeSpan? ttl)
+    {
+        lock (_gate)
+        {
+            if (ttl != TimeSpan.Zero)
+            {
+                if (!_userGroups.TryGetValue(user, out var memberships))
+                {
+                    memberships = new(StringComparer.Ordinal);
+                    _userGroups[user] = memberships;
+                }
+                memberships[group] = clock.GetUtcNow() + (ttl ?? DefaultMembershipLifetime);
+            }
+            if (_users.TryGetValue(user, out var connections))
+            {
+                foreach (var (_, connection) in connections) AddToGroupLocked(connection, group);
+            }
+        }
+    }
+
+    public void RemoveUserFromGroup(string user, string group)
+    {
+        lock (_gate)
+        {
+            if (_userGroups.TryGetValue(user, out var memberships))
+            {
+                memberships.Remove(group);
+                if (memberships.Count == 0) _userGroups.Remove(user);
+            }
+            if (_users.TryGetValue(user, out var connections))
+            {
+                foreach (var (_, connection) in connections) RemoveFromGroupLocked(connection, group);
+            }
+        }
+    }
+
+    public void RemoveUserFromAllGroups(string user)
+    {
+        lock (_gate)
+        {
+            _userGroups.Remove(user);
+            if (_users.TryGetValue(user, out var connections))
+            {
+                foreach (var (_, connection) in connections)
+                {
+                    foreach (var group in connection.Groups) RemoveFromIndexLocked(_groups, group, connection.Id);
+                    connection.Groups.Clear();
+                }
+            }
+        }
+    }
+
+    /// <summary>A live membership row, or (for <c>ttl=0</c> joins) one of the user's connections in the group.</summary>
+    public bool IsUserInGroup(string user, string group)
+    {
+        lock (_gate)
+        {
+            if (_userGroups.TryGetValue(user, out var memberships) && memberships.TryGetValue(group, out var expiry))
+            {
+                if (expiry > clock.GetUtcNow()) return true;
+                memberships.Remove(group);
+                if (memberships.Count == 0) _userGroups.Remove(user);
+            }
+            if (_users.TryGetValue(user, out var connections))
+            {
+                foreach (var (_, connection) in connections)
+                {
+                    if (connection.Groups.Contains(group)) return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    public IEnumerable<ClientConnection> AllConnections() => Values(_connections);
+
+    public IEnumerable<ClientConnection> UserConnections(string user) =>
+        _users.TryGetValue(user, out var connections) ? Values(connections) : [];
+
+    public IEnumerable<ClientConnection> GroupConnections(string group) =>
+        _groups.TryGetValue(group, out var connections) ? Values(connections) : [];
+
+    // Enumerating a ConcurrentDictionary is lock-free; its Values property would take every lock and copy.
+    private static IEnumerable<ClientConnection> Values(ConcurrentDictionary<string, ClientConnection> index)
+    {
+        foreach (var pair in index) yield return pair.Value;
+    }
+
+    private void AddToGroupLocked(ClientConnection connection, string group)
+    {
+        if (!connection.Groups.Add(group)) return;
+        _groups.GetOrAdd(group, static _ => new(StringComparer.Ordinal))[connection.Id] = connection;
+    }
+
+    private void RemoveFromGroupLocked(ClientConnection connection, string group)
+    {
+        if (connection.Groups.Remove(group)) RemoveFromIndexLocked(_groups, group, connection.Id);
+    }
+
+    private static void RemoveFromIndexLocked(
+        ConcurrentDictionary<string, ConcurrentDictionary<string, ClientConnection>> index, string key, string connectionId)
+    {
+        if (!index.TryGetValue(key, out var connections)) return;
+        connections.TryRemove(connectionId, out _);
+        // Safe only because every writer holds _gate: nobody can be adding to this inner map right now.
+        if (connections.IsEmpty) index.TryRemove(key, out _);
+    }
+}
