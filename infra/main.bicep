@@ -23,7 +23,7 @@ param location string = resourceGroup().location
 
 @description('Function App name; also the default host name <appName>.azurewebsites.net.')
 @minLength(2)
-@maxLength(60)
+@maxLength(40)
 param appName string
 
 @description('SignalR hub name (app setting SignalRHubName).')
@@ -243,10 +243,6 @@ resource signalR 'Microsoft.SignalRService/signalR@2024-03-01' = {
         flag: 'ServiceMode'
         value: 'Serverless'
       }
-      {
-        flag: 'EnableConnectivityLogs'
-        value: 'True'
-      }
     ]
     disableLocalAuth: true
     disableAadAuth: false
@@ -310,7 +306,8 @@ resource redisDatabase 'Microsoft.Cache/redisEnterprise/databases@2025-07-01' = 
 
 resource redisAccess 'Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments@2025-07-01' = {
   parent: redisDatabase
-  name: guid(redisDatabase.id, appIdentity.id, 'default')
+  // Name pattern ^[A-Za-z0-9]{1,60}$ (bicep-types-az redisenterprise 2025-07-01): no hyphens.
+  name: replace(guid(redisDatabase.id, appIdentity.id, 'default'), '-', '')
   properties: {
     accessPolicyName: 'default'
     user: {

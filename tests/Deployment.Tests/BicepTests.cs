@@ -258,6 +258,8 @@ public class BicepTests
         Assert.Equal("default", BicepFile.Property(access.Body, "accessPolicyName"));
         Assert.Equal("appIdentity.properties.principalId", BicepFile.Expression(access.Body, "objectId"));
         Assert.Equal("redisDatabase", BicepFile.Expression(access.Body, "parent"));
+        // accessPolicyAssignments names must match ^[A-Za-z0-9]{1,60}$ (bicep-types-az 2025-07-01): a bare guid() has hyphens.
+        Assert.StartsWith("replace(guid(", BicepFile.Expression(access.Body, "name"));
     }
 
     [Fact]
