@@ -24,7 +24,7 @@ export { Sequencer, isSequencedMessage } from "./sequencer.js";
  * @property {string} [sessionToken] a fixed token, when there is no getSessionToken
  * @property {string} userId the session's user; names the storage key for cursors
  * @property {CursorStorage | null} [storage] defaults to globalThis.localStorage
- * @property {any} [signalR] the @microsoft/signalr module; defaults to globalThis.signalR
+ * @property {any} [signalR] the SignalR client module (its npm package or browser build); defaults to globalThis.signalR
  * @property {typeof fetch} [fetch] defaults to globalThis.fetch
  * @property {Logger} [logger] defaults to console
  * @property {(attempt: number) => number} [retryDelay] ms before retry number `attempt` (0-based)

@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { PushClient, PushClientError, cursorStorageKey } from "../src/pushclient.js";
 import { FakeStorage, FakeSyncServer, MemoryLogger, fakeSignalR, settle } from "./fakes.js";
 
+/** @type {import("../src/pushclient.js").PushClientEventName[]} */
 const EVENT_NAMES = ["message", "room-message", "online", "redirect-to-login", "state", "recovery-lost", "error"];
 const BASE_URL = "https://push.example";
 

@@ -19,7 +19,10 @@ const page = (stream, messageSeqs, rest = {}) => ({
   ...rest,
 });
 
-/** A sequencer whose streams already have cursors, as after a first sync. */
+/**
+ * A sequencer whose streams already have cursors, as after a first sync.
+ * @param {Record<string, number>} [cursors]
+ */
 function synced(cursors = { "user:u1": 3, broadcast: 0 }) {
   return new Sequencer(cursors);
 }

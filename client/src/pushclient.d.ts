@@ -1,0 +1,149 @@
+// Hand-written types for pushclient.js (the source is plain JavaScript with JSDoc).
+
+/** A message of a stream, as pushed live (`message`, `room_message`) or returned by sync. */
+export interface PushMessage<TPayload = unknown> {
+  id: string;
+  /** `user:{userId}`, `broadcast` or `room:{roomId}` */
+  stream: string;
+  /** Increases by one per message within its stream, from 1. */
+  seq: number;
+  from?: string;
+  payload: TPayload;
+  /** ISO 8601 */
+  sentAt?: string;
+}
+
+/** A room message: a message of a `room:{roomId}` stream. */
+export interface RoomMessage<TPayload = unknown> extends PushMessage<TPayload> {
+  roomId: string;
+  /** Members of the room when it was sent. */
+  total: number;
+  /** Members online when it was sent. */
+  online: number;
+}
+
+/** One stream's part of a `POST /api/sync` response. */
+export interface StreamPage {
+  messages: PushMessage[];
+  latestSeq: number;
+  /** false when the cursor sent was older than what the server still retains. */
+  recovered: boolean;
+  /** true when another sync would return more messages. */
+  more: boolean;
+}
+
+export type ConnectionState = "connecting" | "connected" | "reconnecting" | "disconnected";
+
+/** Why the app should send the user to the login page. */
+export type RedirectReason = "account_deleted" | "session_revoked" | "logged_out" | "session_invalid" | (string & {});
+
+export interface PushClientEvents {
+  /** A private or broadcast message, once, in order per stream. */
+  message: PushMessage;
+  /** A room message, once, in order per room. */
+  "room-message": RoomMessage;
+  online: { onlineCount: number; userList: unknown[] };
+  /** The session is over; the client has stopped and cleared its stored cursors. Navigate to login. */
+  "redirect-to-login": { reason: RedirectReason };
+  state: ConnectionState;
+  /**
+   * Some of this stream's messages are gone for good (older than the server retains).
+   * Reload the affected data from the main backend; messages after the loss still follow.
+   */
+  "recovery-lost": { stream: string };
+  /** A failed sync (retried), a malformed message, or an exception thrown by an event handler. */
+  error: Error;
+}
+
+export type PushClientEventName = keyof PushClientEvents;
+
+/** The subset of Web Storage the client uses. */
+export interface CursorStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+export interface Logger {
+  debug(...data: unknown[]): void;
+  warn(...data: unknown[]): void;
+  error(...data: unknown[]): void;
+}
+
+export interface PushClientOptions {
+  /** Origin (and path prefix) of PushFunctions, e.g. "https://push.example.com". Default "": this page's origin. */
+  baseUrl?: string;
+  /** Returns the session token; called before every negotiate and sync. */
+  getSessionToken?: () => string | Promise<string>;
+  /** A fixed session token, when there is no getSessionToken. */
+  sessionToken?: string;
+  /** The session's user id; names the storage key of the cursors. */
+  userId: string;
+  /** Where cursors persist across reloads. Default globalThis.localStorage; null keeps them in memory. */
+  storage?: CursorStorage | null;
+  /** The @microsoft/signalr module. Default globalThis.signalR (its browser build). */
+  signalR?: unknown;
+  /** Default globalThis.fetch. */
+  fetch?: typeof fetch;
+  /** Default console. */
+  logger?: Logger;
+  /** Milliseconds before retry number `attempt` (0-based). Default: exponential backoff, 0.5–1 s up to 15–30 s. */
+  retryDelay?: (attempt: number) => number;
+}
+
+export declare const SESSION_INVALID: "session_invalid";
+
+export declare class PushClientError extends Error {
+  constructor(message: string, details?: { status?: number; cause?: unknown });
+  /** HTTP status, when there was a response. */
+  readonly status: number | undefined;
+}
+
+export declare class PushClient {
+  constructor(options: PushClientOptions);
+
+  readonly state: ConnectionState;
+
+  /** Subscribe; returns the function that unsubscribes. */
+  on<K extends PushClientEventName>(name: K, handler: (value: PushClientEvents[K]) => void): () => void;
+
+  /**
+   * Connect (retrying with backoff until it works) and catch up with a sync. Resolves once
+   * connected and caught up, or when stopped first. Never rejects.
+   */
+  start(): Promise<void>;
+
+  /** Disconnect and stop retrying. Cursors stay stored; start() may be called again. */
+  stop(): Promise<void>;
+
+  /** Catch up on every readable stream now (e.g. right after joining a room). Coalesced with any sync in flight. */
+  sync(): Promise<void>;
+}
+
+/** Retry delay used by default: exponential backoff with jitter, capped at 30 s. */
+export declare function backoffDelay(attempt: number, random?: () => number): number;
+
+/** The storage key of a user's cursors: `pushclient:v1:{userId}:cursors`. */
+export declare function cursorStorageKey(userId: string): string;
+
+export declare function isSequencedMessage(message: unknown): message is PushMessage;
+
+export interface LiveResult {
+  delivered: PushMessage[];
+  needsSync: boolean;
+}
+
+export interface SyncResult {
+  lost: string[];
+  delivered: PushMessage[];
+  needsSync: boolean;
+}
+
+/** The pure ordering/dedupe engine behind PushClient, exported for reuse and tests. */
+export declare class Sequencer {
+  constructor(cursors?: Record<string, number>);
+  cursors(): Record<string, number>;
+  receive(message: PushMessage): LiveResult;
+  beginSync(): { syncId: number; cursors: Record<string, number> };
+  completeSync(syncId: number, streams: Record<string, StreamPage>): SyncResult;
+}
