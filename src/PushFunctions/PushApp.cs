@@ -44,6 +44,8 @@ public static class PushApp
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.Use(JsonByDefault);
+        app.UseRouting(); // after JsonByDefault: routing picks endpoints by Content-Type
         if (settings.CorsAllowedOrigins.Count > 0) app.UseCors();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -53,13 +55,24 @@ public static class PushApp
         app.MapPresence();
         app.MapUpstream();
         app.MapHealth();
-        app.MapFallback(() => Problems.NotFound("No such route: see API.md for the routes under /api.")).AllowAnonymous();
         return app;
+    }
+
+    /// <summary>
+    /// Every body here is JSON. One sent without a Content-Type, or with curl's default form type, is read as JSON
+    /// rather than refused: no route takes forms, and invalid JSON still gets a 400 that says so.
+    /// </summary>
+    private static Task JsonByDefault(HttpContext context, RequestDelegate next)
+    {
+        var type = context.Request.ContentType;
+        if (type is null || type.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
+            context.Request.ContentType = "application/json";
+        return next(context);
     }
 
     private static IServiceCollection AddHttp(this IServiceCollection services, PushSettings settings)
     {
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.ExplainStatus);
         services.AddExceptionHandler<PushExceptionHandler>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = MaxRequestBodyBytes);

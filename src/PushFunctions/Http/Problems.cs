@@ -15,14 +15,28 @@ public static class Problems
     public static ProblemHttpResult Result(int status, string title) =>
         TypedResults.Problem(new ProblemDetails { Status = status, Title = title });
 
+    /// <summary>Gives the framework's own 404/405/415 answers a title that says what to do.</summary>
+    public static void ExplainStatus(ProblemDetailsContext context)
+    {
+        var details = context.ProblemDetails;
+        details.Title = details.Status switch
+        {
+            StatusCodes.Status404NotFound when details.Title is null or "Not Found" => "No such route: the routes are under /api (see API.md).",
+            StatusCodes.Status405MethodNotAllowed => $"{context.HttpContext.Request.Method} is not allowed on this route (see API.md).",
+            StatusCodes.Status415UnsupportedMediaType => "Send the body as JSON (Content-Type: application/json).",
+            _ => details.Title,
+        };
+    }
+
     public static Task WriteAsync(HttpContext context, int status, string title, TimeSpan? retryAfter = null)
     {
         if (context.Response.HasStarted) return Task.CompletedTask;
         context.Response.StatusCode = status;
         if (retryAfter is { } delay) context.Response.Headers.RetryAfter = ((int)delay.TotalSeconds).ToString();
-        return context.Response.WriteAsJsonAsync(
-            new ProblemDetails { Status = status, Title = title },
-            options: null,
-            contentType: "application/problem+json");
+        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = new ProblemDetails { Status = status, Title = title },
+        }).AsTask();
     }
 }

@@ -60,10 +60,10 @@ public sealed class PushAuthenticationHandler(
             new Claim(Credentials.SessionIdClaim, session.Id));
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        var failure = Context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Failure?.Message;
-        return Problems.WriteAsync(Context, StatusCodes.Status401Unauthorized,
+        var failure = (await HandleAuthenticateOnceSafeAsync()).Failure?.Message;
+        await Problems.WriteAsync(Context, StatusCodes.Status401Unauthorized,
             failure ?? "Credentials are missing: send the server key (x-functions-key), a session token (Authorization: Bearer) or a signed upstream request.");
     }
 
