@@ -64,9 +64,6 @@ export class Sequencer {
 
   #syncsStarted = 0;
 
-  /** The cursors the latest sync started from. @type {{syncId: number, cursors: Map<string, number>}} */
-  #lastSync = { syncId: 0, cursors: new Map() };
-
   /** @param {Record<string, number>} [cursors] as returned by `cursors()`, e.g. from storage */
   constructor(cursors = {}) {
     for (const [stream, seq] of Object.entries(cursors ?? {})) {
@@ -100,7 +97,6 @@ export class Sequencer {
    */
   beginSync() {
     this.#syncsStarted += 1;
-    this.#lastSync = { syncId: this.#syncsStarted, cursors: new Map(this.#cursors) };
     return { syncId: this.#syncsStarted, cursors: this.cursors() };
   }
 
@@ -117,10 +113,8 @@ export class Sequencer {
     /** @type {PushMessage[]} */
     const delivered = [];
     let more = false;
-    // Live messages may have moved cursors since the answer was computed: judge it by where it started.
-    const startedFrom = this.#lastSync.syncId === syncId ? this.#lastSync.cursors : this.#cursors;
     for (const [stream, page] of Object.entries(streams ?? {})) {
-      const applied = this.#applyPage(stream, page, startedFrom.get(stream));
+      const applied = this.#applyPage(stream, page);
       delivered.push(...applied.delivered);
       if (applied.lost) lost.add(stream);
       more ||= page.more === true;
@@ -136,17 +130,15 @@ export class Sequencer {
   /**
    * @param {string} stream
    * @param {StreamPage} page
-   * @param {number | undefined} startedFrom the stream's cursor when the sync started
    * @returns {{delivered: PushMessage[], lost: boolean}}
    */
-  #applyPage(stream, page, startedFrom) {
+  #applyPage(stream, page) {
     const known = this.#cursors.has(stream);
     const latestSeq = isSeq(page.latestSeq) ? page.latestSeq : 0;
+    // Never moves back: an answer computed before live messages moved the cursor on, or from a
+    // lagging server, must not cause a redelivery.
     let cursor = this.#cursors.get(stream) ?? 0;
-    // A cursor beyond the stream's end means the stream was deleted and started again.
-    const restarted = latestSeq < (startedFrom ?? 0);
-    const lost = page.recovered === false || restarted;
-    if (restarted) cursor = 0;
+    const lost = page.recovered === false;
 
     /** @type {PushMessage[]} */
     const delivered = [];

@@ -373,8 +373,9 @@ describe("PushClient: sync failures", () => {
     server.append("user:u1");
     server.statuses.push(500);
     const { client, events } = setup({ server });
+    const delivered = new Promise((resolve) => client.on("message", resolve));
     await client.start();
-    await settle();
+    await delivered; // by the retry
     const [error] = valuesOf(events, "error");
     assert.ok(error instanceof PushClientError);
     assert.equal(error.status, 500);
