@@ -1,0 +1,43 @@
+namespace SignalREmulator.Tests;
+
+public sealed class CommandLineTests
+{
+    [Fact]
+    public void Parses_the_documented_arguments()
+    {
+        var options = CommandLine.Parse(["--port", "0", "--host", "127.0.0.1", "--access-key", "KEY", "--upstream", "http://127.0.0.1:7071/api/signalr/{hub}/{category}/{event}", "--verbose"], out var error);
+        Assert.Null(error);
+        Assert.NotNull(options);
+        Assert.Equal(0, options.Port);
+        Assert.Equal("KEY", options.AccessKey);
+        Assert.Equal("http://127.0.0.1:7071/api/signalr/{hub}/{category}/{event}", Assert.Single(options.UpstreamRules).UrlTemplate);
+        Assert.True(options.Verbose);
+    }
+
+    [Fact]
+    public void Defaults_to_port_8888_and_the_well_known_key()
+    {
+        var options = CommandLine.Parse([], out _);
+        Assert.Equal(8888, options!.Port);
+        Assert.Equal(EmulatorOptions.WellKnownAccessKey, options.AccessKey);
+    }
+
+    [Theory]
+    [InlineData("--port", "x")]
+    [InlineData("--bogus")]
+    [InlineData("--access-key")]
+    public void Rejects_bad_arguments(params string[] args)
+    {
+        Assert.Null(CommandLine.Parse(args, out var error));
+        Assert.False(string.IsNullOrEmpty(error));
+    }
+
+    [Fact]
+    public async Task In_process_host_reports_its_port_and_connection_string()
+    {
+        await using var host = await EmulatorHost.StartAsync(new EmulatorOptions { AccessKey = "k" });
+        Assert.NotEqual(0, host.Port);
+        Assert.Equal($"http://127.0.0.1:{host.Port}", host.Url);
+        Assert.Equal($"Endpoint=http://127.0.0.1;Port={host.Port};AccessKey=k;Version=1.0;", host.ConnectionString);
+    }
+}
