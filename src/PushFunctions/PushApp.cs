@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.Features;
+using PushFunctions.Accounts;
 using PushFunctions.Configuration;
 using PushFunctions.Delivery;
 using PushFunctions.Health;
@@ -38,7 +39,8 @@ public static class PushApp
             .AddSessions()
             .AddDelivery()
             .AddPresence()
-            .AddSingleton<RoomStore>()
+            .AddRooms()
+            .AddSingleton<AccountService>()
             .AddPushAuthentication();
 
         var app = builder.Build();
@@ -52,6 +54,8 @@ public static class PushApp
 
         app.MapSessions();
         app.MapDelivery();
+        app.MapRooms();
+        app.MapAccounts();
         app.MapPresence();
         app.MapUpstream();
         app.MapHealth();
@@ -111,6 +115,10 @@ public static class PushApp
         .AddSingleton<SyncCursors>()
         .AddSingleton<Publisher>()
         .AddSingleton<SyncService>();
+
+    private static IServiceCollection AddRooms(this IServiceCollection services) => services
+        .AddSingleton<RoomStore>()
+        .AddSingleton<RoomService>();
 
     private static IServiceCollection AddPresence(this IServiceCollection services) => services
         .AddSingleton<PresenceStore>()

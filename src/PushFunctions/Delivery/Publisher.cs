@@ -17,20 +17,20 @@ public sealed class Publisher(
     public const string MessageEvent = "message";
     public const string RoomMessageEvent = "room_message";
 
-    /// <param name="liveEvent">Builds the live event's argument from the stored message (rooms add counts).</param>
-    public async Task<AppendResult> PublishAsync(StreamName stream, NewMessage message, Func<PushMessage, object>? liveEvent = null)
+    /// <param name="liveEvent">Builds the live event's argument from the stored message (rooms add their counts).</param>
+    public async Task<AppendResult> PublishAsync(StreamName stream, NewMessage message, Func<PushMessage, AppendResult, object>? liveEvent = null)
     {
         var appended = await streams.AppendAsync(stream, message);
         if (appended.Replayed) return appended;
 
         var stored = new PushMessage(appended.Id, stream.ToString(), appended.Seq, message.From, message.Payload, appended.SentAt);
-        var argument = JsonSerializer.SerializeToUtf8Bytes(liveEvent?.Invoke(stored) ?? stored, json.Value.SerializerOptions);
+        var argument = JsonSerializer.SerializeToUtf8Bytes(liveEvent?.Invoke(stored, appended) ?? stored, json.Value.SerializerOptions);
         try
         {
             await (stream.Kind switch
             {
                 StreamKind.User => signalR.SendToUserAsync(stream.Id, MessageEvent, argument),
-                StreamKind.Room => signalR.SendToGroupAsync(RoomGroup(stream.Id), RoomMessageEvent, argument),
+                StreamKind.Room => signalR.SendToGroupAsync(Rooms.RoomService.Group(stream.Id), RoomMessageEvent, argument),
                 _ => signalR.SendToAllAsync(MessageEvent, argument),
             });
         }
@@ -40,7 +40,4 @@ public sealed class Publisher(
         }
         return appended;
     }
-
-    /// <summary>The SignalR user group that mirrors a room's membership.</summary>
-    public static string RoomGroup(string roomId) => "room:" + roomId;
 }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics;
+using PushFunctions.SignalR;
 using StackExchange.Redis;
 
 namespace PushFunctions.Http;
@@ -19,6 +20,12 @@ public sealed class PushExceptionHandler(ILogger<PushExceptionHandler> logger) :
                 logger.LogWarning("Redis unavailable for {Method} {Path}: {Message}", context.Request.Method, context.Request.Path, exception.Message);
                 await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
                     "Storage (Redis) is unavailable; nothing was stored. Retry after the Retry-After delay.", RetryAfter);
+                return true;
+
+            case SignalRException signalR:
+                logger.LogWarning("SignalR Service unavailable for {Method} {Path}: {Message}", context.Request.Method, context.Request.Path, signalR.Message);
+                await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
+                    "SignalR Service is unavailable; the change was not completed. Retry after the Retry-After delay (it is safe to repeat).", RetryAfter);
                 return true;
 
             case BadHttpRequestException bad:

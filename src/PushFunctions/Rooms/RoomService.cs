@@ -1,0 +1,31 @@
+using PushFunctions.Delivery;
+using PushFunctions.Presence;
+using PushFunctions.SignalR;
+
+namespace PushFunctions.Rooms;
+
+/// <summary>
+/// Membership changes, kept in step in Redis (the truth, for counts and sync) and in SignalR Service user-group
+/// membership (so live room messages reach every device of every member, including devices that connect later).
+/// </summary>
+public sealed class RoomService(RoomStore rooms, StreamStore streams, SyncCursors cursors, PresenceStore presence, ISignalRService signalR)
+{
+    /// <summary>The SignalR user group that mirrors a room's membership.</summary>
+    public static string Group(string roomId) => "room:" + roomId;
+
+    /// <summary>Idempotent; a new member reads the room from the messages sent after they joined.</summary>
+    public async Task JoinAsync(string roomId, string userId)
+    {
+        var joinSeq = await streams.LatestSeqAsync(StreamName.ForRoom(roomId));
+        await rooms.AddAsync(roomId, userId, await presence.IsOnlineAsync(userId), joinSeq);
+        await signalR.AddUserToGroupAsync(userId, Group(roomId));
+    }
+
+    /// <summary>Idempotent.</summary>
+    public async Task LeaveAsync(string roomId, string userId)
+    {
+        await rooms.RemoveAsync(roomId, userId);
+        await cursors.ForgetAsync(userId, StreamName.ForRoom(roomId));
+        await signalR.RemoveUserFromGroupAsync(userId, Group(roomId));
+    }
+}
