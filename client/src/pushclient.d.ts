@@ -91,6 +91,8 @@ export interface PushClientOptions {
   retryDelay?: (attempt: number) => number;
 }
 
+export declare const EVENT_NAMES: readonly PushClientEventName[];
+
 export declare const SESSION_INVALID: "session_invalid";
 
 export declare class PushClientError extends Error {

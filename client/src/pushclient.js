@@ -30,6 +30,9 @@ export { Sequencer, isSequencedMessage } from "./sequencer.js";
  * @property {(attempt: number) => number} [retryDelay] ms before retry number `attempt` (0-based)
  */
 
+/** The events `on()` accepts. */
+export const EVENT_NAMES = Object.freeze(["message", "room-message", "online", "redirect-to-login", "state", "recovery-lost", "error"]);
+
 /** The session no longer works: the reason given by `redirect-to-login` for a 401. */
 export const SESSION_INVALID = "session_invalid";
 
@@ -99,7 +102,7 @@ export class PushClient {
     this.#logger = options.logger ?? console;
     this.#retryDelay = options.retryDelay ?? backoffDelay;
     this.#events = new Emitter((error, name) => this.#reportHandlerError(error, name));
-    const storage = "storage" in options ? options.storage : /** @type {any} */ (globalThis).localStorage;
+    const storage = options.storage === undefined ? /** @type {any} */ (globalThis).localStorage : options.storage;
     this.#store = new CursorStore(storage, userId, this.#logger);
     this.#sequencer = new Sequencer(this.#store.load());
     this.#connection = this.#createConnection();
@@ -116,6 +119,8 @@ export class PushClient {
    * @returns {() => void} unsubscribe
    */
   on(name, handler) {
+    // A typo such as "room_message" would otherwise wait forever for an event that never comes.
+    if (!EVENT_NAMES.includes(name)) throw new TypeError(`Unknown PushClient event '${name}'; expected one of ${EVENT_NAMES.join(", ")}`);
     return this.#events.on(name, handler);
   }
 

@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { PushClient, PushClientError, cursorStorageKey } from "../src/pushclient.js";
+import { EVENT_NAMES, PushClient, PushClientError, cursorStorageKey } from "../src/pushclient.js";
 import { FakeStorage, FakeSyncServer, MemoryLogger, fakeSignalR, settle } from "./fakes.js";
 
-/** @type {import("../src/pushclient.js").PushClientEventName[]} */
-const EVENT_NAMES = ["message", "room-message", "online", "redirect-to-login", "state", "recovery-lost", "error"];
 const BASE_URL = "https://push.example";
 
 /**
@@ -412,6 +410,11 @@ describe("PushClient: events", () => {
     unsubscribe();
     connection.push("message", server.append("user:u1"));
     assert.deepEqual(seen, ["user:u1#1"]);
+  });
+
+  it("on() refuses an unknown event name", () => {
+    const { client } = setup();
+    assert.throws(() => client.on(/** @type {any} */ ("room_message"), () => {}), /Unknown PushClient event 'room_message'/);
   });
 
   it("a throwing handler does not stop delivery; its error is reported", async () => {
