@@ -4,7 +4,8 @@
 #
 # Ports (each: the default when free, else a free one; set a variable to insist on a port):
 #   PUSH_APP_PORT (7071), PUSH_EMULATOR_PORT (8888), PUSH_REDIS_PORT (6399)
-# Other knobs: PUSH_CORS_ORIGINS (browser origins allowed), PUSH_SKIP_BUILD=1.
+# Other knobs: PUSH_CORS_ORIGINS (browser origins allowed), PUSH_SKIP_BUILD=1,
+#   PUSH_APP_DLL / PUSH_EMULATOR_DLL (other entry points; a .mjs/.js runs with node).
 # State: .run/ (gitignored): dev keys, logs in .run/logs/*.log, redis working dir.
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
@@ -87,7 +88,7 @@ fi
 # --- SignalR emulator ----------------------------------------------------------------------
 log "starting the SignalR emulator on 127.0.0.1:$EMULATOR_PORT"
 start_bg emulator "$LOG_DIR/emulator.log" \
-  env -C "$(dirname "$EMULATOR_DLL")" dotnet "$EMULATOR_DLL" \
+  env -C "$(dirname "$EMULATOR_DLL")" "$(runner_for "$EMULATOR_DLL")" "$EMULATOR_DLL" \
   --port "$EMULATOR_PORT" --host 127.0.0.1 --access-key "$EMULATOR_KEY" \
   --upstream "$APP_URL/api/signalr/{hub}/{category}/{event}"
 EMULATOR_PID=$BG_PID
@@ -113,7 +114,7 @@ start_bg app "$LOG_DIR/app.log" \
   PushServerKeys="$SERVER_KEY" \
   SessionSigningKeys="$SIGNING_KEY" \
   CorsAllowedOrigins="$CORS_ORIGINS" \
-  dotnet "$APP_DLL" --urls "$APP_URL"
+  "$(runner_for "$APP_DLL")" "$APP_DLL" --urls "$APP_URL"
 APP_PID=$BG_PID
 app_ready() { ! alive "$APP_PID" || [ "$(http_status "$APP_URL/api/health")" = 200 ]; }
 if ! wait_until 90 "$APP_URL/api/health to answer 200" app_ready || ! alive "$APP_PID"; then

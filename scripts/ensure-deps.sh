@@ -9,7 +9,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-ALL_DEPS=(dotnet node redis e2e)
+ALL_DEPS=(dotnet node redis e2e client)
 
 APT_UPDATED=0
 apt_install() {
@@ -41,25 +41,28 @@ ensure_redis() {
   command -v redis-server >/dev/null 2>&1 || die "redis-server still missing after apt-get install"
 }
 
-# npm packages of tests/e2e: `npm ci` when node_modules is missing or was installed from
-# another package-lock.json (a hash of the lock file is kept in node_modules).
-ensure_e2e() {
-  local dir="$ROOT/tests/e2e" stamp want have=""
+# npm packages of one folder: `npm ci` when node_modules is missing or was installed from
+# another package.json / package-lock.json (a hash of both is kept in node_modules).
+npm_deps() {
+  local dir="$ROOT/$1" stamp want have=""
   [ -f "$dir/package.json" ] || return 0
   stamp="$dir/node_modules/.deps-stamp"
   want=$(cat "$dir/package.json" "$dir/package-lock.json" 2>/dev/null | sha256sum | cut -d' ' -f1)
   [ -f "$stamp" ] && have=$(cat "$stamp")
   if [ -d "$dir/node_modules" ] && [ "$have" = "$want" ]; then return 0; fi
   if [ -f "$dir/package-lock.json" ]; then
-    log "npm ci in tests/e2e"
+    log "npm ci in $1"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   else
-    log "npm install in tests/e2e"
+    log "npm install in $1"
     (cd "$dir" && npm install --no-audit --no-fund --loglevel=error)
     want=$(cat "$dir/package.json" "$dir/package-lock.json" 2>/dev/null | sha256sum | cut -d' ' -f1)
   fi
   printf '%s\n' "$want" >"$stamp"
 }
+
+ensure_e2e()    { npm_deps tests/e2e; }
+ensure_client() { npm_deps client; }
 
 main() {
   local deps=("$@") dep

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test: builds once (Release), runs `dotnet test` on each test project of the
-# solution, then the Node end-to-end tests in tests/e2e. Prints a table per suite and, as
+# solution, then the Node suites: the browser client's tests (client/) and the end-to-end
+# tests (tests/e2e). Prints a table per suite and, as
 # its last line, "N passed, N failed" for the whole run. Exits non-zero when anything
 # failed, a runner crashed or timed out (a runner that ends without a summary counts as
 # 1 failed), or the build failed (counted as 1 failed).
 #
 # Knobs: TEST_TIMEOUT (per runner, default 20m), E2E_CONCURRENCY (test files run at once,
-# default 2), TEST_SKIP_E2E=1, TEST_SKIP_DOTNET=1.
+# default 2), TEST_SKIP_DOTNET=1, TEST_SKIP_CLIENT=1, TEST_SKIP_E2E=1.
 # Logs: .run/test-logs/<suite>.log
 set -uo pipefail
 # shellcheck source=scripts/lib/common.sh
@@ -51,6 +52,7 @@ run_bounded() {
   local logfile=$1 start tail_pid
   shift
   start=$(date +%s)
+  : >"$logfile"
   timeout --kill-after=30s "$TEST_TIMEOUT" "$@" >"$logfile" 2>&1 </dev/null &
   CURRENT_PID=$!
   tail -n +1 -f --pid="$CURRENT_PID" "$logfile" &
@@ -148,21 +150,33 @@ if [ "${TEST_SKIP_DOTNET:-0}" != 1 ]; then
   done < <(test_projects)
 fi
 
-# ---- 3. Node end-to-end tests ---------------------------------------------------------------
-E2E_DIR="$ROOT/tests/e2e"
-if [ "${TEST_SKIP_E2E:-0}" != 1 ] && [ -f "$E2E_DIR/package.json" ]; then
-  log "node --test in tests/e2e (concurrency $E2E_CONCURRENCY)"
-  tapfile="$LOG_DIR/e2e.tap"
+# ---- 3. Node test suites (node --test) -------------------------------------------------------
+# run_node_suite NAME DIR [ARGS...]: `node --test ARGS` in DIR; counts from its TAP summary.
+run_node_suite() {
+  local name=$1 dir=$2 tapfile p f c s t found
+  shift 2
+  tapfile="$LOG_DIR/$name.tap"
   : >"$tapfile"
-  run_bounded "$LOG_DIR/e2e.log" env -C "$E2E_DIR" node --test \
-    --test-concurrency="$E2E_CONCURRENCY" --test-timeout=300000 \
+  log "node --test in ${dir#"$ROOT"/} $*"
+  run_bounded "$LOG_DIR/$name.log" env -C "$dir" node --test \
     --test-reporter=spec --test-reporter-destination=stdout \
-    --test-reporter=tap --test-reporter-destination="$tapfile"
-  # node's TAP summary: "# pass N", "# fail N", "# skipped N", "# todo N", "# cancelled N"
+    --test-reporter=tap --test-reporter-destination="$tapfile" "$@"
+  # node's TAP summary: "# pass N", "# fail N", "# cancelled N", "# skipped N", "# todo N"
   tap_count() { sed -nE "s/^# $1 ([0-9]+)\$/\1/p" "$tapfile" | tail -n 1; }
   p=$(tap_count pass); f=$(tap_count fail); c=$(tap_count cancelled); s=$(tap_count skipped); t=$(tap_count todo)
   found=0; [ -n "$p" ] && found=1
-  judge "e2e (node --test)" "$RUN_RC" "$found" "${p:-0}" $(( ${f:-0} + ${c:-0} )) $(( ${s:-0} + ${t:-0} ))
+  judge "$name (node --test)" "$RUN_RC" "$found" "${p:-0}" $(( ${f:-0} + ${c:-0} )) $(( ${s:-0} + ${t:-0} ))
+}
+
+# The browser client's unit tests (its package.json: "test": "node --test test/").
+if [ "${TEST_SKIP_CLIENT:-0}" != 1 ] && [ -d "$ROOT/client/test" ]; then
+  run_node_suite client "$ROOT/client" test/
+fi
+
+# End-to-end: each test file starts its own Redis, emulator and app (two dotnet processes),
+# so E2E_CONCURRENCY files at once fit the 2 cores.
+if [ "${TEST_SKIP_E2E:-0}" != 1 ] && [ -d "$ROOT/tests/e2e/test" ]; then
+  run_node_suite e2e "$ROOT/tests/e2e" --test-concurrency="$E2E_CONCURRENCY" --test-timeout=300000
 fi
 
 trap - INT TERM

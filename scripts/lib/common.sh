@@ -5,10 +5,20 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export ROOT
 
+# The Release build's entry points (PUSH_APP_DLL / PUSH_EMULATOR_DLL override them; a .mjs/.js
+# file runs with node: handy to check the scripts against stand-ins).
 # shellcheck disable=SC2034 # used by the scripts that source this file
-APP_DLL="$ROOT/src/PushFunctions/bin/Release/net10.0/PushFunctions.dll"
+APP_DLL=${PUSH_APP_DLL:-"$ROOT/src/PushFunctions/bin/Release/net10.0/PushFunctions.dll"}
 # shellcheck disable=SC2034
-EMULATOR_DLL="$ROOT/tools/SignalREmulator/bin/Release/net10.0/SignalREmulator.dll"
+EMULATOR_DLL=${PUSH_EMULATOR_DLL:-"$ROOT/tools/SignalREmulator/bin/Release/net10.0/SignalREmulator.dll"}
+
+# The program that runs an entry point: dotnet for a .dll, node for a script.
+runner_for() {
+  case "$1" in
+    *.mjs|*.cjs|*.js) echo node ;;
+    *) echo dotnet ;;
+  esac
+}
 
 log()  { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 warn() { printf '[%s] WARNING: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
