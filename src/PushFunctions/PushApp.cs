@@ -24,6 +24,10 @@ public static class PushApp
         var builder = WebApplication.CreateSlimBuilder(args);
         builder.Configuration.AddLocalSettings(Directory.GetCurrentDirectory());
         configure?.Invoke(builder);
+        // One line per entry: what Application Insights and `grep` both want.
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter(typeof(PushAuthenticationHandler).FullName, LogLevel.Warning); // a 401 is not news
 
         var settings = PushSettings.Load(builder.Configuration);
         if (builder.Configuration[SettingNames.CustomHandlerPort] is { Length: > 0 } port)
@@ -41,7 +45,8 @@ public static class PushApp
             .AddPresence()
             .AddRooms()
             .AddSingleton<AccountService>()
-            .AddPushAuthentication();
+            .AddPushAuthentication()
+            .AddPushRateLimits(settings);
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -51,6 +56,7 @@ public static class PushApp
         if (settings.CorsAllowedOrigins.Count > 0) app.UseCors();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
 
         app.MapSessions();
         app.MapDelivery();

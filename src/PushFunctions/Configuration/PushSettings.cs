@@ -16,6 +16,20 @@ public sealed class PushSettings
     public required TimeSpan PresenceLease { get; init; }
     public required TimeSpan OnlinePushInterval { get; init; }
 
+    /// <summary>Client id of the managed identity that authenticates to Redis with Microsoft Entra; null for a password (or none).</summary>
+    public string? RedisEntraClientId { get; init; }
+
+    /// <summary>The <c>aud</c> of upstream <c>Authorization: Bearer</c> Entra tokens; null to check <c>X-ASRS-Signature</c> instead.</summary>
+    public string? UpstreamAudience { get; init; }
+
+    /// <summary>Tenant of the upstream Entra tokens (required with <see cref="UpstreamAudience"/>).</summary>
+    public string? UpstreamTenantId { get; init; }
+
+    /// <summary>Client id of SignalR Service's managed identity: the tokens' <c>appid</c>/<c>azp</c> (required with <see cref="UpstreamAudience"/>).</summary>
+    public string? UpstreamClientId { get; init; }
+    public required int SessionRequestsPerSecond { get; init; }
+    public required int ServerRequestsPerSecond { get; init; }
+
     public static PushSettings Load(IConfiguration configuration)
     {
         var errors = new List<string>();
@@ -49,6 +63,22 @@ public sealed class PushSettings
 
         var lease = TimeSpan.FromSeconds(Positive(configuration, SettingNames.PresenceLeaseSeconds, 90, errors));
         var pushInterval = TimeSpan.FromMilliseconds(Positive(configuration, SettingNames.OnlinePushIntervalMs, 250, errors));
+        var sessionRate = Positive(configuration, SettingNames.SessionRequestsPerSecond, 20, errors);
+        var serverRate = Positive(configuration, SettingNames.ServerRequestsPerSecond, 5000, errors);
+
+        var redisEntraClientId = Optional(configuration, SettingNames.RedisEntraClientId);
+        var upstreamAudience = Optional(configuration, SettingNames.UpstreamAudience);
+        var upstreamTenant = Optional(configuration, SettingNames.UpstreamTenantId);
+        var upstreamClientId = Optional(configuration, SettingNames.UpstreamClientId);
+        if (upstreamAudience is not null)
+        {
+            if (upstreamTenant is null)
+                errors.Add($"Setting '{SettingNames.UpstreamTenantId}' is required when '{SettingNames.UpstreamAudience}' is set.");
+            else if (!System.Text.RegularExpressions.Regex.IsMatch(upstreamTenant, "^[A-Za-z0-9.-]{1,100}$"))
+                errors.Add($"Setting '{SettingNames.UpstreamTenantId}' must be a tenant id (a GUID) or domain.");
+            if (upstreamClientId is null)
+                errors.Add($"Setting '{SettingNames.UpstreamClientId}' is required when '{SettingNames.UpstreamAudience}' is set.");
+        }
 
         if (errors.Count > 0) throw new InvalidSettingsException(errors);
 
@@ -64,10 +94,15 @@ public sealed class PushSettings
             Retention = retention,
             PresenceLease = lease,
             OnlinePushInterval = pushInterval,
+            SessionRequestsPerSecond = sessionRate,
+            ServerRequestsPerSecond = serverRate,
         };
     }
 
     private static string? Read(IConfiguration configuration, string name) => configuration[name.Replace("__", ":")];
+
+    private static string? Optional(IConfiguration configuration, string name) =>
+        Read(configuration, name) is { } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
 
     private static IReadOnlyList<string> List(string? value) =>
         (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

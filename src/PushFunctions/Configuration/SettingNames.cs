@@ -12,9 +12,17 @@ public static class SettingNames
     public const string CorsAllowedOrigins = "CorsAllowedOrigins";
     public const string CustomHandlerPort = "FUNCTIONS_CUSTOMHANDLER_PORT";
 
+    // Keyless auth in Azure (docs/DEPLOY.md "Settings the app must implement"); empty locally.
+    public const string RedisEntraClientId = "RedisEntraClientId";
+    public const string UpstreamAudience = "SignalRUpstreamAudience";
+    public const string UpstreamTenantId = "SignalRUpstreamTenantId";
+    public const string UpstreamClientId = "SignalRUpstreamClientId";
+
     // Retention and presence tuning; defaults live in PushSettings.
     public const string UserStreamMaxLength = "Retention__UserMaxLength";
     public const string UserStreamMaxAgeHours = "Retention__UserMaxAgeHours";
     public const string PresenceLeaseSeconds = "Presence__LeaseSeconds";
     public const string OnlinePushIntervalMs = "Presence__OnlinePushIntervalMs";
+    public const string SessionRequestsPerSecond = "RateLimit__SessionPerSecond";
+    public const string ServerRequestsPerSecond = "RateLimit__ServerPerSecond";
 }
