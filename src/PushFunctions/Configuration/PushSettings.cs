@@ -61,7 +61,7 @@ public sealed class PushSettings
                 TimeSpan.FromHours(Positive(configuration, SettingNames.UserStreamMaxAgeHours, (int)defaults.User.MaxAge.TotalHours, errors))),
         };
 
-        var lease = TimeSpan.FromSeconds(Positive(configuration, SettingNames.PresenceLeaseSeconds, 90, errors));
+        var lease = TimeSpan.FromSeconds(Positive(configuration, SettingNames.PresenceLeaseSeconds, 60, errors));
         var pushInterval = TimeSpan.FromMilliseconds(Positive(configuration, SettingNames.OnlinePushIntervalMs, 250, errors));
         var sessionRate = Positive(configuration, SettingNames.SessionRequestsPerSecond, 20, errors);
         var serverRate = Positive(configuration, SettingNames.ServerRequestsPerSecond, 5000, errors);

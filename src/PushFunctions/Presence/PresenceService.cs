@@ -7,12 +7,20 @@ namespace PushFunctions.Presence;
 /// Turns connection events into presence. Online = at least one live connection; a user's first connection and
 /// last disconnection change the online list (and their rooms' online counts) and schedule an online push.
 /// </summary>
-public sealed class PresenceService(PresenceStore store, RoomStore rooms, OnlineNotifier notifier)
+public sealed class PresenceService(PresenceStore store, RoomStore rooms, RoomService roomGroups, OnlineNotifier notifier, ILogger<PresenceService> logger)
 {
     public async Task ConnectedAsync(Session session, string connectionId)
     {
         if (await store.ConnectAsync(session.UserId, session.UserName, connectionId, session.Id))
             await BecameAsync(session.UserId, online: true);
+        try
+        {
+            await roomGroups.RestoreGroupsAsync(session.UserId);
+        }
+        catch (SignalR.SignalRException e)
+        {
+            logger.LogWarning("Could not restore the room groups of user {UserId}; room messages reach them by sync. {Problem}", session.UserId, e.Message);
+        }
     }
 
     public async Task DisconnectedAsync(string userId, string connectionId)

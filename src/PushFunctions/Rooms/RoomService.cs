@@ -21,6 +21,16 @@ public sealed class RoomService(RoomStore rooms, StreamStore streams, SyncCursor
         await signalR.AddUserToGroupAsync(userId, Group(roomId));
     }
 
+    /// <summary>
+    /// Re-asserts the user's room groups in SignalR Service. Called on every new connection because the service
+    /// keeps at most 100 groups per user and a restarted emulator keeps none; Redis is the truth.
+    /// </summary>
+    public async Task RestoreGroupsAsync(string userId)
+    {
+        var memberOf = await rooms.RoomsOfAsync(userId);
+        await Task.WhenAll(memberOf.Keys.Select(roomId => signalR.AddUserToGroupAsync(userId, Group(roomId))));
+    }
+
     /// <summary>Idempotent.</summary>
     public async Task LeaveAsync(string roomId, string userId)
     {
