@@ -29,21 +29,29 @@ public sealed class ClientConnectionHandler(
         if (connection.GetHttpContext()?.Items[ClientIdentity.ItemKey] is not ClientIdentity identity) return;
         if (connection.Features.Get<ITransferFormatFeature>() is { } format) format.ActiveFormat = TransferFormat.Text;
 
-        if (!await HandshakeAsync(connection)) return;
+        var handshake = await ReadHandshakeAsync(connection);
+        if (handshake is not { Error: null })
+        {
+            if (handshake is { } failed) await WriteHandshakeResponseAsync(connection, failed.Error);
+            return;
+        }
 
         var client = new ClientConnection(connection.ConnectionId, identity, connection.Transport.Input);
         var hub = hubs.GetOrCreate(identity.Hub);
-        // Registered before "connected" is posted, so the upstream can already add it to groups.
+        // Registered before the handshake is answered: once a client sees its handshake complete, REST sends
+        // reach it (they wait in its queue until the writer starts); and the upstream can add it to groups on "connected".
         hub.Add(client);
         stats.ConnectionOpened();
         var events = upstream.Open(client);
         events.Connected();
-        var writer = client.RunWriterAsync(connection.Transport.Output);
         logger.LogInformation("Connection {ConnectionId} of user {UserId} joined hub {Hub}", client.Id, client.UserId, hub.Name);
 
+        var writer = Task.CompletedTask;
         string? error = null;
         try
         {
+            await WriteHandshakeResponseAsync(connection, null);
+            writer = client.RunWriterAsync(connection.Transport.Output);
             error = await ReadLoopAsync(connection.Transport.Input, client, events);
         }
         catch (Exception e) when (e is IOException or ConnectionResetException or OperationCanceledException or InvalidOperationException)
@@ -62,7 +70,16 @@ public sealed class ClientConnectionHandler(
         }
     }
 
-    private async Task<bool> HandshakeAsync(ConnectionContext connection)
+    private static async Task WriteHandshakeResponseAsync(ConnectionContext connection, string? error)
+    {
+        HandshakeProtocol.WriteResponseMessage(error is null ? HandshakeResponseMessage.Empty : new HandshakeResponseMessage(error), connection.Transport.Output);
+        await connection.Transport.Output.FlushAsync();
+    }
+
+    private readonly record struct HandshakeResult(string? Error);
+
+    /// <summary>Null when the client left or sent nothing in time; otherwise the handshake's error, if any.</summary>
+    private async Task<HandshakeResult?> ReadHandshakeAsync(ConnectionContext connection)
     {
         var input = connection.Transport.Input;
         using var timeout = new CancellationTokenSource(options.HandshakeTimeout);
@@ -76,7 +93,7 @@ public sealed class ClientConnectionHandler(
             catch (OperationCanceledException)
             {
                 logger.LogInformation("Connection {ConnectionId} sent no handshake in time", connection.ConnectionId);
-                return false;
+                return null;
             }
 
             var buffer = result.Buffer;
@@ -105,13 +122,8 @@ public sealed class ClientConnectionHandler(
                 else input.AdvanceTo(buffer.Start, buffer.End);
             }
 
-            if (request is not null || error is not null)
-            {
-                HandshakeProtocol.WriteResponseMessage(error is null ? HandshakeResponseMessage.Empty : new HandshakeResponseMessage(error), connection.Transport.Output);
-                await connection.Transport.Output.FlushAsync();
-                return error is null;
-            }
-            if (result.IsCompleted || result.IsCanceled) return false;
+            if (request is not null || error is not null) return new HandshakeResult(error);
+            if (result.IsCompleted || result.IsCanceled) return null;
         }
     }
 

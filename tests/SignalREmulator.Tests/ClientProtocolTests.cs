@@ -1,0 +1,84 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using SignalREmulator.Tests.Support;
+using SignalRTestClient;
+
+namespace SignalREmulator.Tests;
+
+public sealed class ClientProtocolTests(EmulatorFixture fixture) : IClassFixture<EmulatorFixture>
+{
+    private readonly EmulatorClient _emulator = fixture.Client;
+
+    [Theory]
+    [InlineData("/api")]           // what @microsoft/signalr is given: it appends /negotiate
+    [InlineData("/api/negotiate")] // an app's negotiate route as such
+    public async Task Client_follows_an_app_negotiate_redirect_to_the_emulator(string appPath)
+    {
+        var hub = EmulatorClient.Unique("hub");
+        string? seenAuthorization = null;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        await using var app = builder.Build();
+        app.MapPost("/api/negotiate", (HttpContext context) =>
+        {
+            seenAuthorization = context.Request.Headers.Authorization;
+            return Results.Json(new { url = _emulator.ClientUrl(hub), accessToken = _emulator.ClientToken(hub, "redirected-user") });
+        });
+        await app.StartAsync();
+        var appUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+
+        await using var client = await SignalRClient.ConnectAsync(appUrl + appPath, "session-token");
+        Assert.Equal("Bearer session-token", seenAuthorization);
+        Assert.Equal(_emulator.ClientUrl(hub), client.Url);
+
+        await _emulator.SendAsync($"/api/hubs/{hub}/users/redirected-user/:send", "welcome");
+        await client.WaitForAsync("welcome");
+    }
+
+    [Fact]
+    public void Negotiate_url_is_resolved_like_the_js_client()
+    {
+        Assert.Equal("http://x/client/negotiate?hub=chat&negotiateVersion=1", Negotiator.ResolveNegotiateUrl("http://x/client/?hub=chat"));
+        Assert.Equal("http://x/api/negotiate?negotiateVersion=1", Negotiator.ResolveNegotiateUrl("http://x/api"));
+        Assert.Equal("http://x/api/negotiate?negotiateVersion=1", Negotiator.ResolveNegotiateUrl("http://x/api/negotiate"));
+    }
+
+    [Fact]
+    public async Task Silent_client_is_closed_after_the_client_timeout()
+    {
+        await using var host = await EmulatorHost.StartAsync(new EmulatorOptions
+        {
+            KeepAliveInterval = TimeSpan.FromMilliseconds(200),
+            ClientTimeout = TimeSpan.FromSeconds(1),
+        });
+        using var emulator = new EmulatorClient(host);
+        var hub = EmulatorClient.Unique("hub");
+        var silentOptions = new SignalRClientOptions { KeepAliveInterval = TimeSpan.FromHours(1) };
+        var pingingOptions = new SignalRClientOptions { KeepAliveInterval = TimeSpan.FromMilliseconds(200) };
+        await using var silent = await SignalRClient.ConnectAsync(emulator.ClientUrl(hub), emulator.ClientToken(hub, "s"), silentOptions);
+        await using var pinging = await SignalRClient.ConnectAsync(emulator.ClientUrl(hub), emulator.ClientToken(hub, "p"), pingingOptions);
+
+        var closed = await silent.Closed.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Contains("timeout", closed.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.False(pinging.Closed.IsCompleted);
+        await emulator.SendAsync($"/api/hubs/{hub}/users/p/:send", "alive");
+        await pinging.WaitForAsync("alive");
+    }
+
+    [Fact]
+    public async Task Client_close_message_ends_the_connection_cleanly()
+    {
+        var hub = EmulatorClient.Unique("hub");
+        var client = await _emulator.ConnectAsync(hub, "leaver");
+        await client.DisposeAsync();
+        var closed = await client.Closed.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Null(closed.Exception);
+    }
+}
