@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Configuration;
+using PushFunctions.Configuration;
+using PushFunctions.Delivery;
+using PushFunctions.Presence;
+
+namespace PushFunctions.Tests.Core;
+
+public class PushSettingsTests
+{
+    [Fact]
+    public void Missing_settings_are_all_named_in_one_error()
+    {
+        var error = Assert.Throws<InvalidSettingsException>(() => PushSettings.Load(new ConfigurationBuilder().Build()));
+        Assert.Contains(SettingNames.SignalRConnectionString, error.Message);
+        Assert.Contains(SettingNames.RedisConnectionString, error.Message);
+        Assert.Contains(SettingNames.ServerKeys, error.Message);
+        Assert.Contains(SettingNames.SessionSigningKeys, error.Message);
+    }
+
+    [Fact]
+    public void Short_keys_and_bad_numbers_are_refused_by_name_without_their_values()
+    {
+        var error = Assert.Throws<InvalidSettingsException>(() => PushSettings.Load(TestSettings.Configuration(new()
+        {
+            [SettingNames.SessionSigningKeys] = "short-signing-key",
+            [SettingNames.UserStreamMaxLength.Replace("__", ":")] = "-3",
+        })));
+        Assert.Contains(SettingNames.SessionSigningKeys, error.Message);
+        Assert.DoesNotContain("short-signing-key", error.Message);
+        Assert.Contains(SettingNames.UserStreamMaxLength, error.Message);
+    }
+
+    [Fact]
+    public void Defaults_apply_and_lists_are_split()
+    {
+        var settings = TestSettings.With(sessionKeys: ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"]);
+        Assert.Equal("push", settings.HubName);
+        Assert.Equal(2, settings.SessionSigningKeys.Count);
+        Assert.Equal(RetentionSettings.Default.User, settings.Retention.User);
+    }
+}
+
+public class NamesTests
+{
+    [Theory]
+    [InlineData("u1", true)]
+    [InlineData("a.b_c-d@e:f", true)]
+    [InlineData("", false)]
+    [InlineData("has space", false)]
+    [InlineData("brace{tag}", false)]
+    [InlineData("é", false)]
+    [InlineData("😀", false)]
+    [InlineData("nul\0", false)]
+    public void Ids_follow_the_api_rule(string id, bool valid) => Assert.Equal(valid, Ids.IsValid(id));
+
+    [Fact]
+    public void Ids_are_at_most_128_characters()
+    {
+        Assert.True(Ids.IsValid(new string('a', 128)));
+        Assert.False(Ids.IsValid(new string('a', 129)));
+    }
+
+    [Theory]
+    [InlineData("user:u1", StreamKind.User, "u1")]
+    [InlineData("user:a:b", StreamKind.User, "a:b")]
+    [InlineData("room:r1", StreamKind.Room, "r1")]
+    [InlineData("broadcast", StreamKind.Broadcast, "")]
+    public void Stream_names_round_trip(string text, StreamKind kind, string id)
+    {
+        Assert.True(StreamName.TryParse(text, out var name));
+        Assert.Equal(new StreamName(kind, id), name);
+        Assert.Equal(text, name.ToString());
+    }
+
+    [Theory]
+    [InlineData("user:")]
+    [InlineData("room:bad id")]
+    [InlineData("broadcasts")]
+    [InlineData("other:x")]
+    public void Bad_stream_names_are_refused(string text) => Assert.False(StreamName.TryParse(text, out _));
+
+    [Fact]
+    public void Session_claim_is_read_from_upstream_claims_header()
+    {
+        Assert.Equal("abc-_1", UpstreamApi.ReadClaim("asrs.s.uid: u1, pf.sid: abc-_1, aud: http://x", "pf.sid"));
+        Assert.Null(UpstreamApi.ReadClaim("asrs.s.uid: u1", "pf.sid"));
+        Assert.Null(UpstreamApi.ReadClaim("", "pf.sid"));
+    }
+}
