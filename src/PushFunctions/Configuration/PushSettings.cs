@@ -96,6 +96,10 @@ public sealed class PushSettings
             OnlinePushInterval = pushInterval,
             SessionRequestsPerSecond = sessionRate,
             ServerRequestsPerSecond = serverRate,
+            RedisEntraClientId = redisEntraClientId,
+            UpstreamAudience = upstreamAudience,
+            UpstreamTenantId = upstreamTenant,
+            UpstreamClientId = upstreamClientId,
         };
     }
 
