@@ -15,7 +15,11 @@ public sealed class UpstreamBearerValidatorTests
     private const string SignalRClientId = "5b3e4c1a-0000-4000-8000-000000000001";
 
     private readonly ManualTimeProvider time = new(DateTimeOffset.UtcNow);
-    private readonly RsaSecurityKey key = new(RSA.Create(2048)) { KeyId = "key-1" };
+    // RSA key generation is slow: a few keys for the whole class.
+    private static readonly RsaSecurityKey SharedKey = new(RSA.Create(2048)) { KeyId = "key-1" };
+    private static readonly RSA OtherRsa = RSA.Create(2048);
+    private static readonly RSA ThirdRsa = RSA.Create(2048);
+    private readonly RsaSecurityKey key = SharedKey;
     private readonly LocalKeys keys;
     private readonly UpstreamBearerValidator validator;
 
@@ -101,7 +105,7 @@ public sealed class UpstreamBearerValidatorTests
     [Fact]
     public async Task Rejects_a_bad_signature()
     {
-        var other = new RsaSecurityKey(RSA.Create(2048)) { KeyId = "key-1" }; // same kid, other key
+        var other = new RsaSecurityKey(OtherRsa) { KeyId = "key-1" }; // same kid, other key
         var result = await Validate(Token(signWith: other));
         Assert.False(result.IsValid);
         Assert.Contains("signature", result.Failure);
@@ -143,7 +147,7 @@ public sealed class UpstreamBearerValidatorTests
     [Fact]
     public async Task An_unknown_kid_refetches_the_keys()
     {
-        var rotated = new RsaSecurityKey(RSA.Create(2048)) { KeyId = "key-2" };
+        var rotated = new RsaSecurityKey(OtherRsa) { KeyId = "key-2" };
         keys.Published = [key, rotated]; // Entra rotated; the cache still holds the old list
 
         Assert.True((await Validate(Token(signWith: rotated))).IsValid);
@@ -151,7 +155,7 @@ public sealed class UpstreamBearerValidatorTests
         Assert.True((await Validate(Token())).IsValid);
         Assert.Equal(1, keys.Refreshes);
 
-        var stranger = new RsaSecurityKey(RSA.Create(2048)) { KeyId = "key-9" };
+        var stranger = new RsaSecurityKey(ThirdRsa) { KeyId = "key-9" };
         Assert.False((await Validate(Token(signWith: stranger))).IsValid);
         Assert.Equal(2, keys.Refreshes);
     }
@@ -171,7 +175,7 @@ public sealed class UpstreamBearerValidatorTests
         Assert.Equal($"https://login.microsoftonline.com/{Tenant}/discovery/v2.0/keys", request.RequestUri!.ToString());
 
         // Unknown kid: one refetch, then none for 5 minutes however many such tokens come.
-        var stranger = new RsaSecurityKey(RSA.Create(2048)) { KeyId = "key-9" };
+        var stranger = new RsaSecurityKey(ThirdRsa) { KeyId = "key-9" };
         for (var i = 0; i < 5; i++) Assert.False((await real.ValidateAsync("Bearer " + Token(signWith: stranger))).IsValid);
         Assert.Single(handler.Requests); // fetched < 5 minutes ago
         time.Advance(TimeSpan.FromMinutes(6));
