@@ -45,7 +45,7 @@ public static class PushApp
             .AddPresence()
             .AddRooms()
             .AddSingleton<AccountService>()
-            .AddPushAuthentication()
+            .AddPushAuthentication(settings)
             .AddPushRateLimits(settings);
 
         var app = builder.Build();
@@ -102,12 +102,10 @@ public static class PushApp
         {
             throw new InvalidSettingsException([$"Setting '{SettingNames.SignalRConnectionString}': {e.Message}"]);
         }
-        if (connection.AccessKey is null)
-            throw new InvalidSettingsException([$"Setting '{SettingNames.SignalRConnectionString}': managed identity (AuthType) is not supported yet; use an AccessKey."]);
 
         return services
             .AddSingleton(connection)
-            .AddSingleton<ISignalRTokenSource>(sp => new AccessKeyTokenSource(connection.AccessKey, sp.GetRequiredService<TimeProvider>()))
+            .AddSingleton<ISignalRTokenSource>(sp => SignalRTokenSources.Create(connection, sp.GetRequiredService<TimeProvider>()))
             .AddSingleton<ISignalRService, SignalRService>();
     }
 

@@ -10,6 +10,7 @@ namespace PushFunctions.Redis;
 public sealed class RedisConnection : IDisposable
 {
     private readonly ConnectionMultiplexer multiplexer;
+    private readonly RedisEntraAuthentication? entra;
 
     public RedisConnection(PushSettings settings, ILogger<RedisConnection> logger)
     {
@@ -19,6 +20,12 @@ public sealed class RedisConnection : IDisposable
         if (!settings.RedisConnectionString.Contains("syncTimeout", StringComparison.OrdinalIgnoreCase)) options.SyncTimeout = 3000;
         if (!settings.RedisConnectionString.Contains("responseTimeout", StringComparison.OrdinalIgnoreCase)) options.ResponseTimeout = 3000;
         options.ReconnectRetryPolicy = new ExponentialRetry(250, 2000);
+
+        if (settings.RedisEntraClientId is { } redisClientId)
+        {
+            entra = RedisEntraAuthentication.Start(options, redisClientId, logger);
+            options = entra.Options;
+        }
 
         multiplexer = ConnectionMultiplexer.Connect(options);
         multiplexer.ConnectionFailed += (_, e) =>
@@ -31,5 +38,9 @@ public sealed class RedisConnection : IDisposable
 
     public IDatabase Database => multiplexer.GetDatabase();
 
-    public void Dispose() => multiplexer.Dispose();
+    public void Dispose()
+    {
+        multiplexer.Dispose();
+        entra?.Dispose();
+    }
 }

@@ -22,9 +22,11 @@ public sealed class PushAuthenticationHandler(
     PushSettings settings,
     SessionTokens tokens,
     SessionStore sessions,
-    TimeProvider time)
+    TimeProvider time,
+    UpstreamBearerValidator? upstreamBearer = null)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
+    private const string UpstreamPath = "/api/signalr";
     private readonly byte[][] serverKeyHashes = settings.ServerKeys.Select(HashKey).ToArray();
     private readonly IReadOnlyList<string> upstreamKeys = UpstreamKeys(settings);
 
@@ -36,6 +38,12 @@ public sealed class PushAuthenticationHandler(
             return IsServerKey(serverKey)
                 ? Success(Credentials.Server)
                 : AuthenticateResult.Fail("The server key is wrong.");
+        }
+
+        if (upstreamBearer is not null && Request.Path.StartsWithSegments(UpstreamPath))
+        {
+            var bearer = await upstreamBearer.ValidateAsync(Request.Headers.Authorization.FirstOrDefault(), Context.RequestAborted);
+            return bearer.IsValid ? Success(Credentials.Upstream) : AuthenticateResult.Fail(bearer.Failure!);
         }
 
         if (Request.Headers.TryGetValue(Credentials.SignatureHeader, out var signature))

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using PushFunctions.Configuration;
 
 namespace PushFunctions.Security;
 
@@ -26,8 +27,10 @@ public sealed record Caller(PushUser? User)
 
 public static class AuthorizationSetup
 {
-    public static IServiceCollection AddPushAuthentication(this IServiceCollection services)
+    public static IServiceCollection AddPushAuthentication(this IServiceCollection services, PushSettings settings)
     {
+        // With local auth disabled the service signs upstream calls with an Entra token instead of X-ASRS-Signature.
+        if (UpstreamBearerValidator.Create(settings, TimeProvider.System) is { } upstreamBearer) services.AddSingleton(upstreamBearer);
         services.AddAuthentication(Credentials.Scheme)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, PushAuthenticationHandler>(Credentials.Scheme, null);
         services.AddAuthorizationBuilder()
