@@ -9,7 +9,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-ALL_DEPS=(dotnet node redis e2e client)
+ALL_DEPS=(dotnet node redis e2e client sample chromium browser)
 
 APT_UPDATED=0
 apt_install() {
@@ -63,6 +63,16 @@ npm_deps() {
 
 ensure_e2e()    { npm_deps tests/e2e; }
 ensure_client() { npm_deps client; }
+# The sample backend serves @microsoft/signalr's browser build from its own node_modules.
+ensure_sample() { npm_deps samples/TodoBackend; }
+# The browser tests: playwright-core drives Debian's chromium (never a browser download of its own).
+ensure_browser() { npm_deps tests/browser; }
+
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ]; then return 0; fi
+  apt_install chromium fonts-dejavu-core
+  [ -x /usr/bin/chromium ] || die "/usr/bin/chromium still missing after apt-get install"
+}
 
 main() {
   local deps=("$@") dep
