@@ -77,8 +77,9 @@ public sealed class EmulatorHost : IAsyncDisposable
             ApplicationName = typeof(EmulatorHost).Assembly.GetName().Name,
             ContentRootPath = AppContext.BaseDirectory,
         });
-        // Hosted inside another app's tests, ignore that process's URL settings: the emulator binds where it is told.
-        builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, "").UseSetting("http_ports", "").UseSetting("https_ports", "");
+        // Configured by EmulatorOptions alone: hosted inside another app's tests, that app's appsettings.json and
+        // environment settings (log levels above all) must not leak in. Kestrel binds only where Listen says.
+        builder.Configuration.Sources.Clear();
         builder.WebHost.UseKestrel(kestrel => kestrel.Listen(ParseAddress(options.Host), options.Port));
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
 
@@ -92,6 +93,8 @@ public sealed class EmulatorHost : IAsyncDisposable
             builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
             builder.Logging.SetMinimumLevel(options.Verbose ? LogLevel.Information : LogLevel.Warning);
             builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+            // Its only warning here is "Overriding address(es)" when the host process sets ASPNETCORE_URLS: expected.
+            builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error);
             builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
         }
 
