@@ -78,7 +78,7 @@ public sealed class ClientProtocolTests(EmulatorFixture fixture) : IClassFixture
         var hub = EmulatorClient.Unique("hub");
         var client = await _emulator.ConnectAsync(hub, "leaver");
         await client.DisposeAsync();
-        var closed = await client.Closed.WaitAsync(TimeSpan.FromSeconds(10));
+        var closed = await client.Closed.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Null(closed.Exception);
     }
 }

@@ -5,7 +5,7 @@ namespace SignalREmulator.Tests;
 
 public sealed class CloseAndExistenceTests(EmulatorFixture fixture) : IClassFixture<EmulatorFixture>
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
     private readonly EmulatorClient _emulator = fixture.Client;
 
     private Task<HttpResponseMessage> Rest(HttpMethod method, string path) =>

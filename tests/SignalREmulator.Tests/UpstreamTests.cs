@@ -109,7 +109,7 @@ public sealed class UpstreamTests
         await using var host = await EmulatorHost.StartAsync(new EmulatorOptions());
         using var emulator = new EmulatorClient(host);
         await using var client = await emulator.ConnectAsync(EmulatorClient.Unique("hub"), "u1");
-        await Assert.ThrowsAsync<HubInvocationException>(() => client.InvokeAsync("anything").WaitAsync(TimeSpan.FromSeconds(10)));
+        await Assert.ThrowsAsync<HubInvocationException>(() => client.InvokeAsync("anything").WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public sealed class UpstreamTests
 
         await emulator.SendAsync($"/api/hubs/{hub}/:send", "still-works");
         await client.WaitForAsync("still-works");
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
         while (host.Stats.UpstreamFailed < 2 && DateTime.UtcNow < deadline) await Task.Delay(50);
         Assert.True(host.Stats.UpstreamFailed >= 2); // the connected event (after its retries) and the invocation
     }

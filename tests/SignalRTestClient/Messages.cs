@@ -41,5 +41,5 @@ public sealed class SignalRClientOptions
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Default wait of <see cref="SignalRClient.WaitForAsync"/>.</summary>
-    public TimeSpan DefaultWaitTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan DefaultWaitTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

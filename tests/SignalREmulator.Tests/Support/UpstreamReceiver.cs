@@ -61,7 +61,7 @@ public sealed class UpstreamReceiver : IAsyncDisposable
     /// <summary>The first received request matching <paramref name="match"/>, waiting for it if needed.</summary>
     public async Task<ReceivedUpstream> WaitForAsync(Func<ReceivedUpstream, bool> match, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (true)
         {
             var found = _received.FirstOrDefault(match);
