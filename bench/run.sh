@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Load benchmark of PushFunctions (issue 6): builds bench/PushFunctions.Bench in Release and runs it.
+#   bash bench/run.sh            N = 100 and 1,000 connections (about 4 minutes)
+#   bash bench/run.sh --quick    small N, short phases: a smoke check (about 1 minute)
+# Further options go to the tool: --n 100,1000,2000  --concurrency 32  --duration 6  --recover 10000
+# Needs redis-server on PATH (scripts/ensure-deps.sh installs it). Results: see bench/RESULTS.md.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+command -v redis-server >/dev/null || { echo "redis-server is missing: bash scripts/ensure-deps.sh" >&2; exit 1; }
+dotnet build -c Release -nologo -v quiet "$here/PushFunctions.Bench/PushFunctions.Bench.csproj" >&2
+exec dotnet "$here/PushFunctions.Bench/bin/Release/net10.0/PushFunctions.Bench.dll" "$@"
