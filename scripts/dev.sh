@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Runs the whole system locally: redis-server, the SignalR emulator and PushFunctions,
-# as plain processes on loopback. Ctrl-C stops everything.
+# Runs the whole system locally: redis-server, the SignalR emulator, PushFunctions and the
+# sample main backend with its demo page (samples/TodoBackend), as plain processes on
+# loopback. Ctrl-C stops everything.
 #
 # Ports (each: the default when free, else a free one; set a variable to insist on a port):
-#   PUSH_APP_PORT (7071), PUSH_EMULATOR_PORT (8888), PUSH_REDIS_PORT (6399)
+#   PUSH_APP_PORT (7071), PUSH_EMULATOR_PORT (8888), PUSH_REDIS_PORT (6399), PUSH_DEMO_PORT (5173)
 # Other knobs: PUSH_CORS_ORIGINS (browser origins allowed), PUSH_SKIP_BUILD=1,
 #   PUSH_APP_DLL / PUSH_EMULATOR_DLL (other entry points; a .mjs/.js runs with node).
 # State: .run/ (gitignored): dev keys, logs in .run/logs/*.log, redis working dir.
@@ -54,9 +55,10 @@ dev_secret() {
 bash "$ROOT/scripts/ensure-deps.sh"
 
 if [ "${PUSH_SKIP_BUILD:-0}" != 1 ]; then
-  log "building (Release): app and emulator"
+  log "building (Release): app, emulator and sample backend"
   : >"$LOG_DIR/build.log"
-  for project in src/PushFunctions/PushFunctions.csproj tools/SignalREmulator/SignalREmulator.csproj; do
+  for project in src/PushFunctions/PushFunctions.csproj tools/SignalREmulator/SignalREmulator.csproj \
+    samples/TodoBackend/TodoBackend.csproj; do
     if ! dotnet build "$ROOT/$project" -c Release -nologo -v q >>"$LOG_DIR/build.log" 2>&1; then
       log_tail "$LOG_DIR/build.log" 40
       die "building $project failed (full log: .run/logs/build.log)"
@@ -65,15 +67,23 @@ if [ "${PUSH_SKIP_BUILD:-0}" != 1 ]; then
 fi
 [ -f "$APP_DLL" ] || die "missing $APP_DLL"
 [ -f "$EMULATOR_DLL" ] || die "missing $EMULATOR_DLL"
+SAMPLE_DIR="$ROOT/samples/TodoBackend"
+SAMPLE_DLL=${PUSH_SAMPLE_DLL:-"$SAMPLE_DIR/bin/Release/net10.0/TodoBackend.dll"}
+[ -f "$SAMPLE_DLL" ] || die "missing $SAMPLE_DLL"
 
 REDIS_PORT=$(pick_port "${PUSH_REDIS_PORT:-}" 6399 redis)
 EMULATOR_PORT=$(pick_port "${PUSH_EMULATOR_PORT:-}" 8888 emulator)
 APP_PORT=$(pick_port "${PUSH_APP_PORT:-}" 7071 app)
+DEMO_PORT=$(pick_port "${PUSH_DEMO_PORT:-}" 5173 demo)
 APP_URL="http://127.0.0.1:$APP_PORT"
 SERVER_KEY=$(dev_secret dev-server-key 24)
 SIGNING_KEY=$(dev_secret dev-session-signing-key 32)
 EMULATOR_KEY=$(dev_secret dev-emulator-access-key 22)
 CORS_ORIGINS=${PUSH_CORS_ORIGINS:-http://localhost:5173,http://127.0.0.1:5173,http://localhost:8080,http://127.0.0.1:8080}
+# The demo page calls PushFunctions from its own origin (negotiate, sync, online, logout).
+for origin in "http://127.0.0.1:$DEMO_PORT" "http://localhost:$DEMO_PORT"; do
+  case ",$CORS_ORIGINS," in *",$origin,"*) ;; *) CORS_ORIGINS="$CORS_ORIGINS,$origin" ;; esac
+done
 
 # --- redis -------------------------------------------------------------------------------
 log "starting redis-server on 127.0.0.1:$REDIS_PORT"
@@ -122,10 +132,23 @@ if ! wait_until 90 "$APP_URL/api/health to answer 200" app_ready || ! alive "$AP
   die "PushFunctions did not become healthy"
 fi
 
-# --- demo (hook) ---------------------------------------------------------------------------
-# A later task adds a sample main backend and a demo page. Start them here with start_bg
-# (logs in $LOG_DIR), using APP_URL and SERVER_KEY, and set DEMO_URL to the page's address.
-DEMO_URL=""
+# --- the sample main backend and its demo page ---------------------------------------------
+# It calls PushFunctions with the server key (never sent to the browser); the page it serves
+# talks to PushFunctions directly (CORS, above) and to the SignalR emulator (WebSocket).
+DEMO_URL="http://127.0.0.1:$DEMO_PORT"
+log "starting the sample backend and demo page on $DEMO_URL"
+start_bg demo "$LOG_DIR/demo.log" \
+  env -C "$SAMPLE_DIR" -u ASPNETCORE_URLS \
+  ASPNETCORE_ENVIRONMENT=Development \
+  PushFunctions__BaseUrl="$APP_URL" \
+  PushFunctions__ServerKey="$SERVER_KEY" \
+  "$(runner_for "$SAMPLE_DLL")" "$SAMPLE_DLL" --urls "$DEMO_URL" --contentRoot "$SAMPLE_DIR"
+DEMO_PID=$BG_PID
+demo_ready() { ! alive "$DEMO_PID" || [ "$(http_status "$DEMO_URL/healthz")" = 200 ]; }
+if ! wait_until 60 "$DEMO_URL/healthz to answer 200" demo_ready || ! alive "$DEMO_PID"; then
+  log_tail "$LOG_DIR/demo.log"
+  die "the sample backend did not start"
+fi
 
 rel() { echo "${1#"$ROOT"/}"; }
 cat <<EOF
@@ -136,11 +159,11 @@ cat <<EOF
    app (API)        $APP_URL/api        health: $APP_URL/api/health
    SignalR emulator $EMULATOR_URL   stats:  $EMULATOR_URL/_emulator/stats
    redis            127.0.0.1:$REDIS_PORT (no persistence)
-   demo page        ${DEMO_URL:-(not yet: a sample backend and demo page come later)}
+   demo page        $DEMO_URL/   (open it in two windows; sign in with any name)
 
    development server key (x-functions-key): $SERVER_KEY
      kept in $(rel "$RUN_DIR")/dev-server-key; delete .run/ for new keys
-   logs: $(rel "$LOG_DIR")/{redis,emulator,app}.log
+   logs: $(rel "$LOG_DIR")/{redis,emulator,app,demo}.log
 
  Try it:
    # log a user in (what the main backend does); prints {sessionId, sessionToken, ...}

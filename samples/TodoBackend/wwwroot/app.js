@@ -404,7 +404,7 @@ function renderLists() {
     if (list.id === selectedId) button.setAttribute("aria-current", "true");
     const open = list.todos.filter((t) => !t.done).length;
     button.append(
-      el("span", { class: "glyph", "aria-hidden": "true" }, list.shared ? "👥" : "☑"),
+      el("span", { class: `glyph ${list.shared ? "shared" : "personal"}`, "aria-hidden": "true" }),
       el("span", { class: "name" }, list.name),
       el("span", { class: "badge" }, open ? String(open) : ""),
     );
@@ -422,8 +422,8 @@ function renderBoard() {
   const open = list ? list.todos.filter((t) => !t.done).length : 0;
   const total = list?.todos.length ?? 0;
   $("list-subtitle").textContent = !list ? ""
-    : total === 0 ? (list.shared ? "Shared list" : "Only you can see this list")
-    : `${open} open · ${total - open} done${list.shared ? ` · shared with ${list.members.length - 1}` : ""}`;
+    : total === 0 ? (list.shared ? `Shared list · ${sharedWith(list)}` : "Only you can see this list")
+    : `${open} open · ${total - open} done${list.shared ? ` · ${sharedWith(list)}` : ""}`;
   $("share-form").hidden = !list?.shared;
   $("todo-form").hidden = !list;
   const onlineIds = new Set(online.users.map((u) => u.userId));
@@ -446,6 +446,13 @@ function renderBoard() {
   fresh.clear();
   $("todos").replaceChildren(...items);
   $("todos-empty").hidden = !list || items.length > 0;
+}
+
+function sharedWith(list) {
+  const others = list.members.filter((m) => m.userId !== session.userId).map((m) => m.name);
+  if (others.length === 0) return "not shared with anyone yet";
+  if (others.length <= 2) return `shared with ${others.join(" and ")}`;
+  return `shared with ${others[0]} and ${others.length - 1} others`;
 }
 
 function renderChat() {
@@ -485,7 +492,7 @@ function renderOnline() {
 
 function showNotice(notice, message) {
   const item = el("div", { class: "notice", role: "status", "data-testid": "notice", "data-seq": String(message.seq) },
-    el("span", { class: "icon", "aria-hidden": "true" }, "📣"),
+    el("span", { class: "icon", "aria-hidden": "true" }),
     el("span", { class: "body" }, el("strong", {}, notice.text), el("span", { class: "meta" }, `${notice.byName ?? "Admin"} · ${clock(message.sentAt)}`)));
   const dismiss = el("button", { type: "button", "aria-label": "Dismiss" }, "Dismiss");
   dismiss.addEventListener("click", () => item.remove());
