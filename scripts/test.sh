@@ -7,7 +7,7 @@
 # 1 failed), or the build failed (counted as 1 failed).
 #
 # Knobs: TEST_TIMEOUT (per runner, default 20m), E2E_CONCURRENCY (test files run at once,
-# default 2), TEST_SKIP_DOTNET=1, TEST_SKIP_CLIENT=1, TEST_SKIP_E2E=1.
+# default 2), TEST_SKIP_DOTNET=1, TEST_SKIP_CLIENT=1, TEST_SKIP_E2E=1, TEST_SKIP_BROWSER=1.
 # Logs: .run/test-logs/<suite>.log
 set -uo pipefail
 # shellcheck source=scripts/lib/common.sh
@@ -109,7 +109,7 @@ fi
 
 # ---- 1. build once ------------------------------------------------------------------------
 SOLUTION=$(find "$ROOT" -maxdepth 1 \( -name '*.slnx' -o -name '*.sln' \) | sort | head -n 1)
-if [ "${TEST_SKIP_DOTNET:-0}" != 1 ] || [ "${TEST_SKIP_E2E:-0}" != 1 ]; then
+if [ "${TEST_SKIP_DOTNET:-0}" != 1 ] || [ "${TEST_SKIP_E2E:-0}" != 1 ] || [ "${TEST_SKIP_BROWSER:-0}" != 1 ]; then
   log "building ${SOLUTION#"$ROOT"/} (Release)"
   run_bounded "$LOG_DIR/build.log" dotnet build "$SOLUTION" -c Release -nologo
   if [ "$RUN_RC" -eq 0 ]; then
@@ -177,6 +177,13 @@ fi
 # so E2E_CONCURRENCY files at once fit the 2 cores.
 if [ "${TEST_SKIP_E2E:-0}" != 1 ] && [ -d "$ROOT/tests/e2e/test" ]; then
   run_node_suite e2e "$ROOT/tests/e2e" --test-concurrency="$E2E_CONCURRENCY" --test-timeout=300000
+fi
+
+# Browser: the demo page (samples/TodoBackend) in headless Chromium, driven by playwright-core,
+# against Redis, the emulator, the app and the sample backend: one system and one Chromium for
+# the whole file, so one file at a time. Logs in .run/e2e-logs/browser-demo-*/.
+if [ "${TEST_SKIP_BROWSER:-0}" != 1 ] && [ -d "$ROOT/tests/browser/test" ]; then
+  run_node_suite browser "$ROOT/tests/browser" --test-concurrency=1 --test-timeout=300000
 fi
 
 trap - INT TERM
