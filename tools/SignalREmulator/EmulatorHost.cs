@@ -23,8 +23,10 @@ public sealed class EmulatorHost : IAsyncDisposable
         Faults = app.Services.GetRequiredService<Faults>();
         Stats = app.Services.GetRequiredService<Stats>();
         Port = port;
-        Url = $"http://{options.Host}:{port}";
-        ConnectionString = $"Endpoint=http://{options.Host};Port={port};AccessKey={options.AccessKey};Version=1.0;";
+        // Bound to every interface, it is still reached locally through loopback.
+        var host = options.Host is "0.0.0.0" or "::" or "[::]" ? "127.0.0.1" : options.Host;
+        Url = $"http://{host}:{port}";
+        ConnectionString = $"Endpoint=http://{host};Port={port};AccessKey={options.AccessKey};Version=1.0;";
     }
 
     /// <summary>Base URL, e.g. <c>http://127.0.0.1:8888</c>.</summary>
