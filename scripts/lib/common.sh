@@ -74,8 +74,8 @@ wait_until() {
 # redis answers PING on 127.0.0.1:$1
 redis_ping() {
   local reply
-  reply=$(exec 3<>"/dev/tcp/127.0.0.1/$1" && printf 'PING\r\n' >&3 && timeout 2 head -c 5 <&3) 2>/dev/null || return 1
-  [ "${reply%$'\r'}" = "+PONG" ]
+  reply=$(exec 2>/dev/null; exec 3<>"/dev/tcp/127.0.0.1/$1" && printf 'PING\r\n' >&3 && timeout 2 head -c 5 <&3) || return 1
+  [ "$reply" = "+PONG" ]
 }
 
 # ---- background processes -------------------------------------------------

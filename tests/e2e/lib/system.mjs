@@ -52,7 +52,8 @@ export function freePort() {
 
 /**
  * Polls `predicate` (sync or async) until it returns a truthy value, and returns that value.
- * Rejects after `timeoutMs` with `what` in the message. An error the predicate throws is
+ * Rejects after `timeoutMs` with `what` in the message (a function is called then, to say what
+ * was seen instead). An error the predicate throws is
  * retried, except a failed assertion or an error marked `fatal`, which fails at once.
  */
 export async function waitFor(predicate, timeoutMs = 10_000, what = "condition", intervalMs = 25) {
@@ -68,7 +69,8 @@ export async function waitFor(predicate, timeoutMs = 10_000, what = "condition",
     }
     if (Date.now() >= deadline) {
       const why = lastError ? ` (last error: ${lastError.message})` : "";
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
+      const desc = typeof what === "function" ? what() : what;
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${desc}${why}`);
     }
     await sleep(intervalMs);
   }
