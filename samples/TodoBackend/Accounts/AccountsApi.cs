@@ -45,7 +45,7 @@ public static class AccountsApi
             return TypedResults.Problem(title: "Enter a name with at least one letter or digit.", statusCode: StatusCodes.Status400BadRequest);
 
         var (user, appToken, _) = accounts.SignIn(userId, UserIds.DisplayName(request!.Name!));
-        todos.EnsurePersonalList(user);
+        await todos.EnsurePersonalListAsync(user);
         PushLogin session;
         try
         {

@@ -26,19 +26,15 @@ public sealed class TodoService(PushFunctionsClient push, ILogger<TodoService> l
 
     private static string PersonalListId(string userId) => $"me-{userId}";
 
-    public void EnsurePersonalList(DemoUser user)
+    public Task EnsurePersonalListAsync(DemoUser user) => Locked(() =>
     {
-        _gate.Wait();
-        try
-        {
-            var id = PersonalListId(user.Id);
-            if (_lists.ContainsKey(id)) return;
-            var list = new TodoList(id, "My todos", user.Id, shared: false);
-            list.Members[user.Id] = user.Name;
-            _lists[id] = list;
-        }
-        finally { _gate.Release(); }
-    }
+        var id = PersonalListId(user.Id);
+        if (_lists.ContainsKey(id)) return false;
+        var list = new TodoList(id, "My todos", user.Id, shared: false);
+        list.Members[user.Id] = user.Name;
+        _lists[id] = list;
+        return true;
+    });
 
     public Task<IReadOnlyList<ListView>> ListsOfAsync(DemoUser user) => Locked<IReadOnlyList<ListView>>(() =>
         [.. _lists.Values.Where(l => l.Members.ContainsKey(user.Id)).OrderBy(l => l.Shared).Select(l => l.View())]);
