@@ -1,0 +1,93 @@
+using Microsoft.Extensions.Logging;
+using SignalREmulator;
+using SignalRTestClient;
+
+namespace PushFunctions.IntegrationTests.Support;
+
+/// <summary>
+/// The whole system, started once per test run: a real redis-server, the SignalR emulator in-process, and
+/// PushFunctions in-process (PushApp.Build) on real loopback ports, the emulator's upstream pointing at the app.
+/// </summary>
+public sealed class PushSystem : IAsyncLifetime
+{
+    public const string Hub = "push";
+
+    private static readonly HttpClient SharedHttp = new(new SocketsHttpHandler
+    {
+        PooledConnectionLifetime = TimeSpan.FromMinutes(1),
+        MaxConnectionsPerServer = 256,
+    })
+    { Timeout = Timeout.InfiniteTimeSpan };
+
+    public RedisServer Redis { get; private set; } = null!;
+
+    public EmulatorHost Emulator { get; private set; } = null!;
+
+    public PushAppHost App { get; private set; } = null!;
+
+    public PushApi Api { get; private set; } = null!;
+
+    public string EmulatorAccessKey { get; } = "emu-" + Guid.NewGuid().ToString("N");
+
+    public HttpClient Http => SharedHttp;
+
+    public async Task InitializeAsync()
+    {
+        try
+        {
+            Redis = await RedisServer.StartAsync();
+            Emulator = await EmulatorHost.StartAsync(new EmulatorOptions
+            {
+                Port = 0,
+                AccessKey = EmulatorAccessKey,
+                ConfigureLogging = logging => logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.None),
+            });
+            var keys = PushKeys.Random();
+            App = await PushAppHost.StartAsync(Redis.ConnectionString, Emulator.ConnectionString, keys);
+            Emulator.UpstreamTemplate = App.Url + "/api/signalr/{hub}/{category}/{event}";
+            Api = new PushApi(SharedHttp, App.Url, keys);
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        // Each part is stopped even when another fails to stop; Redis last and always.
+        try
+        {
+            if (App is not null) await App.DisposeAsync();
+        }
+        finally
+        {
+            try
+            {
+                if (Emulator is not null) await Emulator.DisposeAsync();
+            }
+            finally
+            {
+                if (Redis is not null) await Redis.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>A fresh id for this test's users and rooms.</summary>
+    public static string NewId(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
+
+    /// <summary>Connects as a browser would: negotiate at the app with the session token, then the emulator's WebSocket.</summary>
+    public Task<SignalRClient> ConnectAsync(Session session) =>
+        SignalRClient.ConnectAsync(App.Url + "/api", session.Token, new SignalRClientOptions { HttpClient = SharedHttp, DefaultWaitTimeout = TimeSpan.FromSeconds(20) });
+}
+
+[CollectionDefinition(Name)]
+public sealed class SystemCollection : ICollectionFixture<PushSystem>
+{
+    /// <summary>
+    /// Every test class is in this one collection, so tests run one after another: the fault and outage tests
+    /// break shared parts (the emulator's REST API) on purpose and must not disturb the others.
+    /// </summary>
+    public const string Name = "PushFunctions system";
+}
