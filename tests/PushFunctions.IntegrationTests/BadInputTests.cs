@@ -35,19 +35,19 @@ public sealed class BadInputTests(PushSystem system)
     [MemberData(nameof(Matrix))]
     public Task Bad_input_is_answered_4xx_problem_json_and_the_app_keeps_serving(string row) => Check(row);
 
-    [Theory(Skip = "BUG-1: JSON numbers sent as strings are accepted (ttlSeconds \"3600\" -> 201, a sync cursor \"5\" -> 200): the app's JSON options allow reading numbers from strings.")]
+    [Theory]
     [MemberData(nameof(BugRows), Bugs.NumbersAsStrings)]
     public Task Bad_input_BUG1_numbers_as_strings_are_400(string row) => Check(row);
 
-    [Theory(Skip = "BUG-2: a body over 1 MiB on a route that reads no body is not refused (2xx, the route runs): expected 413 problem+json.")]
+    [Theory]
     [MemberData(nameof(BugRows), Bugs.BodylessOverLimit)]
     public Task Bad_input_BUG2_body_over_1_MiB_on_body_less_routes_is_413(string row) => Check(row);
 
-    [Theory(Skip = "BUG-3: NUL (%00) in a path id is refused by Kestrel with a bare 400 (no problem+json, no title) before any app code runs.")]
+    [Theory(Skip = "Known limit, not fixable in the app: Kestrel refuses NUL (%00) in a path with a bare 400 (no problem+json) before any app code runs; the request is still refused.")]
     [MemberData(nameof(BugRows), Bugs.KestrelNul)]
     public Task Bad_input_BUG3_NUL_in_a_path_id_is_400_problem_json(string row) => Check(row);
 
-    [Theory(Skip = "BUG-4: request headers over Kestrel's 32 KB limit get Kestrel's bare 431 (no problem+json, no title).")]
+    [Theory]
     [MemberData(nameof(BugRows), Bugs.KestrelHeaders)]
     public Task Bad_input_BUG4_oversized_headers_are_431_problem_json(string row) => Check(row);
 
