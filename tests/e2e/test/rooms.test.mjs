@@ -280,4 +280,52 @@ describe("rooms", () => {
     assert.equal(roomCopies(wesConn, third.body.id).length, 0, "a removed member's connection gets nothing more");
     assert.equal(roomCopies(wesPhone, third.body.id).length, 0, "nor does their other device");
   });
+
+  // A device's `connected` event makes the app re-add the user to the SignalR groups of their rooms.
+  // If that runs while the user is being removed from a room, the removal must still win. Here the
+  // SignalR Service's REST API fails briefly (503) while the device connects, so the app's
+  // re-add is retried: the removal happens between its attempts. (Without the fault the same race
+  // happens when the machine is busy: see the test above.)
+  it("a member removed while one of their devices is connecting gets no more room messages", async () => {
+    // The retry delays have jitter, so the removal does not always land between the attempts:
+    // three rounds, each must hold.
+    for (let round = 1; round <= 3; round++) {
+      const room = uid("room");
+      const xia = uid("xia");
+      const laptop = await sys.connect(await sys.login(xia, "Xia", "laptop"));
+      await addOk(room, xia);
+      const welcome = await sendAsServer(room, { text: "welcome" });
+      await waitFor(() => roomCopies(laptop, welcome.body.id)[0], 10_000, "a room message before the removal");
+
+      const phoneSession = await sys.login(xia, "Xia", "phone");
+      const addCalls = async () => (await sys.emulatorStats()).restCallsByOperation.addUserToGroup ?? 0;
+      const addsBefore = await addCalls();
+      let phone;
+      let removed;
+      await sys.setEmulatorFaults({ restStatus: 503 });
+      try {
+        const connecting = sys.connect(phoneSession);
+        // The app's re-add of the connecting device's user has failed twice; its last retry is due.
+        await waitFor(async () => (await addCalls()) >= addsBefore + 2, 10_000, "the app re-adding xia to her rooms' groups", 5);
+        await sys.clearEmulatorFaults();
+        removed = await removeMember(room, xia);
+        phone = await connecting;
+      } finally {
+        await sys.clearEmulatorFaults();
+      }
+      assert.equal(removed.status, 204, removed.text);
+      const list = await members(room);
+      assert.deepEqual(memberIds(list.body), [], "xia is no member any more");
+
+      await sleep(800); // the app's pending retry has run by now
+      const after = await sendAsServer(room, { text: "members only" });
+      assert.equal(after.status, 202, after.text);
+      assert.equal(after.body.total, 0);
+      await sleep(500);
+      assert.deepEqual({ laptop: roomCopies(laptop, after.body.id).length, phone: roomCopies(phone, after.body.id).length },
+        { laptop: 0, phone: 0 }, `round ${round}: a removed member receives no room message on any device`);
+      await laptop.stop();
+      await phone.stop();
+    }
+  });
 });
