@@ -433,7 +433,7 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
       // The platform answers CORS preflights itself; they never reach the app (§7 pitfall 6).
       cors: {
         allowedOrigins: corsAllowedOrigins
-        supportCredentials: false
+        supportCredentials: true
       }
       appSettings: appSettings
     }

@@ -165,6 +165,9 @@ export class PushClient {
     const connection = new signalR.HubConnectionBuilder()
       .withUrl(this.#apiUrl, {
         accessTokenFactory: () => this.#tokenSource(),
+        // Auth is a bearer token; sending cookies would make every cross-origin negotiate need
+        // Access-Control-Allow-Credentials for nothing.
+        withCredentials: false,
         httpClient: this.#createNegotiateWatcher(logger),
       })
       .withAutomaticReconnect({

@@ -79,7 +79,9 @@ public static class PushApp
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
         services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = RequestGuards.MaxBodyBytes);
         if (settings.CorsAllowedOrigins.Count > 0)
-            services.AddCors(o => o.AddDefaultPolicy(p => p.WithOrigins([.. settings.CorsAllowedOrigins]).AllowAnyHeader().AllowAnyMethod()));
+            services.AddCors(o => o.AddDefaultPolicy(p => p.WithOrigins([.. settings.CorsAllowedOrigins]).AllowAnyHeader().AllowAnyMethod()
+                // @microsoft/signalr negotiates with credentials by default; allowed origins are explicit, so this is safe.
+                .AllowCredentials()));
         return services;
     }
 

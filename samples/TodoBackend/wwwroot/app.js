@@ -144,7 +144,6 @@ async function startApp() {
     baseUrl: session.pushUrl,
     userId: session.userId,
     getSessionToken: () => session?.pushToken ?? "",
-    signalR: signalRWithoutCookies(globalThis.signalR),
   });
   push.on("state", renderState);
   push.on("message", onMessage);
@@ -508,22 +507,6 @@ function toast(text, kind = "") {
 }
 
 // ---- small helpers ---------------------------------------------------------------------------
-
-/**
- * WORKAROUND, until the push client sets it itself: @microsoft/signalr sends its negotiate with
- * credentials (cookies) by default, and a cross-origin request with credentials needs
- * `Access-Control-Allow-Credentials: true`, which PushFunctions' CORS policy does not send, so the
- * browser blocks the negotiate. Auth here is a bearer token, so cookies are not needed: this passes
- * the client a SignalR module whose withUrl() defaults `withCredentials` to false.
- */
-function signalRWithoutCookies(signalR) {
-  class HubConnectionBuilder extends signalR.HubConnectionBuilder {
-    withUrl(url, options) {
-      return super.withUrl(url, { withCredentials: false, ...options });
-    }
-  }
-  return { ...signalR, HubConnectionBuilder };
-}
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
