@@ -9,7 +9,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-ALL_DEPS=(dotnet node redis e2e client sample chromium browser)
+ALL_DEPS=(dotnet node redis e2e client sample chromium browser chaos)
 
 APT_UPDATED=0
 apt_install() {
@@ -67,6 +67,8 @@ ensure_client() { npm_deps client; }
 ensure_sample() { npm_deps samples/TodoBackend; }
 # The browser tests: playwright-core drives Debian's chromium (never a browser download of its own).
 ensure_browser() { npm_deps tests/browser; }
+# The chaos run (tests/chaos): @microsoft/signalr for the browser client in Node.
+ensure_chaos()  { npm_deps tests/chaos; }
 
 ensure_chromium() {
   if [ -x /usr/bin/chromium ]; then return 0; fi

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test: builds once (Release), runs `dotnet test` on each test project of the
-# solution, then the Node suites: the browser client's tests (client/) and the end-to-end
-# tests (tests/e2e). Prints a table per suite and, as
+# solution, then the Node suites: the browser client's tests (client/), the end-to-end
+# tests (tests/e2e) and the chaos run (tests/chaos). Prints a table per suite and, as
 # its last line, "N passed, N failed" for the whole run. Exits non-zero when anything
 # failed, a runner crashed or timed out (a runner that ends without a summary counts as
 # 1 failed), or the build failed (counted as 1 failed).
 #
 # Knobs: TEST_TIMEOUT (per runner, default 20m), E2E_CONCURRENCY (test files run at once,
-# default 2), TEST_SKIP_DOTNET=1, TEST_SKIP_CLIENT=1, TEST_SKIP_E2E=1, TEST_SKIP_BROWSER=1.
+# default 2), TEST_SKIP_DOTNET=1, TEST_SKIP_CLIENT=1, TEST_SKIP_E2E=1, TEST_SKIP_BROWSER=1, TEST_SKIP_CHAOS=1.
 # Logs: .run/test-logs/<suite>.log
 set -uo pipefail
 # shellcheck source=scripts/lib/common.sh
@@ -17,7 +17,7 @@ cd "$ROOT" || exit 1
 TEST_TIMEOUT=${TEST_TIMEOUT:-20m}
 E2E_CONCURRENCY=${E2E_CONCURRENCY:-2}
 LOG_DIR="$ROOT/.run/test-logs"
-rm -rf "$LOG_DIR" "$ROOT/.run/e2e-logs"
+rm -rf "$LOG_DIR" "$ROOT/.run/e2e-logs" "$ROOT/.run/chaos-logs"
 mkdir -p "$LOG_DIR"
 # Plain console output from dotnet (the terminal logger reformats the summary lines we read).
 export MSBUILDTERMINALLOGGER=off DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -109,7 +109,7 @@ fi
 
 # ---- 1. build once ------------------------------------------------------------------------
 SOLUTION=$(find "$ROOT" -maxdepth 1 \( -name '*.slnx' -o -name '*.sln' \) | sort | head -n 1)
-if [ "${TEST_SKIP_DOTNET:-0}" != 1 ] || [ "${TEST_SKIP_E2E:-0}" != 1 ] || [ "${TEST_SKIP_BROWSER:-0}" != 1 ]; then
+if [ "${TEST_SKIP_DOTNET:-0}" != 1 ] || [ "${TEST_SKIP_E2E:-0}" != 1 ] || [ "${TEST_SKIP_BROWSER:-0}" != 1 ] || [ "${TEST_SKIP_CHAOS:-0}" != 1 ]; then
   log "building ${SOLUTION#"$ROOT"/} (Release)"
   run_bounded "$LOG_DIR/build.log" dotnet build "$SOLUTION" -c Release -nologo
   if [ "$RUN_RC" -eq 0 ]; then
@@ -184,6 +184,13 @@ fi
 # the whole file, so one file at a time. Logs in .run/e2e-logs/browser-demo-*/.
 if [ "${TEST_SKIP_BROWSER:-0}" != 1 ] && [ -d "$ROOT/tests/browser/test" ]; then
   run_node_suite browser "$ROOT/tests/browser" --test-concurrency=1 --test-timeout=300000
+fi
+
+# Chaos: one bounded run (about 2 minutes, capped at 3) that kills -9 and restarts Redis, the
+# emulator and the app while clients churn, then checks every accepted send was delivered
+# exactly once, in order. Its own processes and ports; logs in .run/chaos-logs/.
+if [ "${TEST_SKIP_CHAOS:-0}" != 1 ] && [ -d "$ROOT/tests/chaos/test" ]; then
+  run_node_suite chaos "$ROOT/tests/chaos" --test-concurrency=1 --test-timeout=240000
 fi
 
 trap - INT TERM

@@ -1,0 +1,370 @@
+// Chaos harness: redis-server (AOF, appendfsync always), the SignalR emulator and PushFunctions as
+// plain processes, each of which can be killed with SIGKILL and started again on the SAME port
+// (Redis with the same AOF directory, the emulator with the same access key), so that clients and
+// the app see exactly what a crash and a restart look like.
+//
+//   const sys = await startChaosSystem({ name: "chaos" });
+//   await sys.kill9("redis"); await sys.restart("redis");
+//   await sys.stop();            // always (also runs on process exit / SIGINT / SIGTERM)
+//
+// Each incarnation of a process appends to the same log file (<logDir>/<name>.log) after a
+// "==== start #N" marker line, so a log reads as the component's whole life during the run.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { appendFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+const APP_DLL = process.env.E2E_APP_DLL
+  ?? path.join(ROOT, "src/PushFunctions/bin/Release/net10.0/PushFunctions.dll");
+const EMULATOR_DLL = process.env.E2E_EMULATOR_DLL
+  ?? path.join(ROOT, "tools/SignalREmulator/bin/Release/net10.0/SignalREmulator.dll");
+const LOG_ROOT = path.join(ROOT, ".run/chaos-logs");
+
+// ---- small utilities -----------------------------------------------------------------------
+
+/** A free TCP port on 127.0.0.1 (the OS picks it). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `predicate` until truthy (returns it); rejects after `timeoutMs`. Errors marked `fatal` fail at once. */
+export async function waitFor(predicate, timeoutMs, what, intervalMs = 50) {
+  const deadline = Date.now() + timeoutMs;
+  let lastError;
+  for (;;) {
+    try {
+      const value = await predicate();
+      if (value) return value;
+    } catch (err) {
+      if (err?.fatal) throw err;
+      lastError = err;
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError.message})` : ""}`);
+    }
+    await sleep(intervalMs);
+  }
+}
+
+/** One HTTP call: {status, body, text}; body is parsed JSON when it is JSON. Throws on network errors. */
+export async function http(method, url, { body, headers = {}, timeoutMs = 10_000 } = {}) {
+  const init = { method, headers: { ...headers }, signal: AbortSignal.timeout(timeoutMs) };
+  if (body !== undefined) {
+    init.headers["content-type"] ??= "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let parsed;
+  try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = undefined; }
+  return { status: res.status, body: parsed, text };
+}
+
+/** Sends one inline command to redis on 127.0.0.1:port; resolves with the raw reply, or null. */
+export function redisCommand(port, command, timeoutMs = 2000) {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: "127.0.0.1", port });
+    let data = "";
+    const done = (v) => { sock.destroy(); resolve(v); };
+    sock.setTimeout(timeoutMs, () => done(null));
+    sock.on("error", () => done(null));
+    sock.on("close", () => done(data || null));
+    sock.on("connect", () => sock.write(`${command}\r\n`));
+    sock.on("data", (d) => {
+      data += d;
+      if (data.endsWith("\r\n")) done(data);
+    });
+  });
+}
+
+// ---- child processes -------------------------------------------------------------------------
+
+const running = new Set();
+const tempDirs = new Set();
+let exitHooksInstalled = false;
+function installExitHooks() {
+  if (exitHooksInstalled) return;
+  exitHooksInstalled = true;
+  // Never leave servers (or Redis's temp dir) behind, whatever ends this process.
+  const cleanUp = () => {
+    for (const p of running) p.kill("SIGKILL");
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  };
+  process.on("exit", cleanUp);
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+    process.once(sig, () => {
+      cleanUp();
+      process.exit(128 + (sig === "SIGINT" ? 2 : sig === "SIGTERM" ? 15 : 1));
+    });
+  }
+}
+
+/** One incarnation of a server process; output goes to its log file and a short in-memory tail. */
+class Incarnation {
+  constructor(name, command, args, { cwd, env, logFile }) {
+    this.name = name;
+    this.lines = [];
+    this.exited = null;
+    const log = createWriteStream(logFile, { flags: "a" });
+    this.proc = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    running.add(this.proc);
+    const onData = (chunk) => {
+      log.write(chunk);
+      for (const line of chunk.toString().split(/\r?\n/)) if (line) this.lines.push(line);
+      if (this.lines.length > 400) this.lines.splice(0, this.lines.length - 200);
+    };
+    this.proc.stdout.on("data", onData);
+    this.proc.stderr.on("data", onData);
+    this.exitPromise = new Promise((resolve) => {
+      const finish = (exited) => {
+        if (this.exited) return;
+        this.exited = exited;
+        running.delete(this.proc);
+        resolve(exited);
+      };
+      this.proc.on("exit", (code, signal) => finish({ code, signal }));
+      this.proc.on("error", (err) => {
+        this.lines.push(`spawn error: ${err.message}`);
+        finish({ code: -1, signal: null });
+      });
+    });
+    this.exitPromise.then(() => log.end());
+  }
+
+  get alive() { return this.exited === null; }
+
+  async kill(signal) {
+    if (this.alive) { try { this.proc.kill(signal); } catch { /* gone */ } }
+    await this.exitPromise;
+  }
+
+  tail(n = 30) { return this.lines.slice(-n).map((l) => `    | ${l}`).join("\n"); }
+
+  died(what) {
+    const err = new Error(`${this.name} exited (${JSON.stringify(this.exited)}) before ${what}\n${this.tail()}`);
+    err.fatal = true;
+    return err;
+  }
+}
+
+/**
+ * A component that can be crashed and restarted: `spec()` gives {command, args, cwd, env};
+ * `ready(incarnation)` resolves once it serves.
+ */
+class Component {
+  constructor(name, logDir, spec, ready) {
+    this.name = name;
+    this.logFile = path.join(logDir, `${name}.log`);
+    this.spec = spec;
+    this.ready = ready;
+    this.current = null;
+    /** Started and ready, and not killed since. */
+    this.up = false;
+    this.starts = 0;
+    this.kills = 0;
+    /** [{what: "kill9" | "start" | "ready", at}] */
+    this.timeline = [];
+  }
+
+  get alive() { return this.current?.alive ?? false; }
+
+  /** Starts it (on its fixed port) and waits until it is ready; a process that dies at once is tried again. */
+  async start({ readyTimeoutMs = 60_000, attempts = 3 } = {}) {
+    if (this.alive) return;
+    this.up = false;
+    for (let attempt = 1; ; attempt += 1) {
+      this.starts += 1;
+      appendFileSync(this.logFile, `==== start #${this.starts} at ${new Date().toISOString()}\n`);
+      this.timeline.push({ what: "start", at: Date.now() });
+      const { command, args, cwd, env } = this.spec();
+      const inc = new Incarnation(this.name, command, args, { cwd, env, logFile: this.logFile });
+      this.current = inc;
+      try {
+        await waitFor(async () => {
+          if (!inc.alive) throw inc.died("it was ready");
+          return this.ready(inc);
+        }, readyTimeoutMs, `${this.name} to be ready (log: ${this.logFile})`, 100);
+        break;
+      } catch (err) {
+        // E.g. the port is not free again yet after a kill: try again shortly.
+        if (!err.fatal || attempt >= attempts) throw err;
+        await sleep(1000);
+      }
+    }
+    this.timeline.push({ what: "ready", at: Date.now() });
+    this.up = true;
+  }
+
+  /** SIGKILL: no shutdown, no flush, no goodbye to clients. */
+  async kill9() {
+    if (!this.alive) return;
+    this.up = false;
+    this.kills += 1;
+    this.timeline.push({ what: "kill9", at: Date.now() });
+    appendFileSync(this.logFile, `==== SIGKILL at ${new Date().toISOString()}\n`);
+    await this.current.kill("SIGKILL");
+  }
+
+  async stop() {
+    if (!this.current?.alive) return;
+    const inc = this.current;
+    inc.proc.kill("SIGTERM");
+    const t = sleep(5000).then(() => "timeout");
+    if ((await Promise.race([inc.exitPromise, t])) === "timeout") await inc.kill("SIGKILL");
+  }
+}
+
+function baseEnv() {
+  const env = { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: "1", DOTNET_NOLOGO: "1" };
+  delete env.FUNCTIONS_CUSTOMHANDLER_PORT;
+  delete env.ASPNETCORE_URLS;
+  return env;
+}
+
+function entryCommand(file) {
+  return /\.(mjs|cjs|js)$/.test(file) ? [process.execPath, [file]] : ["dotnet", [file]];
+}
+
+async function httpAnswers(url) {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2000) }).catch(() => null);
+  return res;
+}
+
+// ---- the system ------------------------------------------------------------------------------
+
+/**
+ * Starts redis-server (AOF on, appendfsync always, its own temp dir), the emulator and the app on
+ * fixed free loopback ports. Options: name (log folder), appEnv (extra app settings),
+ * redisPersistence ("always" by default; "everysec" or "none" to see the checker catch lost writes).
+ */
+export async function startChaosSystem(options = {}) {
+  installExitHooks();
+  for (const [what, file] of [["app", APP_DLL], ["emulator", EMULATOR_DLL]]) {
+    if (!existsSync(file)) throw new Error(`${what} not built: ${file} is missing (dotnet build -c Release, or bash scripts/test.sh)`);
+  }
+  mkdirSync(LOG_ROOT, { recursive: true });
+  const logDir = mkdtempSync(path.join(LOG_ROOT, `${options.name ?? "chaos"}-`));
+  const redisDir = mkdtempSync(path.join(tmpdir(), "pushfunctions-chaos-redis-"));
+  tempDirs.add(redisDir);
+  const serverKey = randomBytes(24).toString("hex");
+  const signingKey = randomBytes(32).toString("hex");
+  const accessKey = randomBytes(32).toString("base64");
+  // "always" (the point of the run: every acknowledged write survives kill -9); "everysec" or
+  // "none" only to check that the checker notices lost writes.
+  const persistence = options.redisPersistence ?? "always";
+  if (!["always", "everysec", "none"].includes(persistence)) throw new Error(`redisPersistence: ${persistence}?`);
+  const [redisPort, emulatorPort, appPort] = await distinctFreePorts(3);
+  const apiUrl = `http://127.0.0.1:${appPort}`;
+  const emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
+  const connectionString = `Endpoint=http://127.0.0.1;Port=${emulatorPort};AccessKey=${accessKey};Version=1.0;`;
+
+  const redis = new Component("redis", logDir, () => ({
+    command: "redis-server",
+    args: [
+      "--port", String(redisPort), "--bind", "127.0.0.1", "--dir", redisDir,
+      ...(persistence === "none" ? ["--appendonly", "no"] : ["--appendonly", "yes", "--appendfsync", persistence]), "--save", "",
+      "--aof-use-rdb-preamble", "no", "--loglevel", "notice",
+    ],
+    cwd: redisDir,
+    env: baseEnv(),
+  }), async () => (await redisCommand(redisPort, "PING"))?.startsWith("+PONG"));
+
+  const [emuCmd, emuArgs] = entryCommand(EMULATOR_DLL);
+  const emulator = new Component("emulator", logDir, () => ({
+    command: emuCmd,
+    args: [...emuArgs, "--port", String(emulatorPort), "--host", "127.0.0.1", "--access-key", accessKey,
+      "--upstream", `${apiUrl}/api/signalr/{hub}/{category}/{event}`],
+    cwd: path.dirname(EMULATOR_DLL),
+    env: baseEnv(),
+  }), (inc) => inc.lines.some((l) => l.includes("SignalREmulator listening on")));
+
+  const [appCmd, appArgs] = entryCommand(APP_DLL);
+  const app = new Component("app", logDir, () => ({
+    command: appCmd,
+    args: [...appArgs, "--urls", apiUrl],
+    cwd: path.dirname(APP_DLL),
+    env: {
+      ...baseEnv(),
+      AzureSignalRConnectionString: connectionString,
+      RedisConnectionString: `127.0.0.1:${redisPort}`,
+      PushServerKeys: serverKey,
+      SessionSigningKeys: signingKey,
+      ...(options.appEnv ?? {}),
+    },
+  }), (inc) => inc.lines.some((l) => l.includes("Application started")));
+  // Listening is "up": /api/health may say 503 while Redis or the emulator is down, and a
+  // freshly started app on a busy machine can take seconds to answer its first requests.
+
+  const components = { redis, emulator, app };
+  let stopped = false;
+  const stopAll = async () => {
+    if (stopped) return;
+    stopped = true;
+    await Promise.all([app.stop(), emulator.stop()]);
+    await redis.stop();
+    rmSync(redisDir, { recursive: true, force: true });
+    tempDirs.delete(redisDir);
+  };
+
+  try {
+    await redis.start({ readyTimeoutMs: 20_000 });
+    await emulator.start({ readyTimeoutMs: 90_000 });
+    await app.start({ readyTimeoutMs: 90_000 });
+    await waitFor(async () => (await httpAnswers(`${apiUrl}/api/health`))?.status === 200, 30_000, "/api/health 200");
+  } catch (err) {
+    await stopAll().catch(() => {});
+    err.message += `\n  logs: ${logDir}`;
+    throw err;
+  }
+
+  const sys = {
+    apiUrl,
+    emulatorUrl,
+    redisPort,
+    redisDir,
+    serverKey,
+    logDir,
+    components,
+    /** SIGKILL one component: "redis", "emulator" or "app". */
+    kill9: (which) => components[which].kill9(),
+    /** Starts it again on the same port (same AOF dir / access key / settings). */
+    restart: (which, opts) => components[which].start(opts),
+    /** Every component is up (started again if it is not). */
+    async ensureAllUp() {
+      await redis.start();
+      await emulator.start();
+      await app.start();
+    },
+    /** A server-key API call: {status, body, text}. */
+    api(method, apiPath, { body, headers = {}, timeoutMs } = {}) {
+      return http(method, `${apiUrl}${apiPath}`, { body, headers: { "x-functions-key": serverKey, ...headers }, timeoutMs });
+    },
+    /** POST /api/login → the session (throws unless 201). */
+    async login(userId, device) {
+      const res = await sys.api("POST", "/api/login", { body: { userId, userName: userId, device } });
+      if (res.status !== 201) throw new Error(`login ${userId}/${device}: ${res.status} ${res.text}`);
+      return res.body;
+    },
+    stop: stopAll,
+  };
+  return sys;
+}
+
+async function distinctFreePorts(n) {
+  const ports = new Set();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
+}
