@@ -27,8 +27,14 @@ public sealed class RoomService(RoomStore rooms, StreamStore streams, SyncCursor
     /// </summary>
     public async Task RestoreGroupsAsync(string userId)
     {
-        var memberOf = await rooms.RoomsOfAsync(userId);
-        await Task.WhenAll(memberOf.Keys.Select(roomId => signalR.AddUserToGroupAsync(userId, Group(roomId))));
+        var memberOf = (await rooms.RoomsOfAsync(userId)).Keys;
+        await Task.WhenAll(memberOf.Select(roomId => signalR.AddUserToGroupAsync(userId, Group(roomId))));
+
+        // A leave that landed between our read and our adds removed the group before we re-added it: undo
+        // those adds. A leave after this second read removes the group itself, after our adds.
+        var stillMemberOf = (await rooms.RoomsOfAsync(userId)).Keys.ToHashSet(StringComparer.Ordinal);
+        await Task.WhenAll(memberOf.Where(roomId => !stillMemberOf.Contains(roomId))
+            .Select(roomId => signalR.RemoveUserFromGroupAsync(userId, Group(roomId))));
     }
 
     /// <summary>Idempotent.</summary>
