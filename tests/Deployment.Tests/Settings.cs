@@ -42,6 +42,12 @@ public static partial class Settings
         ["SignalRUpstreamKeys"] = "SignalR Service runs with disableLocalAuth: no access keys, so no X-ASRS-Signature keys",
         ["Retention__UserMaxLength"] = "tuning, default in PushSettings",
         ["Retention__UserMaxAgeHours"] = "tuning, default in PushSettings",
+        ["Retention__BroadcastMaxLength"] = "tuning, default in PushSettings",
+        ["Retention__BroadcastMaxAgeHours"] = "tuning, default in PushSettings",
+        ["Retention__RoomMaxLength"] = "tuning, default in PushSettings",
+        ["Retention__RoomMaxAgeHours"] = "tuning, default in PushSettings",
+        ["RateLimit__SessionPerSecond"] = "tuning, default in PushSettings",
+        ["RateLimit__ServerPerSecond"] = "tuning, default in PushSettings",
         ["Presence__LeaseSeconds"] = "tuning, default in PushSettings",
         ["Presence__OnlinePushIntervalMs"] = "tuning, default in PushSettings",
     };

@@ -54,12 +54,13 @@ public sealed class PushSettings
             errors.Add($"Setting '{SettingNames.HubName}' must start with a letter and hold only letters, digits and '_'.");
 
         var defaults = RetentionSettings.Default;
-        var retention = defaults with
-        {
-            User = new RetentionPolicy(
-                Positive(configuration, SettingNames.UserStreamMaxLength, defaults.User.MaxLength, errors),
-                TimeSpan.FromHours(Positive(configuration, SettingNames.UserStreamMaxAgeHours, (int)defaults.User.MaxAge.TotalHours, errors))),
-        };
+        RetentionPolicy Policy(string lengthName, string ageName, RetentionPolicy fallback) => new(
+            Positive(configuration, lengthName, fallback.MaxLength, errors),
+            TimeSpan.FromHours(Positive(configuration, ageName, (int)fallback.MaxAge.TotalHours, errors)));
+        var retention = new RetentionSettings(
+            Policy(SettingNames.UserStreamMaxLength, SettingNames.UserStreamMaxAgeHours, defaults.User),
+            Policy(SettingNames.BroadcastStreamMaxLength, SettingNames.BroadcastStreamMaxAgeHours, defaults.Broadcast),
+            Policy(SettingNames.RoomStreamMaxLength, SettingNames.RoomStreamMaxAgeHours, defaults.Room));
 
         var lease = TimeSpan.FromSeconds(Positive(configuration, SettingNames.PresenceLeaseSeconds, 60, errors));
         var pushInterval = TimeSpan.FromMilliseconds(Positive(configuration, SettingNames.OnlinePushIntervalMs, 250, errors));

@@ -21,6 +21,10 @@ public static class SettingNames
     // Retention and presence tuning; defaults live in PushSettings.
     public const string UserStreamMaxLength = "Retention__UserMaxLength";
     public const string UserStreamMaxAgeHours = "Retention__UserMaxAgeHours";
+    public const string BroadcastStreamMaxLength = "Retention__BroadcastMaxLength";
+    public const string BroadcastStreamMaxAgeHours = "Retention__BroadcastMaxAgeHours";
+    public const string RoomStreamMaxLength = "Retention__RoomMaxLength";
+    public const string RoomStreamMaxAgeHours = "Retention__RoomMaxAgeHours";
     public const string PresenceLeaseSeconds = "Presence__LeaseSeconds";
     public const string OnlinePushIntervalMs = "Presence__OnlinePushIntervalMs";
     public const string SessionRequestsPerSecond = "RateLimit__SessionPerSecond";
