@@ -109,13 +109,32 @@ fi
 
 # ---- 1. build once ------------------------------------------------------------------------
 SOLUTION=$(find "$ROOT" -maxdepth 1 \( -name '*.slnx' -o -name '*.sln' \) | sort | head -n 1)
+# The solution's projects, as paths relative to the root.
+solution_projects() {
+  if [ -n "$SOLUTION" ]; then
+    grep -oE '[^"<>]+\.csproj' "$SOLUTION" | sed 's|\\|/|g'
+  else
+    (cd "$ROOT" && find . -mindepth 3 -maxdepth 3 -name '*.csproj' | sed 's|^\./||' | sort)
+  fi
+}
 if [ "${TEST_SKIP_DOTNET:-0}" != 1 ] || [ "${TEST_SKIP_E2E:-0}" != 1 ] || [ "${TEST_SKIP_BROWSER:-0}" != 1 ] || [ "${TEST_SKIP_CHAOS:-0}" != 1 ]; then
   log "building ${SOLUTION#"$ROOT"/} (Release)"
   run_bounded "$LOG_DIR/build.log" dotnet build "$SOLUTION" -c Release -nologo
   if [ "$RUN_RC" -eq 0 ]; then
     record build 0 0 0 ok "$RUN_SECS"
   else
-    record build 0 1 0 "FAILED (exit $RUN_RC; tests below run on what did build)" "$RUN_SECS"
+    # One broken project (even a failed restore) stops the whole solution's build; build the
+    # projects one by one so that the others' tests still run, and name the broken ones.
+    build_secs=$RUN_SECS
+    broken=()
+    while read -r project; do
+      [ -f "$ROOT/$project" ] || continue
+      log "building $project (Release) on its own"
+      run_bounded "$LOG_DIR/build-$(basename "$project" .csproj).log" dotnet build "$ROOT/$project" -c Release -nologo
+      build_secs=$(( build_secs + RUN_SECS ))
+      [ "$RUN_RC" -eq 0 ] || broken+=("$(basename "$project" .csproj)")
+    done < <(solution_projects)
+    record build 0 1 0 "FAILED: ${broken[*]:-the solution} (see .run/test-logs/build*.log)" "$build_secs"
   fi
 fi
 
@@ -123,11 +142,7 @@ fi
 # Test projects: the solution's projects that reference the test SDK.
 test_projects() {
   local p
-  if [ -n "$SOLUTION" ]; then
-    grep -oE '[^"<>]+\.csproj' "$SOLUTION" | sed 's|\\|/|g'
-  else
-    (cd "$ROOT" && ls tests/*/*.csproj 2>/dev/null)
-  fi | while read -r p; do
+  solution_projects | while read -r p; do
     [ -f "$ROOT/$p" ] || continue
     grep -qE 'Microsoft\.NET\.Test\.Sdk|<IsTestProject>\s*true' "$ROOT/$p" && echo "$p"
   done

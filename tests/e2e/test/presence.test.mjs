@@ -23,7 +23,7 @@ describe("presence", () => {
     }, 10_000, () => "an update_online_count listing frank and grace at frank's connection; got "
       + JSON.stringify(watcher.received.update_online_count));
     assert.ok(Number.isInteger(update.online_count), `online_count ${update.online_count}`);
-    assert.ok(update.online_count >= 2, `online_count ${update.online_count} counts frank and grace`);
+    assert.ok(update.online_count >= 2, `online_count counts frank and grace: ${JSON.stringify(update)}`);
 
     const res = await waitFor(async () => {
       const r = await sys.api("GET", "/api/online");
