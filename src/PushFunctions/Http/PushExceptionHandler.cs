@@ -18,8 +18,9 @@ public sealed class PushExceptionHandler(ILogger<PushExceptionHandler> logger) :
         {
             case RedisConnectionException or RedisTimeoutException or ObjectDisposedException { ObjectName: "ConnectionMultiplexer" }:
                 logger.LogWarning("Redis unavailable for {Method} {Path}: {Message}", context.Request.Method, context.Request.Path, exception.Message);
+                // A command cut off mid-flight may have run, so never claim nothing was stored: point to the safe retry.
                 await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
-                    "Storage (Redis) is unavailable; nothing was stored. Retry after the Retry-After delay.", RetryAfter);
+                    "Storage (Redis) is unavailable. Retry after the Retry-After delay with the same Idempotency-Key, so a send that did land is not stored twice.", RetryAfter);
                 return true;
 
             case SignalRException signalR:
