@@ -20,6 +20,7 @@ public sealed class OnlineNotifier(PresenceStore presence, ISignalRService signa
     public const string Event = "update_online_count";
     public const int UserListCap = 100;
 
+    private readonly SemaphoreSlim pushing = new(1, 1);
     private int scheduled;
     private long lastPushTicks;
 
@@ -48,6 +49,20 @@ public sealed class OnlineNotifier(PresenceStore presence, ISignalRService signa
     }
 
     private async Task PushNowAsync()
+    {
+        // One push at a time, so an older state can never overtake a newer one on its way out.
+        await pushing.WaitAsync();
+        try
+        {
+            await PushCurrentStateAsync();
+        }
+        finally
+        {
+            pushing.Release();
+        }
+    }
+
+    private async Task PushCurrentStateAsync()
     {
         var page = await presence.PageAsync(UserListCap, after: null);
         var update = new OnlineCountUpdate(page.OnlineCount, page.Users);

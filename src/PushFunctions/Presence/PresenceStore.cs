@@ -51,10 +51,14 @@ public sealed class PresenceStore(RedisConnection redis, PushSettings settings, 
     public async Task<OnlinePage> PageAsync(int limit, string? after)
     {
         var db = redis.Database;
-        var count = db.SortedSetLengthAsync(OnlineKey);
-        var ids = await db.SortedSetRangeByValueAsync(OnlineKey,
+        // One transaction, so the count and the page describe the same moment.
+        var read = db.CreateTransaction();
+        var count = read.SortedSetLengthAsync(OnlineKey);
+        var idsTask = read.SortedSetRangeByValueAsync(OnlineKey,
             after is null ? default : (RedisValue)after, default,
             after is null ? Exclude.None : Exclude.Start, 0, limit + 1);
+        await read.ExecuteAsync();
+        var ids = await idsTask;
         var page = ids.Take(limit).ToArray();
         var names = page.Length == 0 ? [] : await db.HashGetAsync(NamesKey, page);
         var users = page.Select((id, i) => new OnlineUser(id!, (string?)names[i] ?? id!)).ToList();
