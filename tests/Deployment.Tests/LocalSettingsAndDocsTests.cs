@@ -19,7 +19,8 @@ public class LocalSettingsAndDocsTests
     public void Sample_has_every_contract_setting()
     {
         var values = SampleValues();
-        Assert.Empty(Settings.FromContracts().Select(s => s.Name).Where(n => !values.ContainsKey(n)).ToList());
+        // The Functions host sets the port; a sample value would be wrong.
+        Assert.Empty(Settings.FromContracts().Select(s => s.Name).Where(n => n != "FUNCTIONS_CUSTOMHANDLER_PORT" && !values.ContainsKey(n)).ToList());
     }
 
     [Fact]

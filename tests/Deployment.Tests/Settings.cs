@@ -2,17 +2,17 @@ using System.Text.RegularExpressions;
 
 namespace Deployment.Tests;
 
-/// <summary>The app settings contract: docs/CONTRACTS.md's settings table and, when present, src/.../SettingNames.cs.</summary>
+/// <summary>The app settings contract: README.md's settings table and, when present, src/.../SettingNames.cs.</summary>
 public static partial class Settings
 {
     public sealed record ContractSetting(string Name, bool Required, string Meaning);
 
-    /// <summary>Rows of the table under "## App settings" in docs/CONTRACTS.md.</summary>
+    /// <summary>Rows of the settings table under "## Configuration" in README.md.</summary>
     public static IReadOnlyList<ContractSetting> FromContracts()
     {
-        var text = RepoFiles.Read("docs", "CONTRACTS.md");
-        var start = text.IndexOf("## App settings", StringComparison.Ordinal);
-        Assert.True(start >= 0, "docs/CONTRACTS.md has no '## App settings' section");
+        var text = RepoFiles.Read("README.md");
+        var start = text.IndexOf("## Configuration", StringComparison.Ordinal);
+        Assert.True(start >= 0, "README.md has no '## Configuration' section");
         var next = text.IndexOf("\n## ", start + 3, StringComparison.Ordinal);
         var section = next < 0 ? text[start..] : text[start..next];
 
