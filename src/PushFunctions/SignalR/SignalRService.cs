@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -20,15 +21,21 @@ public sealed class SignalRService : ISignalRService, IDisposable
     private const string ApiVersion = "2022-06-01";
     private const string ClientPath = "/client/?hub=";
 
+    /// <summary>Audiences whose REST token is kept (one per user or group sent to); past this the cache starts over.</summary>
+    private const int MaxCachedRestTokens = 10_000;
+
     private readonly HttpClient http;
     private readonly ResiliencePipeline<HttpResponseMessage> pipeline;
     private readonly ISignalRTokenSource tokens;
     private readonly string hubBase;
     private readonly string clientUrl;
+    private readonly TimeProvider time;
+    private readonly ConcurrentDictionary<string, CachedToken> restTokens = new(StringComparer.Ordinal);
 
-    public SignalRService(SignalRConnectionString connection, ISignalRTokenSource tokens, PushSettings settings)
+    public SignalRService(SignalRConnectionString connection, ISignalRTokenSource tokens, PushSettings settings, TimeProvider? time = null)
     {
         this.tokens = tokens;
+        this.time = time ?? TimeProvider.System;
         hubBase = $"{connection.RestEndpoint.GetLeftPart(UriPartial.Authority)}/api/hubs/{Uri.EscapeDataString(settings.HubName)}";
         clientUrl = $"{connection.ClientBaseEndpoint.GetLeftPart(UriPartial.Authority)}{ClientPath}{Uri.EscapeDataString(settings.HubName)}";
         http = new HttpClient(new SocketsHttpHandler
@@ -101,7 +108,7 @@ public sealed class SignalRService : ISignalRService, IDisposable
             using var response = await pipeline.ExecuteAsync(async token =>
             {
                 using var request = new HttpRequestMessage(method, url);
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await tokens.GetRestTokenAsync(audience, token));
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await RestTokenAsync(audience, token));
                 if (body is not null)
                 {
                     request.Content = new ByteArrayContent(body);
@@ -125,6 +132,31 @@ public sealed class SignalRService : ISignalRService, IDisposable
             throw new SignalRException($"SignalR Service did not answer {operation}: {e.Message}", e);
         }
     }
+
+    /// <summary>
+    /// The REST token for an audience, minted once and reused until a margin before it expires (a fifth of its
+    /// lifetime, at least 30 s): minting (JSON, HMAC, base64) cost more than the rest of the call's client work.
+    /// A token whose lifetime cannot be read (not a JWT) is not kept.
+    /// </summary>
+    private async ValueTask<string> RestTokenAsync(string audience, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (restTokens.TryGetValue(audience, out var cached) && now < cached.RenewAt) return cached.Token;
+
+        var token = await tokens.GetRestTokenAsync(audience, cancellationToken);
+        if (JwtToken.TryReadLifetime(token, out var issuedAt, out var expires))
+        {
+            var margin = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, (expires - issuedAt).Ticks / 5));
+            if (expires - margin > now)
+            {
+                if (restTokens.Count >= MaxCachedRestTokens) restTokens.Clear();
+                restTokens[audience] = new CachedToken(token, expires - margin);
+            }
+        }
+        return token;
+    }
+
+    private sealed record CachedToken(string Token, DateTimeOffset RenewAt);
 
     private static ResiliencePipeline<HttpResponseMessage> BuildPipeline()
     {
