@@ -102,35 +102,38 @@ public sealed class SignalRService : ISignalRService, IDisposable
     private async Task<HttpStatusCode> SendToUrlAsync(
         HttpMethod method, string url, string audience, byte[]? body, CancellationToken cancellationToken, bool notFoundIsSuccess)
     {
-        var operation = $"{method} {audience}";
         try
         {
-            using var response = await pipeline.ExecuteAsync(async token =>
+            // Static callback with explicit state: no closure allocated per call.
+            using var response = await pipeline.ExecuteAsync(static async (state, token) =>
             {
-                using var request = new HttpRequestMessage(method, url);
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await RestTokenAsync(audience, token));
-                if (body is not null)
+                using var request = new HttpRequestMessage(state.method, state.url);
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await state.Item1.RestTokenAsync(state.audience, token));
+                if (state.body is not null)
                 {
-                    request.Content = new ByteArrayContent(body);
+                    request.Content = new ByteArrayContent(state.body);
                     request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
                 }
-                return await http.SendAsync(request, token);
-            }, cancellationToken);
+                return await state.Item1.http.SendAsync(request, token);
+            }, (this, method, url, audience, body), cancellationToken);
 
             if (response.IsSuccessStatusCode || (notFoundIsSuccess && response.StatusCode == HttpStatusCode.NotFound))
                 return response.StatusCode;
 
             var code = response.Headers.TryGetValues("x-ms-error-code", out var codes) ? $" ({codes.First()})" : "";
-            throw new SignalRException($"SignalR Service answered {(int)response.StatusCode}{code} to {operation}.");
+            throw new SignalRException($"SignalR Service answered {(int)response.StatusCode}{code} to {Operation()}.");
         }
         catch (BrokenCircuitException e)
         {
-            throw new SignalRException($"SignalR Service is failing; {operation} was not attempted.", e);
+            throw new SignalRException($"SignalR Service is failing; {Operation()} was not attempted.", e);
         }
         catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException)
         {
-            throw new SignalRException($"SignalR Service did not answer {operation}: {e.Message}", e);
+            throw new SignalRException($"SignalR Service did not answer {Operation()}: {e.Message}", e);
         }
+
+        // Only failures name the operation: built then, not on every call.
+        string Operation() => $"{method} {audience}";
     }
 
     /// <summary>
@@ -188,10 +191,13 @@ public sealed class SignalRService : ISignalRService, IDisposable
 
     private static string Escape(string value) => Uri.EscapeDataString(value);
 
+    private static readonly ConcurrentDictionary<string, byte[]> PayloadPrefixes = new(StringComparer.Ordinal);
+
     /// <summary>The PayloadMessage body <c>{"target":..,"arguments":[arg]}</c>, with the argument copied in as is.</summary>
     private static byte[] Payload(string target, ReadOnlyMemory<byte> argumentJson)
     {
-        var prefix = Encoding.UTF8.GetBytes($"{{\"target\":{JsonSerializer.Serialize(target)},\"arguments\":[");
+        // A handful of targets: their prefixes are built once.
+        var prefix = PayloadPrefixes.GetOrAdd(target, static t => Encoding.UTF8.GetBytes($"{{\"target\":{JsonSerializer.Serialize(t)},\"arguments\":["));
         var body = new byte[prefix.Length + argumentJson.Length + 2];
         prefix.CopyTo(body, 0);
         argumentJson.Span.CopyTo(body.AsSpan(prefix.Length));
