@@ -34,7 +34,9 @@ public static class SendValidation
             throw new InvalidRequestException(StatusCodes.Status413PayloadTooLarge,
                 $"The payload is {size} bytes; the limit is {MaxPayloadBytes} bytes (64 KiB). Send a reference to large data instead.");
 
-        return new NewMessage(from, payload, idempotencyKey, RequestHash(stream, from, payload), senderMustBeMember);
+        // The hash is stored with an idempotency key only; without a key nothing reads it.
+        var requestHash = idempotencyKey is null ? "" : RequestHash(stream, from, payload);
+        return new NewMessage(from, payload, idempotencyKey, requestHash, senderMustBeMember);
     }
 
     /// <summary>Identifies the request behind an idempotency key, so a key reused for another request is caught.</summary>
