@@ -41,6 +41,18 @@ ensure_redis() {
   command -v redis-server >/dev/null 2>&1 || die "redis-server still missing after apt-get install"
 }
 
+# One npm command with a time limit, tried up to three times: an npm that sits on an idle registry
+# connection after fetching everything has been seen to hang here for many minutes. The folders
+# share most packages, so --prefer-offline takes them from npm's cache without asking again.
+npm_retry() {
+  local dir="$1" command="$2" attempt
+  for attempt in 1 2 3; do
+    (cd "$dir" && timeout 240 npm "$command" --prefer-offline --no-audit --no-fund --loglevel=error) && return 0
+    log "npm $command in ${dir#"$ROOT"/} failed or timed out (attempt $attempt)"
+  done
+  die "npm $command in ${dir#"$ROOT"/} failed three times"
+}
+
 # npm packages of one folder: `npm ci` when node_modules is missing or was installed from
 # another package.json / package-lock.json (a hash of both is kept in node_modules).
 npm_deps() {
@@ -52,10 +64,10 @@ npm_deps() {
   if [ -d "$dir/node_modules" ] && [ "$have" = "$want" ]; then return 0; fi
   if [ -f "$dir/package-lock.json" ]; then
     log "npm ci in $1"
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    npm_retry "$dir" ci
   else
     log "npm install in $1"
-    (cd "$dir" && npm install --no-audit --no-fund --loglevel=error)
+    npm_retry "$dir" install
     want=$(cat "$dir/package.json" "$dir/package-lock.json" 2>/dev/null | sha256sum | cut -d' ' -f1)
   fi
   printf '%s\n' "$want" >"$stamp"
