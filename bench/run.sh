@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Load benchmark of PushFunctions (issue 6): builds bench/PushFunctions.Bench in Release and runs it.
-#   bash bench/run.sh            N = 100 and 1,000 connections (about 4 minutes)
+#   bash bench/run.sh            N = 100 and 1,000 connections (about 3 minutes)
 #   bash bench/run.sh --quick    small N, short phases: a smoke check (about 1 minute)
 # Further options go to the tool: --n 100,1000,2000  --concurrency 32  --duration 6  --recover 10000
+#   --profile (only the one-call-at-a-time hot-path sections)
 # Needs redis-server on PATH (scripts/ensure-deps.sh installs it). Results: see bench/RESULTS.md.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
