@@ -251,8 +251,15 @@ public sealed class SignalRClient : IAsyncDisposable
             }
             if (_socket.State == WebSocketState.CloseReceived)
             {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
+                try
+                {
+                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                    await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
+                }
+                catch (Exception e) when (e is WebSocketException or ObjectDisposedException or OperationCanceledException)
+                {
+                    // The peer's close arrived: the connection ended cleanly even if our echo raced DisposeAsync's own close.
+                }
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
