@@ -108,7 +108,7 @@ if ! bash "$ROOT/scripts/ensure-deps.sh"; then
 fi
 
 # ---- 1. build once ------------------------------------------------------------------------
-SOLUTION=$(find "$ROOT" -maxdepth 1 \( -name '*.slnx' -o -name '*.sln' \) | sort | head -n 1)
+SOLUTION=$(find "$ROOT" -maxdepth 1 -name '*.sln' | sort | head -n 1)
 # The solution's projects, as paths relative to the root.
 solution_projects() {
   if [ -n "$SOLUTION" ]; then

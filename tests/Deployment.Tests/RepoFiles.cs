@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace Deployment.Tests;
 
-/// <summary>Finds the repository root (the folder holding PushFunctions.slnx) from the test's bin folder.</summary>
+/// <summary>Finds the repository root (the folder holding PushFunctions.sln) from the test's bin folder.</summary>
 public static class RepoFiles
 {
     public static string Root { get; } = FindRoot();
@@ -22,12 +22,11 @@ public static class RepoFiles
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            if (File.Exists(Path.Combine(dir.FullName, "PushFunctions.slnx")) ||
-                File.Exists(Path.Combine(dir.FullName, "PushFunctions.sln")))
+            if (File.Exists(Path.Combine(dir.FullName, "PushFunctions.sln")))
             {
                 return dir.FullName;
             }
         }
-        throw new InvalidOperationException("Repository root (PushFunctions.slnx) not found above " + AppContext.BaseDirectory);
+        throw new InvalidOperationException("Repository root (PushFunctions.sln) not found above " + AppContext.BaseDirectory);
     }
 }

@@ -161,6 +161,8 @@ public sealed class SignalRService : ISignalRService, IDisposable
 
     private sealed record CachedToken(string Token, DateTimeOffset RenewAt);
 
+    private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(2);
+
     private static ResiliencePipeline<HttpResponseMessage> BuildPipeline()
     {
         var transient = new PredicateBuilder<HttpResponseMessage>()
@@ -185,7 +187,8 @@ public sealed class SignalRService : ISignalRService, IDisposable
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
             })
-            .AddTimeout(TimeSpan.FromSeconds(3))
+            // The service answers in milliseconds; a send waits at most ~6.5 s for a hung one before its 202.
+            .AddTimeout(AttemptTimeout)
             .Build();
     }
 
