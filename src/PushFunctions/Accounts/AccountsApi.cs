@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using PushFunctions.Delivery;
 using PushFunctions.Http;
 using PushFunctions.Security;
 
@@ -21,7 +20,7 @@ public static class AccountsApi
 
     private static async Task<Results<Ok<AccountDeleted>, ProblemHttpResult>> Delete(string? userId, AccountService accounts)
     {
-        if (!Ids.IsValid(userId)) return Problems.BadRequest($"The userId ('uid' in the old call shape) must be {Ids.Rule}.");
+        if (Problems.InvalidId("userId ('uid' in the old call shape)", userId) is { } invalid) return invalid;
         return TypedResults.Ok(await accounts.DeleteAsync(userId!));
     }
 }

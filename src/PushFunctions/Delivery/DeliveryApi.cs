@@ -22,7 +22,7 @@ public static class DeliveryApi
     private static async Task<Results<Accepted<SendAccepted>, ProblemHttpResult>> SendToUser(
         string userId, SendRequest? request, [FromHeader(Name = SendValidation.IdempotencyHeader)] string? idempotencyKey, Publisher publisher)
     {
-        if (!Ids.IsValid(userId)) return Problems.BadRequest($"The userId must be {Ids.Rule}.");
+        if (Problems.InvalidId("userId", userId) is { } invalid) return invalid;
         var stream = StreamName.ForUser(userId);
         var sent = await publisher.PublishAsync(stream, SendValidation.ToNewMessage(stream, request, idempotencyKey, request?.From));
         return TypedResults.Accepted((string?)null, new SendAccepted(sent.Id, stream.ToString(), sent.Seq));

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using PushFunctions.Delivery;
 
 namespace PushFunctions.Http;
 
@@ -11,6 +12,10 @@ public static class Problems
     public static ProblemHttpResult NotFound(string title) => Result(StatusCodes.Status404NotFound, title);
     public static ProblemHttpResult TooLarge(string title) => Result(StatusCodes.Status413PayloadTooLarge, title);
     public static ProblemHttpResult Conflict(string title) => Result(StatusCodes.Status422UnprocessableEntity, title);
+
+    /// <summary>400 naming the id and the rule when <paramref name="value"/> is not a valid user or room id; null when it is.</summary>
+    public static ProblemHttpResult? InvalidId(string name, string? value) =>
+        Ids.IsValid(value) ? null : BadRequest($"The {name} must be {Ids.Rule}.");
 
     public static ProblemHttpResult Result(int status, string title) =>
         TypedResults.Problem(new ProblemDetails { Status = status, Title = title });

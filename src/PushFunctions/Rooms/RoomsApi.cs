@@ -69,7 +69,5 @@ public static class RoomsApi
     }
 
     private static ProblemHttpResult? Invalid(string roomId, string? userId = null) =>
-        !Ids.IsValid(roomId) ? Problems.BadRequest($"The roomId must be {Ids.Rule}.")
-        : userId is not null && !Ids.IsValid(userId) ? Problems.BadRequest($"The userId must be {Ids.Rule}.")
-        : null;
+        Problems.InvalidId("roomId", roomId) ?? (userId is null ? null : Problems.InvalidId("userId", userId));
 }

@@ -38,7 +38,8 @@ public static class SessionsApi
     private static async Task<Results<Created<LoginResponse>, ProblemHttpResult>> Login(
         LoginRequest? request, SessionStore sessions, SessionTokens tokens, StreamStore streams, SyncCursors cursors)
     {
-        if (request is null || !Ids.IsValid(request.UserId)) return Problems.BadRequest($"'userId' must be {Ids.Rule}.");
+        if (request is null) return Problems.BadRequest("The body must be JSON: {userId, userName, device?, ttlSeconds?}.");
+        if (Problems.InvalidId("userId", request.UserId) is { } invalid) return invalid;
         var userName = request.UserName?.Trim();
         if (string.IsNullOrEmpty(userName) || userName.Length > MaxNameLength || userName.Any(char.IsControl))
             return Problems.BadRequest($"'userName' must be 1 to {MaxNameLength} printable characters.");
@@ -73,7 +74,7 @@ public static class SessionsApi
 
     private static async Task<Results<Ok<SessionList>, ProblemHttpResult>> List(string userId, SessionStore sessions, PresenceStore presence)
     {
-        if (!Ids.IsValid(userId)) return Problems.BadRequest($"The userId must be {Ids.Rule}.");
+        if (Problems.InvalidId("userId", userId) is { } invalid) return invalid;
         var list = await sessions.ListAsync(userId);
         var connections = await presence.ConnectionsAsync(userId);
         return TypedResults.Ok(new SessionList(list
