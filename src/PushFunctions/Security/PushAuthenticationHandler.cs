@@ -20,6 +20,7 @@ public sealed class PushAuthenticationHandler(
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
     PushSettings settings,
+    SignalRConnectionString connection,
     SessionTokens tokens,
     SessionStore sessions,
     TimeProvider time,
@@ -28,7 +29,7 @@ public sealed class PushAuthenticationHandler(
 {
     private const string UpstreamPath = "/api/signalr";
     private readonly byte[][] serverKeyHashes = settings.ServerKeys.Select(HashKey).ToArray();
-    private readonly IReadOnlyList<string> upstreamKeys = UpstreamKeys(settings);
+    private readonly IReadOnlyList<string> upstreamKeys = UpstreamKeys(settings, connection);
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -95,9 +96,6 @@ public sealed class PushAuthenticationHandler(
     // Hashing first gives equal lengths, so the comparison time says nothing about the key.
     private static byte[] HashKey(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
-    private static IReadOnlyList<string> UpstreamKeys(PushSettings settings)
-    {
-        var accessKey = SignalRConnectionString.Parse(settings.SignalRConnectionString).AccessKey;
-        return [.. accessKey is null ? [] : new[] { accessKey }, .. settings.UpstreamKeys];
-    }
+    private static IReadOnlyList<string> UpstreamKeys(PushSettings settings, SignalRConnectionString connection) =>
+        [.. connection.AccessKey is null ? [] : new[] { connection.AccessKey }, .. settings.UpstreamKeys];
 }
