@@ -10,6 +10,7 @@
 // Each incarnation of a process appends to the same log file (<logDir>/<name>.log) after a
 // "==== start #N" marker line, so a log reads as the component's whole life during the run.
 import { spawn } from "node:child_process";
+import { freePort, http as e2eHttp, waitFor } from "../../e2e/lib/system.mjs";
 import { randomBytes } from "node:crypto";
 import { appendFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
@@ -27,51 +28,11 @@ const LOG_ROOT = path.join(ROOT, ".run/chaos-logs");
 
 // ---- small utilities -----------------------------------------------------------------------
 
-/** A free TCP port on 127.0.0.1 (the OS picks it). */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
+// The end-to-end harness's helpers; only the HTTP time limit differs: short, as calls during outages must fail fast.
+export { freePort, waitFor };
 
-/** Polls `predicate` until truthy (returns it); rejects after `timeoutMs`. Errors marked `fatal` fail at once. */
-export async function waitFor(predicate, timeoutMs, what, intervalMs = 50) {
-  const deadline = Date.now() + timeoutMs;
-  let lastError;
-  for (;;) {
-    try {
-      const value = await predicate();
-      if (value) return value;
-    } catch (err) {
-      if (err?.fatal) throw err;
-      lastError = err;
-    }
-    if (Date.now() >= deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError.message})` : ""}`);
-    }
-    await sleep(intervalMs);
-  }
-}
-
-/** One HTTP call: {status, body, text}; body is parsed JSON when it is JSON. Throws on network errors. */
-export async function http(method, url, { body, headers = {}, timeoutMs = 10_000 } = {}) {
-  const init = { method, headers: { ...headers }, signal: AbortSignal.timeout(timeoutMs) };
-  if (body !== undefined) {
-    init.headers["content-type"] ??= "application/json";
-    init.body = JSON.stringify(body);
-  }
-  const res = await fetch(url, init);
-  const text = await res.text();
-  let parsed;
-  try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = undefined; }
-  return { status: res.status, body: parsed, text };
-}
+/** One HTTP call: {status, headers, body, text}. Throws on network errors. */
+export const http = (method, url, options = {}) => e2eHttp(method, url, { timeoutMs: 10_000, ...options });
 
 /** Sends one inline command to redis on 127.0.0.1:port; resolves with the raw reply, or null. */
 export function redisCommand(port, command, timeoutMs = 2000) {
