@@ -22,20 +22,17 @@ public sealed class SignalRService : ISignalRService, IDisposable
     private const string ClientPath = "/client/?hub=";
 
     /// <summary>Audiences whose REST token is kept (one per user or group sent to); past this the cache starts over.</summary>
-    private const int MaxCachedRestTokens = 10_000;
 
     private readonly HttpClient http;
+    private readonly ConcurrentDictionary<string, byte[]> payloadPrefixes = new(StringComparer.Ordinal);
     private readonly ResiliencePipeline<HttpResponseMessage> pipeline;
     private readonly ISignalRTokenSource tokens;
     private readonly string hubBase;
     private readonly string clientUrl;
-    private readonly TimeProvider time;
-    private readonly ConcurrentDictionary<string, CachedToken> restTokens = new(StringComparer.Ordinal);
 
-    public SignalRService(SignalRConnectionString connection, ISignalRTokenSource tokens, PushSettings settings, TimeProvider? time = null)
+    public SignalRService(SignalRConnectionString connection, ISignalRTokenSource tokens, PushSettings settings)
     {
         this.tokens = tokens;
-        this.time = time ?? TimeProvider.System;
         hubBase = $"{connection.RestEndpoint.GetLeftPart(UriPartial.Authority)}/api/hubs/{Uri.EscapeDataString(settings.HubName)}";
         clientUrl = $"{connection.ClientBaseEndpoint.GetLeftPart(UriPartial.Authority)}{ClientPath}{Uri.EscapeDataString(settings.HubName)}";
         http = new HttpClient(new SocketsHttpHandler
@@ -108,14 +105,14 @@ public sealed class SignalRService : ISignalRService, IDisposable
             using var response = await pipeline.ExecuteAsync(static async (state, token) =>
             {
                 using var request = new HttpRequestMessage(state.method, state.url);
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await state.Item1.RestTokenAsync(state.audience, token));
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await state.service.tokens.GetRestTokenAsync(state.audience, token));
                 if (state.body is not null)
                 {
                     request.Content = new ByteArrayContent(state.body);
                     request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
                 }
-                return await state.Item1.http.SendAsync(request, token);
-            }, (this, method, url, audience, body), cancellationToken);
+                return await state.service.http.SendAsync(request, token);
+            }, (service: this, method, url, audience, body), cancellationToken);
 
             if (response.IsSuccessStatusCode || (notFoundIsSuccess && response.StatusCode == HttpStatusCode.NotFound))
                 return response.StatusCode;
@@ -136,30 +133,6 @@ public sealed class SignalRService : ISignalRService, IDisposable
         string Operation() => $"{method} {audience}";
     }
 
-    /// <summary>
-    /// The REST token for an audience, minted once and reused until a margin before it expires (a fifth of its
-    /// lifetime, at least 30 s): minting (JSON, HMAC, base64) cost more than the rest of the call's client work.
-    /// A token whose lifetime cannot be read (not a JWT) is not kept.
-    /// </summary>
-    private async ValueTask<string> RestTokenAsync(string audience, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        if (restTokens.TryGetValue(audience, out var cached) && now < cached.RenewAt) return cached.Token;
-
-        var token = await tokens.GetRestTokenAsync(audience, cancellationToken);
-        if (JwtToken.TryReadLifetime(token, out var issuedAt, out var expires))
-        {
-            var margin = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, (expires - issuedAt).Ticks / 5));
-            if (expires - margin > now)
-            {
-                if (restTokens.Count >= MaxCachedRestTokens) restTokens.Clear();
-                restTokens[audience] = new CachedToken(token, expires - margin);
-            }
-        }
-        return token;
-    }
-
-    private sealed record CachedToken(string Token, DateTimeOffset RenewAt);
 
     private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(2);
 
@@ -194,13 +167,11 @@ public sealed class SignalRService : ISignalRService, IDisposable
 
     private static string Escape(string value) => Uri.EscapeDataString(value);
 
-    private static readonly ConcurrentDictionary<string, byte[]> PayloadPrefixes = new(StringComparer.Ordinal);
-
     /// <summary>The PayloadMessage body <c>{"target":..,"arguments":[arg]}</c>, with the argument copied in as is.</summary>
-    private static byte[] Payload(string target, ReadOnlyMemory<byte> argumentJson)
+    private byte[] Payload(string target, ReadOnlyMemory<byte> argumentJson)
     {
         // A handful of targets: their prefixes are built once.
-        var prefix = PayloadPrefixes.GetOrAdd(target, static t => Encoding.UTF8.GetBytes($"{{\"target\":{JsonSerializer.Serialize(t)},\"arguments\":["));
+        var prefix = payloadPrefixes.GetOrAdd(target, static t => Encoding.UTF8.GetBytes($"{{\"target\":{JsonSerializer.Serialize(t)},\"arguments\":["));
         var body = new byte[prefix.Length + argumentJson.Length + 2];
         prefix.CopyTo(body, 0);
         argumentJson.Span.CopyTo(body.AsSpan(prefix.Length));
