@@ -171,7 +171,9 @@ test("a tab that was offline shows what it missed once, in order, when it is bac
     await eventually(() => chatTexts(gina), (t) => t.join("|") === "before", "the first message on Gina's page");
 
     await ginaContext.setOffline(true);
-    await gina.locator('[data-testid="connection"]:not([data-state="connected"])').waitFor({ timeout: 30_000 });
+    // An offline context keeps its open WebSocket; the client notices when the server's pings stop, after its
+    // 30 s server timeout, so allow well over that.
+    await gina.locator('[data-testid="connection"]:not([data-state="connected"])').waitFor({ timeout: 75_000 });
 
     const missed = ["one", "two", "three", "four", "five"];
     for (const text of missed) await sendChat(frank, text);
