@@ -56,9 +56,9 @@ public static class PushApp
         app.UseRequestGuards();
         app.UseRouting(); // after the guards: routing picks endpoints by Content-Type
         if (settings.CorsAllowedOrigins.Count > 0) app.UseCors();
+        app.UseRateLimiter(); // before authentication: refusing a flood needs no Redis lookup
         app.UseAuthentication();
         app.UseAuthorization();
-        app.UseRateLimiter();
 
         app.MapSessions();
         app.MapDelivery();
@@ -106,6 +106,7 @@ public static class PushApp
     private static IServiceCollection AddSessions(this IServiceCollection services) => services
         .AddSingleton<SessionStore>()
         .AddSingleton<SessionTokens>()
+        .AddSingleton<CredentialChecks>()
         .AddSingleton<SessionRevoker>();
 
     private static IServiceCollection AddDelivery(this IServiceCollection services) => services

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using PushFunctions.Configuration;
@@ -16,7 +15,7 @@ public static class RateLimits
     public static IServiceCollection AddPushRateLimits(this IServiceCollection services, PushSettings settings) =>
         services.AddRateLimiter(options =>
         {
-            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => Partition(context.User, settings));
+            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => Partition(context, settings));
             options.OnRejected = (rejected, _) =>
             {
                 var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var delay) ? delay : TimeSpan.FromSeconds(1);
@@ -26,14 +25,22 @@ public static class RateLimits
             };
         });
 
-    private static RateLimitPartition<string> Partition(ClaimsPrincipal user, PushSettings settings)
+    /// <summary>
+    /// Runs before authentication on the I/O-free checks, so a refused request costs no Redis lookup. Only a valid
+    /// server key or a correctly signed session token gets a bucket: a forged token cannot drain someone else's,
+    /// and it is refused by authentication (no I/O either) anyway.
+    /// </summary>
+    private static RateLimitPartition<string> Partition(HttpContext context, PushSettings settings)
     {
-        if (user.IsInRole(Credentials.Session))
-            return Bucket("session:" + user.FindFirstValue(Credentials.SessionIdClaim), settings.SessionRequestsPerSecond);
-        if (user.IsInRole(Credentials.Server))
-            return Bucket("server", settings.ServerRequestsPerSecond);
-        return RateLimitPartition.GetNoLimiter("unlimited");
+        var checks = context.RequestServices.GetRequiredService<CredentialChecks>();
+        if (CredentialChecks.ServerKeyOf(context.Request) is { } key)
+            return checks.IsServerKey(key) ? Bucket("server", settings.ServerRequestsPerSecond) : Unlimited;
+        if (CredentialChecks.BearerTokenOf(context.Request) is { } token && checks.SessionIdOf(token) is { } sessionId)
+            return Bucket("session:" + sessionId, settings.SessionRequestsPerSecond);
+        return Unlimited;
     }
+
+    private static readonly RateLimitPartition<string> Unlimited = RateLimitPartition.GetNoLimiter("unlimited");
 
     private static RateLimitPartition<string> Bucket(string key, int perSecond) =>
         RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions

@@ -1,6 +1,4 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -21,22 +19,19 @@ public sealed class PushAuthenticationHandler(
     UrlEncoder encoder,
     PushSettings settings,
     SignalRConnectionString connection,
-    SessionTokens tokens,
+    CredentialChecks checks,
     SessionStore sessions,
-    TimeProvider time,
     UpstreamBearerValidator? upstreamBearer = null)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     private const string UpstreamPath = "/api/signalr";
-    private readonly byte[][] serverKeyHashes = settings.ServerKeys.Select(HashKey).ToArray();
     private readonly IReadOnlyList<string> upstreamKeys = UpstreamKeys(settings, connection);
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var serverKey = Request.Headers[Credentials.ServerKeyHeader].FirstOrDefault() ?? Request.Query[Credentials.ServerKeyQuery].FirstOrDefault();
-        if (serverKey is not null)
+        if (CredentialChecks.ServerKeyOf(Request) is { } serverKey)
         {
-            return IsServerKey(serverKey)
+            return checks.IsServerKey(serverKey)
                 ? Success(Credentials.Server)
                 : AuthenticateResult.Fail("The server key is wrong.");
         }
@@ -54,12 +49,11 @@ public sealed class PushAuthenticationHandler(
                 : AuthenticateResult.Fail("The X-ASRS-Signature does not match this service's access keys.");
         }
 
-        var authorization = Request.Headers.Authorization.FirstOrDefault();
-        if (authorization is null) return AuthenticateResult.NoResult();
-        if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        if (Request.Headers.Authorization.Count == 0) return AuthenticateResult.NoResult();
+        if (CredentialChecks.BearerTokenOf(Request) is not { } token)
             return AuthenticateResult.Fail("The Authorization header must be 'Bearer <session token>'.");
 
-        var sessionId = tokens.Verify(authorization["Bearer ".Length..].Trim(), time.GetUtcNow());
+        var sessionId = checks.SessionIdOf(token);
         var session = sessionId is null ? null : await sessions.GetAsync(sessionId);
         if (session is null) return AuthenticateResult.Fail("The session token is invalid, expired or revoked: sign in again.");
 
@@ -84,17 +78,6 @@ public sealed class PushAuthenticationHandler(
         var identity = new ClaimsIdentity([new Claim(ClaimTypes.Role, role), .. claims], Credentials.Scheme, Credentials.UserIdClaim, ClaimTypes.Role);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Credentials.Scheme));
     }
-
-    private bool IsServerKey(string presented)
-    {
-        var hash = HashKey(presented);
-        var match = false;
-        foreach (var known in serverKeyHashes) match |= CryptographicOperations.FixedTimeEquals(known, hash);
-        return match;
-    }
-
-    // Hashing first gives equal lengths, so the comparison time says nothing about the key.
-    private static byte[] HashKey(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
     private static IReadOnlyList<string> UpstreamKeys(PushSettings settings, SignalRConnectionString connection) =>
         [.. connection.AccessKey is null ? [] : new[] { connection.AccessKey }, .. settings.UpstreamKeys];
