@@ -37,6 +37,19 @@ export function uid(prefix = "u") {
   return `${prefix}-${randomBytes(5).toString("hex")}`;
 }
 
+/** Runs `fn(i)` for i in 0..n-1 with at most `concurrency` in flight; results in index order. */
+export async function pool(n, concurrency, fn) {
+  const results = new Array(n);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, async () => {
+    while (next < n) {
+      const i = next++;
+      results[i] = await fn(i);
+    }
+  }));
+  return results;
+}
+
 /** A free TCP port on 127.0.0.1 (the OS picks it). */
 export function freePort() {
   return new Promise((resolve, reject) => {

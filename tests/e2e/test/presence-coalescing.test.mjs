@@ -6,25 +6,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { startSystem, uid, waitFor } from "../lib/system.mjs";
+import { pool, startSystem, uid, waitFor } from "../lib/system.mjs";
 
 const LOGINS = Number(process.env.E2E_BURST_LOGINS ?? 1000);
 const CONNECTIONS = Number(process.env.E2E_BURST_CONNECTIONS ?? 200);
 const BATCH = 50;
 const INTERVAL_SECONDS = 0.25; // Presence__OnlinePushIntervalMs default
-
-/** Runs `fn(i)` for i in 0..n-1 with at most `concurrency` in flight; results in index order. */
-async function pool(n, concurrency, fn) {
-  const results = new Array(n);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, async () => {
-    while (next < n) {
-      const i = next++;
-      results[i] = await fn(i);
-    }
-  }));
-  return results;
-}
 
 describe("online pushes under a burst", () => {
   let sys;

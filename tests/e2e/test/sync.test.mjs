@@ -3,22 +3,9 @@
 // read, and says `recovered: false` when the cursor is older than what is retained.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { startSystem, syncedMessages, uid } from "../lib/system.mjs";
+import { pool, startSystem, syncedMessages, uid } from "../lib/system.mjs";
 
 const enc = encodeURIComponent;
-
-/** Runs `fn(i)` for i in 0..n-1 with at most `concurrency` in flight; results in index order. */
-async function pool(n, concurrency, fn) {
-  const results = new Array(n);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, async () => {
-    while (next < n) {
-      const i = next++;
-      results[i] = await fn(i);
-    }
-  }));
-  return results;
-}
 
 describe("sync across all streams", () => {
   let sys;
