@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Http.Features;
 using PushFunctions.Accounts;
 using PushFunctions.Configuration;
 using PushFunctions.Delivery;
@@ -77,7 +76,6 @@ public static class PushApp
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         // "5" is not a number: a cursor or ttl sent as a string is a client bug worth a 400.
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
-        services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = RequestGuards.MaxBodyBytes);
         if (settings.CorsAllowedOrigins.Count > 0)
             services.AddCors(o => o.AddDefaultPolicy(p => p.WithOrigins([.. settings.CorsAllowedOrigins]).AllowAnyHeader().AllowAnyMethod()
                 // @microsoft/signalr negotiates with credentials by default; allowed origins are explicit, so this is safe.
