@@ -26,8 +26,7 @@ public sealed class AccountService(
 {
     public async Task<AccountDeleted> DeleteAsync(string userId)
     {
-        var userSessions = await sessions.ListAsync(userId);
-        foreach (var session in userSessions) await sessions.RevokeAsync(session.Id);
+        var sessionsRevoked = await sessions.RevokeAllAsync(userId);
 
         var connections = await presence.ConnectionsAsync(userId);
         try
@@ -48,7 +47,7 @@ public sealed class AccountService(
         await cursors.DeleteAsync(userId);
 
         notifier.NotifyChanged();
-        return new AccountDeleted(userSessions.Count, connections.Count);
+        return new AccountDeleted(sessionsRevoked, connections.Count);
     }
 
     private async Task TryAsync(Func<Task> action, string userId)

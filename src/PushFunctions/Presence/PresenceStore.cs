@@ -44,8 +44,8 @@ public sealed class PresenceStore(RedisConnection redis, PushSettings settings, 
         return entries.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
     }
 
-    public Task<bool> IsOnlineAsync(string userId) =>
-        redis.Database.SortedSetScoreAsync(OnlineKey, userId).ContinueWith(t => t.Result.HasValue, TaskContinuationOptions.ExecuteSynchronously);
+    public async Task<bool> IsOnlineAsync(string userId) =>
+        (await redis.Database.SortedSetScoreAsync(OnlineKey, userId)).HasValue;
 
     /// <summary>Online users in user-id order, after <paramref name="after"/>.</summary>
     public async Task<OnlinePage> PageAsync(int limit, string? after)

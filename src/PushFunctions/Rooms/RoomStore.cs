@@ -66,12 +66,16 @@ public sealed class RoomStore(RedisConnection redis)
             : db.SetRemoveAsync(OnlineMembersKey(room!), userId)));
     }
 
-    /// <summary>Removes the user from every room; returns the rooms they were in.</summary>
-    public async Task<IReadOnlyList<string>> RemoveFromAllAsync(string userId)
+    /// <summary>Removes the user from every room.</summary>
+    public async Task RemoveFromAllAsync(string userId)
     {
-        var rooms = (await redis.Database.HashKeysAsync(UserRoomsKey(userId))).Select(r => (string)r!).ToList();
-        await Task.WhenAll(rooms.Select(room => RemoveAsync(room, userId)));
-        await redis.Database.KeyDeleteAsync(UserRoomsKey(userId));
-        return rooms;
+        var db = redis.Database;
+        var rooms = await db.HashKeysAsync(UserRoomsKey(userId));
+        await Task.WhenAll(rooms.SelectMany(room => new Task[]
+        {
+            db.SetRemoveAsync(MembersKey(room!), userId),
+            db.SetRemoveAsync(OnlineMembersKey(room!), userId),
+        }));
+        await db.KeyDeleteAsync(UserRoomsKey(userId));
     }
 }

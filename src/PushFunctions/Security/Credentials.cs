@@ -19,4 +19,5 @@ public static class Credentials
     public const string UserIdClaim = "uid";
     public const string UserNameClaim = "name";
     public const string SessionIdClaim = "sid";
+    public const string SessionExpiresClaim = "exp";
 }

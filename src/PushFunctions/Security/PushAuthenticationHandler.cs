@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
@@ -60,7 +61,8 @@ public sealed class PushAuthenticationHandler(
         return Success(Credentials.Session,
             new Claim(Credentials.UserIdClaim, session.UserId),
             new Claim(Credentials.UserNameClaim, session.UserName),
-            new Claim(Credentials.SessionIdClaim, session.Id));
+            new Claim(Credentials.SessionIdClaim, session.Id),
+            new Claim(Credentials.SessionExpiresClaim, session.ExpiresAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

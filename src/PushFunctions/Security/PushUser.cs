@@ -1,10 +1,11 @@
+using System.Globalization;
 using System.Security.Claims;
 using PushFunctions.Configuration;
 
 namespace PushFunctions.Security;
 
-/// <summary>The signed-in user behind a session token. Handlers take it as a parameter.</summary>
-public sealed record PushUser(string UserId, string UserName, string SessionId)
+/// <summary>The signed-in user behind a session token (as authentication just read it). Handlers take it as a parameter.</summary>
+public sealed record PushUser(string UserId, string UserName, string SessionId, DateTimeOffset SessionExpiresAt)
 {
     public static ValueTask<PushUser?> BindAsync(HttpContext context) => ValueTask.FromResult(From(context.User));
 
@@ -13,7 +14,8 @@ public sealed record PushUser(string UserId, string UserName, string SessionId)
             ? new PushUser(
                 principal.FindFirstValue(Credentials.UserIdClaim)!,
                 principal.FindFirstValue(Credentials.UserNameClaim)!,
-                principal.FindFirstValue(Credentials.SessionIdClaim)!)
+                principal.FindFirstValue(Credentials.SessionIdClaim)!,
+                DateTimeOffset.FromUnixTimeSeconds(long.Parse(principal.FindFirstValue(Credentials.SessionExpiresClaim)!, CultureInfo.InvariantCulture)))
             : null;
 }
 

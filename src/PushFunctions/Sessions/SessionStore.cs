@@ -63,6 +63,17 @@ public sealed class SessionStore(RedisConnection redis, TimeProvider time)
         return session;
     }
 
+    /// <summary>Deletes every session of the user; returns how many were live.</summary>
+    public async Task<int> RevokeAllAsync(string userId)
+    {
+        var db = redis.Database;
+        var ids = await db.SetMembersAsync(UserSessionsKey(userId));
+        // One key at a time: session keys live in different hash slots.
+        var deleted = await Task.WhenAll(ids.Select(id => db.KeyDeleteAsync(SessionKey(id!))));
+        await db.KeyDeleteAsync(UserSessionsKey(userId));
+        return deleted.Count(d => d);
+    }
+
     private static Session Read(string id, HashEntry[] fields)
     {
         var map = fields.ToDictionary(f => (string)f.Name!, f => f.Value);

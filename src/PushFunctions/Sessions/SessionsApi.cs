@@ -57,10 +57,9 @@ public static class SessionsApi
             new LoginResponse(session.Id, tokens.Create(session.Id, session.ExpiresAt), userId, session.ExpiresAt));
     }
 
-    private static async Task<Ok<NegotiateResponse>> Negotiate(PushUser user, SessionStore sessions, ISignalRService signalR, TimeProvider time)
+    private static async Task<Ok<NegotiateResponse>> Negotiate(PushUser user, ISignalRService signalR, TimeProvider time)
     {
-        var session = await sessions.GetAsync(user.SessionId);
-        var remaining = (session?.ExpiresAt ?? time.GetUtcNow()) - time.GetUtcNow();
+        var remaining = user.SessionExpiresAt - time.GetUtcNow();
         var lifetime = remaining < MaxClientTokenLifetime ? remaining : MaxClientTokenLifetime;
         var info = await signalR.GetClientConnectionInfoAsync(user.UserId, [new(UpstreamApi.SessionClaim, user.SessionId)], lifetime);
         return TypedResults.Ok(new NegotiateResponse(info.Url, info.AccessToken));
