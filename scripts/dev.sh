@@ -6,7 +6,10 @@
 # Ports (each: the default when free, else a free one; set a variable to insist on a port):
 #   PUSH_APP_PORT (7071), PUSH_EMULATOR_PORT (8888), PUSH_REDIS_PORT (6399), PUSH_DEMO_PORT (5173)
 # Other knobs: PUSH_CORS_ORIGINS (browser origins allowed), PUSH_SKIP_BUILD=1,
-#   PUSH_APP_DLL / PUSH_EMULATOR_DLL (other entry points; a .mjs/.js runs with node).
+#   PUSH_APP_DLL / PUSH_EMULATOR_DLL (other entry points; a .mjs/.js runs with node),
+#   PUSH_HOST=func: run the app with Azure Functions Core Tools (`func start`, Azurite for
+#   AzureWebJobsStorage) instead of the development host; only where `func` is installed, and
+#   not exercised by this repository's tests (Core Tools cannot be installed on its machines).
 # State: .run/ (gitignored): dev keys, logs in .run/logs/*.log, redis working dir.
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
@@ -57,7 +60,7 @@ bash "$ROOT/scripts/ensure-deps.sh"
 if [ "${PUSH_SKIP_BUILD:-0}" != 1 ]; then
   log "building (Release): app, emulator and sample backend"
   : >"$LOG_DIR/build.log"
-  for project in src/PushFunctions/PushFunctions.csproj tools/SignalREmulator/SignalREmulator.csproj \
+  for project in tools/FunctionsDevHost/FunctionsDevHost.csproj tools/SignalREmulator/SignalREmulator.csproj \
     samples/TodoBackend/TodoBackend.csproj; do
     if ! dotnet build "$ROOT/$project" -c Release -nologo -v q >>"$LOG_DIR/build.log" 2>&1; then
       log_tail "$LOG_DIR/build.log" 40
@@ -115,16 +118,28 @@ EMULATOR_URL=$(sed -n 's/^SignalREmulator listening on //p' "$LOG_DIR/emulator.l
 EMULATOR_URL=${EMULATOR_URL:-http://127.0.0.1:$EMULATOR_PORT}
 
 # --- the app -------------------------------------------------------------------------------
-log "starting PushFunctions on $APP_URL"
-start_bg app "$LOG_DIR/app.log" \
-  env -C "$(dirname "$APP_DLL")" -u FUNCTIONS_CUSTOMHANDLER_PORT -u ASPNETCORE_URLS \
-  ASPNETCORE_ENVIRONMENT=Development \
-  AzureSignalRConnectionString="$SIGNALR_CONNECTION_STRING" \
-  RedisConnectionString="127.0.0.1:$REDIS_PORT" \
-  PushServerKeys="$SERVER_KEY" \
-  SessionSigningKeys="$SIGNING_KEY" \
-  CorsAllowedOrigins="$CORS_ORIGINS" \
-  "$(runner_for "$APP_DLL")" "$APP_DLL" --urls "$APP_URL"
+APP_SETTINGS=(
+  AzureSignalRConnectionString="$SIGNALR_CONNECTION_STRING"
+  RedisConnectionString="127.0.0.1:$REDIS_PORT"
+  PushServerKeys="$SERVER_KEY"
+  SessionSigningKeys="$SIGNING_KEY"
+  CorsAllowedOrigins="$CORS_ORIGINS"
+)
+if [ "${PUSH_HOST:-dev}" = func ]; then
+  command -v func >/dev/null 2>&1 || die "PUSH_HOST=func needs Azure Functions Core Tools (func) on the PATH"
+  log "starting Azurite (AzureWebJobsStorage, which timer triggers need under the real host)"
+  start_bg azurite "$LOG_DIR/azurite.log" npx --yes azurite --silent --location "$RUN_DIR/azurite" --skipApiVersionCheck
+  log "starting PushFunctions with func start on $APP_URL (not exercised by the tests)"
+  start_bg app "$LOG_DIR/app.log" \
+    env -C "$ROOT/src/PushFunctions/bin/Release/net10.0" FUNCTIONS_WORKER_RUNTIME=dotnet-isolated \
+    AzureWebJobsStorage=UseDevelopmentStorage=true "${APP_SETTINGS[@]}" \
+    func start --port "$APP_PORT" --cors "$CORS_ORIGINS" --cors-credentials
+else
+  log "starting PushFunctions (development host) on $APP_URL"
+  start_bg app "$LOG_DIR/app.log" \
+    env -C "$(dirname "$APP_DLL")" -u ASPNETCORE_URLS ASPNETCORE_ENVIRONMENT=Development "${APP_SETTINGS[@]}" \
+    "$(runner_for "$APP_DLL")" "$APP_DLL" --urls "$APP_URL"
+fi
 APP_PID=$BG_PID
 app_ready() { ! alive "$APP_PID" || [ "$(http_status "$APP_URL/api/health")" = 200 ]; }
 if ! wait_until 90 "$APP_URL/api/health to answer 200" app_ready || ! alive "$APP_PID"; then

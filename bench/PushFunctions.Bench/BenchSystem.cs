@@ -13,7 +13,7 @@ namespace PushFunctions.Bench;
 
 /// <summary>
 /// What one benchmark round runs against: its own redis-server process on a free port, the SignalR emulator
-/// in-process and PushFunctions in-process (PushApp.Build), both on port 0, the emulator's upstream at the app.
+/// in-process and PushFunctions in-process under the development host (DevHost.Build), both on port 0, the emulator's upstream at the app.
 /// </summary>
 public sealed class BenchSystem : IAsyncDisposable
 {
@@ -63,7 +63,6 @@ public sealed class BenchSystem : IAsyncDisposable
             ["RedisConnectionString"] = RedisConnectionString,
             ["PushServerKeys"] = ServerKey,
             ["SessionSigningKeys"] = "bench-sign-" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"),
-            ["FUNCTIONS_CUSTOMHANDLER_PORT"] = "",
             // The limiter must not cap the numbers.
             ["RateLimit:ServerPerSecond"] = "10000000",
             ["RateLimit:SessionPerSecond"] = "10000000",
@@ -73,7 +72,7 @@ public sealed class BenchSystem : IAsyncDisposable
             // per-send REST counts: a run is far shorter than this lease.
             ["Presence:LeaseSeconds"] = "3600",
         };
-        var app = PushApp.Build(["--urls", "http://127.0.0.1:0"], builder =>
+        var app = FunctionsDevHost.DevHost.Build(["--urls", "http://127.0.0.1:0"], builder =>
         {
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Logging.ClearProviders();

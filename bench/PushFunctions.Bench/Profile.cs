@@ -31,7 +31,7 @@ public static class Profile
         var payloadJson = "{\"k\":\"bench message 00000001 with a little text in it\",\"n\":1}";
         using var document = JsonDocument.Parse(payloadJson);
         var request = new SendRequest(document.RootElement.Clone(), null);
-        var message = SendValidation.ToNewMessage(stream, request, null, null);
+        var message = SendValidation.Validate(stream, request, null, null).Message!;
         var argument = Encoding.UTF8.GetBytes(
             $"{{\"id\":\"{Guid.CreateVersion7():N}\",\"stream\":\"user:{user}\",\"seq\":1,\"from\":null,\"payload\":{payloadJson},\"sentAt\":\"{DateTimeOffset.UtcNow:O}\"}}");
         var audience = $"{system.Emulator.Url}/api/hubs/{BenchSystem.Hub}/users/{user}/:send";
@@ -44,7 +44,7 @@ public static class Profile
             Measure("floor: EVALSHA stream.lua directly", iterations, () => floor.AppendAsync(kind, 1, payloadJson)),
             Measure("floor: REST send directly (pre-minted token)", iterations, () => floor.RestSendAsync(kind, 1, payloadJson)),
             Measure("REST token (ISignalRTokenSource.GetRestTokenAsync)", iterations, () => tokens.GetRestTokenAsync(audience, default).AsTask()),
-            Measure("SendValidation.ToNewMessage", iterations, () => { SendValidation.ToNewMessage(stream, request, null, null); return Task.CompletedTask; }),
+            Measure("SendValidation.Validate", iterations, () => { SendValidation.Validate(stream, request, null, null); return Task.CompletedTask; }),
             Measure("StreamStore.AppendAsync (1 EVALSHA)", iterations, () => streams.AppendAsync(stream, message)),
             Measure("ISignalRService.SendToUserAsync (1 REST call)", iterations, () => signalR.SendToUserAsync(user, "message", argument)),
             Measure("Publisher.PublishAsync (append + serialize + REST)", iterations, () => publisher.PublishAsync(stream, message)),

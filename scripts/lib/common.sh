@@ -8,7 +8,9 @@ export ROOT
 # The Release build's entry points (PUSH_APP_DLL / PUSH_EMULATOR_DLL override them; a .mjs/.js
 # file runs with node: handy to check the scripts against stand-ins).
 # shellcheck disable=SC2034 # used by the scripts that source this file
-APP_DLL=${PUSH_APP_DLL:-"$ROOT/src/PushFunctions/bin/Release/net10.0/PushFunctions.dll"}
+# The app runs under the development host (tools/FunctionsDevHost): the same functions and middleware as
+# under the Azure Functions host, which cannot be installed here.
+APP_DLL=${PUSH_APP_DLL:-"$ROOT/tools/FunctionsDevHost/bin/Release/net10.0/FunctionsDevHost.dll"}
 # shellcheck disable=SC2034
 EMULATOR_DLL=${PUSH_EMULATOR_DLL:-"$ROOT/tools/SignalREmulator/bin/Release/net10.0/SignalREmulator.dll"}
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using FunctionsDevHost;
 using PushFunctions.Configuration;
 
 namespace PushFunctions.IntegrationTests.Support;
@@ -16,7 +17,7 @@ public sealed record PushKeys(string ServerKey, string SessionSigningKey)
 }
 
 /// <summary>
-/// PushFunctions in-process on a real loopback port, built by <see cref="PushApp.Build"/> exactly as Program does,
+/// PushFunctions in-process on a real loopback port, served by the development host (tools/FunctionsDevHost) exactly as scripts/dev.sh runs it,
 /// with its settings injected through configuration. Warnings and errors it logs are kept for failure messages.
 /// </summary>
 public sealed class PushAppHost : IAsyncDisposable
@@ -46,13 +47,12 @@ public sealed class PushAppHost : IAsyncDisposable
             [Name(SettingNames.RedisConnectionString)] = redisConnectionString,
             [Name(SettingNames.ServerKeys)] = keys.ServerKey,
             [Name(SettingNames.SessionSigningKeys)] = keys.SessionSigningKey,
-            [Name(SettingNames.CustomHandlerPort)] = "",
             // Rate limits (when the app has them) are not what these tests are about: keep them out of the way.
             ["RateLimit:SessionPerSecond"] = "100000",
             ["RateLimit:ServerPerSecond"] = "100000",
         };
 
-        var app = PushApp.Build(["--urls", "http://127.0.0.1:0"], builder =>
+        var app = DevHost.Build(["--urls", "http://127.0.0.1:0"], builder =>
         {
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Logging.ClearProviders();

@@ -6,7 +6,7 @@ namespace PushFunctions.IntegrationTests.Support;
 
 /// <summary>
 /// The whole system, started once per test run: a real redis-server, the SignalR emulator in-process, and
-/// PushFunctions in-process (PushApp.Build) on real loopback ports, the emulator's upstream pointing at the app.
+/// PushFunctions in-process under the development host (DevHost.Build) on real loopback ports, the emulator's upstream pointing at the app.
 /// </summary>
 public sealed class PushSystem : IAsyncLifetime
 {

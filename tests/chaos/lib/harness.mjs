@@ -21,7 +21,7 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const APP_DLL = process.env.E2E_APP_DLL
-  ?? path.join(ROOT, "src/PushFunctions/bin/Release/net10.0/PushFunctions.dll");
+  ?? path.join(ROOT, "tools/FunctionsDevHost/bin/Release/net10.0/FunctionsDevHost.dll");
 const EMULATOR_DLL = process.env.E2E_EMULATOR_DLL
   ?? path.join(ROOT, "tools/SignalREmulator/bin/Release/net10.0/SignalREmulator.dll");
 const LOG_ROOT = path.join(ROOT, ".run/chaos-logs");
@@ -190,7 +190,6 @@ class Component {
 
 function baseEnv() {
   const env = { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: "1", DOTNET_NOLOGO: "1" };
-  delete env.FUNCTIONS_CUSTOMHANDLER_PORT;
   delete env.ASPNETCORE_URLS;
   return env;
 }

@@ -22,7 +22,7 @@ import { HubConnectionBuilder, HubConnectionState, LogLevel } from "@microsoft/s
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const APP_DLL = process.env.E2E_APP_DLL
-  ?? path.join(ROOT, "src/PushFunctions/bin/Release/net10.0/PushFunctions.dll");
+  ?? path.join(ROOT, "tools/FunctionsDevHost/bin/Release/net10.0/FunctionsDevHost.dll");
 const EMULATOR_DLL = process.env.E2E_EMULATOR_DLL
   ?? path.join(ROOT, "tools/SignalREmulator/bin/Release/net10.0/SignalREmulator.dll");
 const LOG_ROOT = path.join(ROOT, ".run/e2e-logs");
@@ -229,7 +229,6 @@ function entryCommand(file) {
 function baseEnv() {
   const env = { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: "1", DOTNET_NOLOGO: "1" };
   // The app must listen where we tell it, not where an outer environment says.
-  delete env.FUNCTIONS_CUSTOMHANDLER_PORT;
   delete env.ASPNETCORE_URLS;
   return env;
 }
