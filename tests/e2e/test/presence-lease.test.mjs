@@ -7,8 +7,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { startSystem, uid, userListHas, waitFor } from "../lib/system.mjs";
 
 const LEASE_SECONDS = 3;
-// LeaseReconciler: the check interval is lease / 6, at most 10 s.
-const CHECK_INTERVAL_SECONDS = Math.min(LEASE_SECONDS / 6, 10);
+// The presenceLeaseCheck timer function runs every 5 s (PresenceFunctions.LeaseCheckSchedule).
+const CHECK_INTERVAL_SECONDS = 5;
 
 describe("presence when a disconnected event is lost", () => {
   let sys;
