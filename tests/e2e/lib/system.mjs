@@ -13,6 +13,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer, request as httpRequest } from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -236,11 +237,32 @@ function baseEnv() {
 // ---- the system ------------------------------------------------------------------------------
 
 /**
+ * A load balancer in front of several app instances, as Azure's front end is: each request goes to the
+ * next instance in turn, so consecutive calls of one client (and the upstream events of one connection)
+ * land on different instances.
+ */
+async function roundRobinProxy(port, targets) {
+  let next = 0;
+  const server = createServer((req, res) => {
+    const target = new URL(targets[next++ % targets.length]);
+    const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => { res.writeHead(answer.statusCode, answer.headers); answer.pipe(res); });
+    upstream.on("error", () => { if (!res.headersSent) res.writeHead(502); res.end(); });
+    req.pipe(upstream);
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise((resolve, reject) => server.once("error", reject).listen(port, "127.0.0.1", resolve));
+  return { close: () => { server.closeAllConnections(); server.close(); } };
+}
+
+/**
  * Starts redis-server, the SignalR emulator and the app. Options:
  *   name        used in log folder names (default: "system")
  *   appEnv      extra environment variables (settings) for the app
  *   emulatorArgs extra command-line arguments for the emulator
  *   hub         SignalR hub name (default: the app's default, "push")
+ *   instances   app instances (default 1); with more, every request (the main backend's, browsers' and
+ *               SignalR Service's upstream events) goes to them in turn through a round-robin proxy
  * Returns the system (see the object literal at the end).
  */
 export async function startSystem(options = {}) {
@@ -284,10 +306,13 @@ export async function startSystem(options = {}) {
 
   let emulator;
   let app;
+  const apps = [];
+  let proxy;
   const stopAll = async () => {
     for (const c of connections) await c.stop().catch(() => {});
     connections.clear();
-    await Promise.all([app, emulator].filter(Boolean).map((c) => c.stop()));
+    proxy?.close();
+    await Promise.all([...apps, emulator].filter(Boolean).map((c) => c.stop()));
     if (redis) await redis.stop();
     rmSync(redisDir, { recursive: true, force: true });
   };
@@ -307,30 +332,41 @@ export async function startSystem(options = {}) {
     const listening = await emulator.waitForLine(/SignalREmulator listening on (http\S+)/, 5_000, "its listening line");
     const emulatorUrl = listening[1].replace(/\/$/, "");
 
+    const instances = options.instances ?? 1;
     const [appCmd, appArgs] = entryCommand(APP_DLL);
-    app = new Child("app", appCmd, [...appArgs, "--urls", apiBase], {
-      cwd: path.dirname(APP_DLL),
-      env: {
-        ...baseEnv(),
-        AzureSignalRConnectionString: connectionString,
-        RedisConnectionString: `127.0.0.1:${redisPort}`,
-        PushServerKeys: serverKey,
-        SessionSigningKeys: signingKey,
-        CorsAllowedOrigins: "http://127.0.0.1:5173",
-        ...(options.hub ? { SignalRHubName: options.hub } : {}),
-        ...(options.appEnv ?? {}),
-      },
-      logFile: path.join(logDir, "app.log"),
-    });
-    children.push(app);
-    await waitFor(async () => {
-      if (!app.alive) throw app.died("/api/health answered 200");
-      const res = await fetch(`${apiBase}/api/health`, { signal: AbortSignal.timeout(3000) }).catch(() => null);
-      return res?.status === 200;
-    }, 90_000, `${apiBase}/api/health to answer 200`).catch((e) => { throw app.describe(e); });
+    const appUrls = [];
+    for (let i = 0; i < instances; i++) {
+      const appUrl = instances === 1 ? apiBase : `http://127.0.0.1:${await freePort()}`;
+      app = new Child("app", appCmd, [...appArgs, "--urls", appUrl], {
+        cwd: path.dirname(APP_DLL),
+        env: {
+          ...baseEnv(),
+          AzureSignalRConnectionString: connectionString,
+          RedisConnectionString: `127.0.0.1:${redisPort}`,
+          PushServerKeys: serverKey,
+          SessionSigningKeys: signingKey,
+          CorsAllowedOrigins: "http://127.0.0.1:5173",
+          ...(options.hub ? { SignalRHubName: options.hub } : {}),
+          ...(options.appEnv ?? {}),
+        },
+        logFile: path.join(logDir, instances === 1 ? "app.log" : `app-${i + 1}.log`),
+      });
+      children.push(app);
+      apps.push(app);
+      appUrls.push(appUrl);
+    }
+    if (instances > 1) proxy = await roundRobinProxy(appPort, appUrls);
+    for (const [i, instance] of apps.entries()) {
+      await waitFor(async () => {
+        if (!instance.alive) throw instance.died("/api/health answered 200");
+        const res = await fetch(`${appUrls[i]}/api/health`, { signal: AbortSignal.timeout(3000) }).catch(() => null);
+        return res?.status === 200;
+      }, 90_000, `${appUrls[i]}/api/health to answer 200`).catch((e) => { throw instance.describe(e); });
+    }
 
     const sys = {
       apiUrl: apiBase,
+      instances,
       serverKey,
       emulatorUrl,
       redisPort,
