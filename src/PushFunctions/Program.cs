@@ -1,9 +1,16 @@
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Hosting;
 using PushFunctions;
 using PushFunctions.Configuration;
 
+// Under the Azure Functions host (or `func start`). Locally and in tests, tools/FunctionsDevHost runs the same
+// functions behind the same front door without the host.
 try
 {
-    await PushApp.Build(args).RunAsync();
+    var builder = FunctionsApplication.CreateBuilder(args);
+    builder.ConfigureFunctionsWebApplication();
+    builder.AddPushFunctions(builder.Configuration);
+    await builder.Build().RunAsync();
     return 0;
 }
 catch (InvalidSettingsException e)

@@ -1,8 +1,8 @@
-using System.Text.Json.Serialization;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Hosting;
 using PushFunctions.Accounts;
 using PushFunctions.Configuration;
 using PushFunctions.Delivery;
-using PushFunctions.Health;
 using PushFunctions.Http;
 using PushFunctions.Presence;
 using PushFunctions.Redis;
@@ -13,74 +13,42 @@ using PushFunctions.SignalR;
 
 namespace PushFunctions;
 
-/// <summary>The whole app; Program runs it, tests and benchmarks host it in-process on a real port.</summary>
+/// <summary>
+/// The app's services and the front door in front of its functions, in one place: Program (under the Functions
+/// host) and the development host (tools/FunctionsDevHost) both call <see cref="AddPushFunctions"/>.
+/// </summary>
 public static class PushApp
 {
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    /// <summary>Reads and validates the settings (throws <see cref="InvalidSettingsException"/> naming what is wrong).</summary>
+    public static PushSettings AddPushFunctions(this IFunctionsWorkerApplicationBuilder worker, IConfiguration configuration)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
-        builder.Configuration.AddLocalSettings(Directory.GetCurrentDirectory());
-        configure?.Invoke(builder);
-        // One line per entry: what Application Insights and `grep` both want.
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Logging.AddFilter(typeof(PushAuthenticationHandler).FullName, LogLevel.Warning); // a 401 is not news
-
-        var settings = PushSettings.Load(builder.Configuration);
-        if (builder.Configuration[SettingNames.CustomHandlerPort] is { Length: > 0 } port)
-            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.Limits.MaxRequestBodySize = RequestGuards.MaxBodyBytes;
-            k.Limits.MaxRequestHeadersTotalSize = RequestGuards.KestrelHeaderBytes;
-        });
-
-        builder.Services
+        var settings = PushSettings.Load(configuration);
+        worker.Services
             .AddSingleton(settings)
             .AddSingleton(TimeProvider.System)
-            .AddHttp(settings)
+            .AddFrontDoor(settings)
             .AddSignalRService(settings)
             .AddSingleton<RedisConnection>()
             .AddSessions()
             .AddDelivery()
             .AddPresence()
             .AddRooms()
-            .AddSingleton<AccountService>()
-            .AddPushAuthentication(settings)
-            .AddPushRateLimits(settings);
-
-        var app = builder.Build();
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
-        app.UseRequestGuards();
-        app.UseRouting(); // after the guards: routing picks endpoints by Content-Type
-        if (settings.CorsAllowedOrigins.Count > 0) app.UseCors();
-        app.UseRateLimiter(); // before authentication: refusing a flood needs no Redis lookup
-        app.UseAuthentication();
-        app.UseAuthorization();
-
-        app.MapSessions();
-        app.MapDelivery();
-        app.MapRooms();
-        app.MapAccounts();
-        app.MapPresence();
-        app.MapUpstream();
-        app.MapHealth();
-        return app;
+            .AddSingleton<AccountService>();
+        worker.UseMiddleware<FrontDoorMiddleware>();
+        return settings;
     }
 
-    private static IServiceCollection AddHttp(this IServiceCollection services, PushSettings settings)
+    private static IServiceCollection AddFrontDoor(this IServiceCollection services, PushSettings settings)
     {
-        services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.ExplainStatus);
-        services.AddExceptionHandler<PushExceptionHandler>();
-        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        // "5" is not a number: a cursor or ttl sent as a string is a client bug worth a 400.
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
-        if (settings.CorsAllowedOrigins.Count > 0)
-            services.AddCors(o => o.AddDefaultPolicy(p => p.WithOrigins([.. settings.CorsAllowedOrigins]).AllowAnyHeader().AllowAnyMethod()
-                // @microsoft/signalr negotiates with credentials by default; allowed origins are explicit, so this is safe.
-                .AllowCredentials()));
-        return services;
+        // Responses (TypedResults) and the live pushes serialize the way request bodies are read.
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonBody.Options.NumberHandling);
+        // With local auth disabled the service signs upstream calls with an Entra token instead of X-ASRS-Signature.
+        if (UpstreamBearerValidator.Create(settings, TimeProvider.System) is { } upstreamBearer) services.AddSingleton(upstreamBearer);
+        return services
+            .AddSingleton<FunctionCatalog>()
+            .AddSingleton<CredentialChecks>()
+            .AddSingleton<RateLimits>()
+            .AddSingleton<Authenticator>();
     }
 
     private static IServiceCollection AddSignalRService(this IServiceCollection services, PushSettings settings)
@@ -104,7 +72,6 @@ public static class PushApp
     private static IServiceCollection AddSessions(this IServiceCollection services) => services
         .AddSingleton<SessionStore>()
         .AddSingleton<SessionTokens>()
-        .AddSingleton<CredentialChecks>()
         .AddSingleton<SessionRevoker>();
 
     private static IServiceCollection AddDelivery(this IServiceCollection services) => services
@@ -115,12 +82,12 @@ public static class PushApp
 
     private static IServiceCollection AddRooms(this IServiceCollection services) => services
         .AddSingleton<RoomStore>()
+        .AddSingleton<GroupRestoreQueue>()
         .AddSingleton<RoomService>();
 
     private static IServiceCollection AddPresence(this IServiceCollection services) => services
         .AddSingleton<PresenceStore>()
         .AddSingleton<PresenceService>()
         .AddSingleton<OnlineNotifier>()
-        .AddSingleton<LeaseReconciler>()
-        .AddHostedService(sp => sp.GetRequiredService<LeaseReconciler>());
+        .AddSingleton<LeaseReconciler>();
 }

@@ -46,7 +46,7 @@ public sealed class AccountService(
         await streams.DeleteAsync(StreamName.ForUser(userId));
         await cursors.DeleteAsync(userId);
 
-        notifier.NotifyChanged();
+        await notifier.NotifyChangedAsync();
         return new AccountDeleted(sessionsRevoked, connections.Count);
     }
 

@@ -10,7 +10,6 @@ public static class SettingNames
     public const string HubName = "SignalRHubName";
     public const string UpstreamKeys = "SignalRUpstreamKeys";
     public const string CorsAllowedOrigins = "CorsAllowedOrigins";
-    public const string CustomHandlerPort = "FUNCTIONS_CUSTOMHANDLER_PORT";
 
     // Keyless auth in Azure (docs/DEPLOY.md "Settings the app must implement"); empty locally.
     public const string RedisEntraClientId = "RedisEntraClientId";

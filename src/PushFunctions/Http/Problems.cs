@@ -11,7 +11,7 @@ public static class Problems
     public static ProblemHttpResult Forbidden(string title) => Result(StatusCodes.Status403Forbidden, title);
     public static ProblemHttpResult NotFound(string title) => Result(StatusCodes.Status404NotFound, title);
     public static ProblemHttpResult TooLarge(string title) => Result(StatusCodes.Status413PayloadTooLarge, title);
-    public static ProblemHttpResult Conflict(string title) => Result(StatusCodes.Status422UnprocessableEntity, title);
+    public static ProblemHttpResult Unprocessable(string title) => Result(StatusCodes.Status422UnprocessableEntity, title);
 
     /// <summary>400 naming the id and the rule when <paramref name="value"/> is not a valid user or room id; null when it is.</summary>
     public static ProblemHttpResult? InvalidId(string name, string? value) =>
@@ -20,28 +20,11 @@ public static class Problems
     public static ProblemHttpResult Result(int status, string title) =>
         TypedResults.Problem(new ProblemDetails { Status = status, Title = title });
 
-    /// <summary>Gives the framework's own 404/405/415 answers a title that says what to do.</summary>
-    public static void ExplainStatus(ProblemDetailsContext context)
-    {
-        var details = context.ProblemDetails;
-        details.Title = details.Status switch
-        {
-            StatusCodes.Status404NotFound when details.Title is null or "Not Found" => "No such route: the routes are under /api (see API.md).",
-            StatusCodes.Status405MethodNotAllowed => $"{context.HttpContext.Request.Method} is not allowed on this route (see API.md).",
-            StatusCodes.Status415UnsupportedMediaType => "Send the body as JSON (Content-Type: application/json).",
-            _ => details.Title,
-        };
-    }
-
+    /// <summary>Writes a problem straight to the response: for refusals made before any function runs.</summary>
     public static Task WriteAsync(HttpContext context, int status, string title, TimeSpan? retryAfter = null)
     {
         if (context.Response.HasStarted) return Task.CompletedTask;
-        context.Response.StatusCode = status;
-        if (retryAfter is { } delay) context.Response.Headers.RetryAfter = ((int)delay.TotalSeconds).ToString();
-        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = new ProblemDetails { Status = status, Title = title },
-        }).AsTask();
+        if (retryAfter is { } delay) context.Response.Headers.RetryAfter = ((int)Math.Ceiling(delay.TotalSeconds)).ToString();
+        return Result(status, title).ExecuteAsync(context);
     }
 }

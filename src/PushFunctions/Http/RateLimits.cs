@@ -1,5 +1,4 @@
 using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.RateLimiting;
 using PushFunctions.Configuration;
 using PushFunctions.Security;
 
@@ -7,40 +6,36 @@ namespace PushFunctions.Http;
 
 /// <summary>
 /// Token buckets per session and per server key, so one flooding browser or backend cannot starve the others.
-/// Over the limit: 429 with Retry-After. Upstream events and health checks are not limited: dropping the
-/// service's connection events would make presence wrong.
+/// Runs before authentication on the I/O-free checks, so a refused request costs no Redis lookup. Only a valid
+/// server key or a correctly signed session token gets a bucket: a forged token cannot drain someone else's,
+/// and it is refused by authentication (no I/O either) anyway. Upstream events and health checks are not
+/// limited: dropping the service's connection events would make presence wrong.
 /// </summary>
-public static class RateLimits
+public sealed class RateLimits(PushSettings settings, CredentialChecks checks) : IDisposable
 {
-    public static IServiceCollection AddPushRateLimits(this IServiceCollection services, PushSettings settings) =>
-        services.AddRateLimiter(options =>
-        {
-            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => Partition(context, settings));
-            options.OnRejected = (rejected, _) =>
-            {
-                var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var delay) ? delay : TimeSpan.FromSeconds(1);
-                return new ValueTask(Problems.WriteAsync(rejected.HttpContext, StatusCodes.Status429TooManyRequests,
-                    "Too many requests from these credentials; slow down and retry after the Retry-After delay.",
-                    retryAfter < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : retryAfter));
-            };
-        });
+    public const string Refusal = "Too many requests from these credentials; slow down and retry after the Retry-After delay.";
+    private static readonly RateLimitPartition<string> Unlimited = RateLimitPartition.GetNoLimiter("unlimited");
 
-    /// <summary>
-    /// Runs before authentication on the I/O-free checks, so a refused request costs no Redis lookup. Only a valid
-    /// server key or a correctly signed session token gets a bucket: a forged token cannot drain someone else's,
-    /// and it is refused by authentication (no I/O either) anyway.
-    /// </summary>
-    private static RateLimitPartition<string> Partition(HttpContext context, PushSettings settings)
+    private readonly PartitionedRateLimiter<HttpRequest> limiter =
+        PartitionedRateLimiter.Create<HttpRequest, string>(request => Partition(request, settings, checks));
+
+    /// <returns>Null when the request may go on; otherwise how long the caller should wait.</returns>
+    public TimeSpan? TryAcquire(HttpRequest request)
     {
-        var checks = context.RequestServices.GetRequiredService<CredentialChecks>();
-        if (CredentialChecks.ServerKeyOf(context.Request) is { } key)
+        using var lease = limiter.AttemptAcquire(request);
+        if (lease.IsAcquired) return null;
+        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var delay) ? delay : TimeSpan.FromSeconds(1);
+        return retryAfter < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : retryAfter;
+    }
+
+    private static RateLimitPartition<string> Partition(HttpRequest request, PushSettings settings, CredentialChecks checks)
+    {
+        if (CredentialChecks.ServerKeyOf(request) is { } key)
             return checks.IsServerKey(key) ? Bucket("server", settings.ServerRequestsPerSecond) : Unlimited;
-        if (CredentialChecks.BearerTokenOf(context.Request) is { } token && checks.SessionIdOf(token) is { } sessionId)
+        if (CredentialChecks.BearerTokenOf(request) is { } token && checks.SessionIdOf(token) is { } sessionId)
             return Bucket("session:" + sessionId, settings.SessionRequestsPerSecond);
         return Unlimited;
     }
-
-    private static readonly RateLimitPartition<string> Unlimited = RateLimitPartition.GetNoLimiter("unlimited");
 
     private static RateLimitPartition<string> Bucket(string key, int perSecond) =>
         RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
@@ -51,4 +46,6 @@ public static class RateLimits
             QueueLimit = 0,
             AutoReplenishment = true,
         });
+
+    public void Dispose() => limiter.Dispose();
 }

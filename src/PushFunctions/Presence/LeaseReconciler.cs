@@ -1,4 +1,3 @@
-using PushFunctions.Configuration;
 using PushFunctions.SignalR;
 
 namespace PushFunctions.Presence;
@@ -7,30 +6,12 @@ namespace PushFunctions.Presence;
 /// Keeps presence true when a <c>disconnected</c> event is lost (an instance or the service crashed): each
 /// connection holds a lease; when it runs out, SignalR Service is asked whether the connection still exists, and
 /// the lease is renewed or the connection dropped. A lost disconnect is therefore noticed within
-/// lease + one check interval. The cost is one existence check per connection per lease period.
+/// lease + one check interval (<see cref="PresenceFunctions.LeaseCheckSchedule"/>). The cost is one existence
+/// check per connection per lease period.
 /// </summary>
-public sealed class LeaseReconciler(PresenceStore store, PresenceService presence, ISignalRService signalR, PushSettings settings, ILogger<LeaseReconciler> logger)
-    : BackgroundService
+public sealed class LeaseReconciler(PresenceStore store, PresenceService presence, ISignalRService signalR, ILogger<LeaseReconciler> logger)
 {
     private const int BatchSize = 200;
-
-    public TimeSpan CheckInterval => settings.PresenceLease / 6 < TimeSpan.FromSeconds(10) ? settings.PresenceLease / 6 : TimeSpan.FromSeconds(10);
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(CheckInterval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await ReconcileAsync(stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning("Presence check skipped this round: {Reason}", e.Message);
-            }
-        }
-    }
 
     public async Task ReconcileAsync(CancellationToken cancellationToken)
     {

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PushFunctions.Configuration;
+using PushFunctions.Redis;
 using PushFunctions.SignalR;
+using StackExchange.Redis;
 
 namespace PushFunctions.Presence;
 
@@ -11,56 +13,60 @@ public sealed record OnlineCountUpdate(
     [property: JsonPropertyName("user_list")] IReadOnlyList<OnlineUser> UserList);
 
 /// <summary>
-/// Pushes <c>update_online_count</c> to everyone, coalesced: the first change pushes at once, changes during the
-/// following interval share one push that reads the state at that time. So a burst of N logins costs a bounded
-/// number of pushes (about one per interval), not N pushes of N names.
+/// Pushes <c>update_online_count</c> to everyone, coalesced across every app instance by a window held in Redis:
+/// the first change pushes at once and opens the window; the first change during the window waits (inside its
+/// own request) for the window's end and pushes the state of that moment; later ones need nothing. So a burst
+/// of N logins costs about one push per interval, not N pushes of N names. A push whose waiter stopped is sent
+/// by <see cref="PresenceFunctions.RepairOnlinePush"/>.
 /// </summary>
-public sealed class OnlineNotifier(PresenceStore presence, ISignalRService signalR, PushSettings settings, TimeProvider time, ILogger<OnlineNotifier> logger)
+public sealed class OnlineNotifier(
+    PresenceStore presence, RedisConnection redis, ISignalRService signalR, PushSettings settings, TimeProvider time, ILogger<OnlineNotifier> logger)
 {
     public const string Event = "update_online_count";
     public const int UserListCap = 100;
 
-    private readonly SemaphoreSlim pushing = new(1, 1);
-    private int scheduled;
-    private long lastPushTicks;
+    private static readonly RedisScript Script = RedisScript.Load<OnlineNotifier>("online_push.lua");
+    private static readonly RedisKey[] Keys = ["pf:{presence}:push-window", "pf:{presence}:push-pending"];
 
-    public void NotifyChanged()
-    {
-        if (Interlocked.Exchange(ref scheduled, 1) == 1) return; // the pending push will read the newest state
-        _ = Task.Run(PushWhenDueAsync);
-    }
-
-    private async Task PushWhenDueAsync()
+    /// <summary>
+    /// Called after presence changed; returns once the change is pushed or another caller owns its push. Never
+    /// throws: presence itself is already stored, and a missed push is only a stale list until the next one.
+    /// </summary>
+    public async Task NotifyChangedAsync()
     {
         try
         {
-            var due = new DateTimeOffset(Interlocked.Read(ref lastPushTicks), TimeSpan.Zero) + settings.OnlinePushInterval;
-            var wait = due - time.GetUtcNow();
-            if (wait > TimeSpan.Zero) await Task.Delay(wait, time);
-            Interlocked.Exchange(ref lastPushTicks, time.GetUtcNow().UtcTicks);
-            Volatile.Write(ref scheduled, 0);
-            await PushNowAsync();
+            await CoalesceAsync();
         }
-        catch (Exception e)
+        catch (Exception e) when (e is SignalRException or RedisException)
         {
-            Volatile.Write(ref scheduled, 0);
             logger.LogWarning("Could not push {Event}: {Reason}", Event, e.Message);
         }
     }
 
-    private async Task PushNowAsync()
+    private async Task CoalesceAsync()
     {
-        // One push at a time, so an older state can never overtake a newer one on its way out.
-        await pushing.WaitAsync();
-        try
+        var answer = (RedisResult[])(await Script.RunAsync(redis.Database, Keys, ["changed", IntervalMs]))!;
+        switch ((long)answer[0])
         {
-            await PushCurrentStateAsync();
-        }
-        finally
-        {
-            pushing.Release();
+            case 1:
+                await PushCurrentStateAsync();
+                break;
+            case -1:
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(1, (long)answer[1])), time);
+                await PushIfOverdueAsync();
+                break;
         }
     }
+
+    /// <summary>Pushes when a change is waiting and no window is open.</summary>
+    public async Task PushIfOverdueAsync()
+    {
+        var answer = (RedisResult[])(await Script.RunAsync(redis.Database, Keys, ["due", IntervalMs]))!;
+        if ((long)answer[0] == 1) await PushCurrentStateAsync();
+    }
+
+    private long IntervalMs => (long)settings.OnlinePushInterval.TotalMilliseconds;
 
     private async Task PushCurrentStateAsync()
     {

@@ -8,8 +8,14 @@ namespace PushFunctions.Rooms;
 /// Membership changes, kept in step in Redis (the truth, for counts and sync) and in SignalR Service user-group
 /// membership (so live room messages reach every device of every member, including devices that connect later).
 /// </summary>
-public sealed class RoomService(RoomStore rooms, StreamStore streams, SyncCursors cursors, PresenceStore presence, ISignalRService signalR)
+public sealed class RoomService(
+    RoomStore rooms, StreamStore streams, SyncCursors cursors, PresenceStore presence, ISignalRService signalR,
+    GroupRestoreQueue restores, ILogger<RoomService> logger)
 {
+    /// <summary>About two minutes of retries in all (the service is often just restarting).</summary>
+    private static readonly TimeSpan[] RestoreRetryDelays = [.. new[] { 1, 2, 4, 8, 15, 30, 30, 30 }.Select(s => TimeSpan.FromSeconds(s))];
+    private const int RestoreBatchSize = 100;
+
     /// <summary>The SignalR user group that mirrors a room's membership.</summary>
     public static string Group(string roomId) => "room:" + roomId;
 
@@ -35,6 +41,52 @@ public sealed class RoomService(RoomStore rooms, StreamStore streams, SyncCursor
         var stillMemberOf = (await rooms.RoomsOfAsync(userId)).Keys.ToHashSet(StringComparer.Ordinal);
         await Task.WhenAll(memberOf.Where(roomId => !stillMemberOf.Contains(roomId))
             .Select(roomId => signalR.RemoveUserFromGroupAsync(userId, Group(roomId))));
+    }
+
+    /// <summary>
+    /// Restores the user's groups on a new connection. Until they are back, live room messages miss this user
+    /// and nothing shows them a gap, so a failure is queued for <see cref="RetryDueRestoresAsync"/> rather than
+    /// left for their next reconnect.
+    /// </summary>
+    public async Task RestoreGroupsOrRetryLaterAsync(string userId)
+    {
+        if (await TryRestoreGroupsAsync(userId, attempt: 0)) return;
+        await restores.FailedAsync(userId, RestoreRetryDelays[0]);
+    }
+
+    /// <summary>Retries the restores that are due; run by a timer on whichever instance is alive.</summary>
+    public async Task RetryDueRestoresAsync()
+    {
+        foreach (var pending in await restores.DueAsync(RestoreBatchSize))
+        {
+            if (await TryRestoreGroupsAsync(pending.UserId, pending.Attempts))
+            {
+                await restores.DoneAsync(pending.UserId);
+            }
+            else if (pending.Attempts >= RestoreRetryDelays.Length)
+            {
+                logger.LogError("Gave up restoring the room groups of user {UserId}; their room messages arrive by sync on their next reconnect", pending.UserId);
+                await restores.DoneAsync(pending.UserId);
+            }
+            else
+            {
+                await restores.FailedAsync(pending.UserId, RestoreRetryDelays[pending.Attempts]);
+            }
+        }
+    }
+
+    private async Task<bool> TryRestoreGroupsAsync(string userId, int attempt)
+    {
+        try
+        {
+            await RestoreGroupsAsync(userId);
+            return true;
+        }
+        catch (Exception e) when (e is SignalRException or StackExchange.Redis.RedisException)
+        {
+            logger.LogWarning("Could not restore the room groups of user {UserId} (attempt {Attempt}); retrying. {Problem}", userId, attempt + 1, e.Message);
+            return false;
+        }
     }
 
     /// <summary>Idempotent.</summary>

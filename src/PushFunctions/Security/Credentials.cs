@@ -1,23 +1,35 @@
 namespace PushFunctions.Security;
 
-/// <summary>The three kinds of caller (API.md "Credentials"), as roles and as authorization policy names.</summary>
+/// <summary>The three kinds of caller (API.md "Credentials").</summary>
+public enum Credential
+{
+    /// <summary>The main backend: a server key in <c>x-functions-key</c> or <c>?code=</c>.</summary>
+    Server,
+
+    /// <summary>A browser: <c>Authorization: Bearer</c> with a live session token.</summary>
+    Session,
+
+    /// <summary>SignalR Service: a valid <c>X-ASRS-Signature</c> (or, with local auth disabled, an Entra token).</summary>
+    Upstream,
+}
+
+/// <summary>Header, query and claim names of the credentials, each named once.</summary>
 public static class Credentials
 {
-    public const string Scheme = "Push";
-
-    public const string Server = "server";
-    public const string Session = "session";
-    public const string Upstream = "upstream";
-    public const string ServerOrSession = "server-or-session";
-
     public const string ServerKeyHeader = "x-functions-key";
     public const string ServerKeyQuery = "code";
     public const string SignatureHeader = "X-ASRS-Signature";
     public const string ConnectionIdHeader = "X-ASRS-Connection-Id";
+    public const string UserIdHeader = "X-ASRS-User-Id";
+    public const string UserClaimsHeader = "X-ASRS-User-Claims";
+}
 
-    // Claims of an authenticated session.
-    public const string UserIdClaim = "uid";
-    public const string UserNameClaim = "name";
-    public const string SessionIdClaim = "sid";
-    public const string SessionExpiresClaim = "exp";
+/// <summary>
+/// Which credentials a function accepts, declared on the function itself; the front door refuses every other
+/// caller before the function runs. A function without it is anonymous (health).
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class AcceptsAttribute(params Credential[] credentials) : Attribute
+{
+    public IReadOnlyList<Credential> Credentials { get; } = credentials;
 }

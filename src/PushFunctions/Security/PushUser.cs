@@ -1,45 +1,32 @@
-using System.Globalization;
-using System.Security.Claims;
-using PushFunctions.Configuration;
+using Microsoft.Azure.Functions.Worker;
 
 namespace PushFunctions.Security;
 
-/// <summary>The signed-in user behind a session token (as authentication just read it). Handlers take it as a parameter.</summary>
-public sealed record PushUser(string UserId, string UserName, string SessionId, DateTimeOffset SessionExpiresAt)
-{
-    public static ValueTask<PushUser?> BindAsync(HttpContext context) => ValueTask.FromResult(From(context.User));
+/// <summary>The signed-in user behind a session token, as the front door read it from Redis.</summary>
+public sealed record PushUser(string UserId, string UserName, string SessionId, DateTimeOffset SessionExpiresAt);
 
-    public static PushUser? From(ClaimsPrincipal principal) =>
-        principal.IsInRole(Credentials.Session)
-            ? new PushUser(
-                principal.FindFirstValue(Credentials.UserIdClaim)!,
-                principal.FindFirstValue(Credentials.UserNameClaim)!,
-                principal.FindFirstValue(Credentials.SessionIdClaim)!,
-                DateTimeOffset.FromUnixTimeSeconds(long.Parse(principal.FindFirstValue(Credentials.SessionExpiresClaim)!, CultureInfo.InvariantCulture)))
-            : null;
+/// <summary>Who called: the main backend (<see cref="User"/> null), a browser session, or SignalR Service.</summary>
+public sealed record Caller(Credential Credential, PushUser? User = null)
+{
+    public static Caller Server { get; } = new(Credential.Server);
+    public static Caller Upstream { get; } = new(Credential.Upstream);
+
+    public bool IsServer => Credential == Credential.Server;
 }
 
-/// <summary>Who calls a route open to both the main backend and browsers: the user, or null for the server.</summary>
-public sealed record Caller(PushUser? User)
+/// <summary>How a function gets the caller the front door authenticated (it sits in the invocation's items).</summary>
+public static class CallerContext
 {
-    public bool IsServer => User is null;
+    private const string Key = "PushFunctions.Caller";
 
-    public static ValueTask<Caller?> BindAsync(HttpContext context) => ValueTask.FromResult<Caller?>(new Caller(PushUser.From(context.User)));
-}
+    public static void SetCaller(this FunctionContext context, Caller caller) => context.Items[Key] = caller;
 
-public static class AuthorizationSetup
-{
-    public static IServiceCollection AddPushAuthentication(this IServiceCollection services, PushSettings settings)
-    {
-        // With local auth disabled the service signs upstream calls with an Entra token instead of X-ASRS-Signature.
-        if (UpstreamBearerValidator.Create(settings, TimeProvider.System) is { } upstreamBearer) services.AddSingleton(upstreamBearer);
-        services.AddAuthentication(Credentials.Scheme)
-            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, PushAuthenticationHandler>(Credentials.Scheme, null);
-        services.AddAuthorizationBuilder()
-            .AddPolicy(Credentials.Server, p => p.RequireRole(Credentials.Server))
-            .AddPolicy(Credentials.Session, p => p.RequireRole(Credentials.Session))
-            .AddPolicy(Credentials.Upstream, p => p.RequireRole(Credentials.Upstream))
-            .AddPolicy(Credentials.ServerOrSession, p => p.RequireRole(Credentials.Server, Credentials.Session));
-        return services;
-    }
+    public static Caller GetCaller(this FunctionContext context) =>
+        context.Items.TryGetValue(Key, out var caller) && caller is Caller known
+            ? known
+            : throw new InvalidOperationException("No caller: the function was invoked without the front door, or declares no [Accepts].");
+
+    /// <summary>The session's user, for a function that accepts only sessions.</summary>
+    public static PushUser GetUser(this FunctionContext context) =>
+        context.GetCaller().User ?? throw new InvalidOperationException("This function needs a session caller.");
 }

@@ -1,0 +1,67 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Unicode;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace PushFunctions.Http;
+
+/// <summary>A request body read as JSON: the value (default for an empty body), or the problem that says what to fix.</summary>
+public readonly record struct Body<T>(T? Value, ProblemHttpResult? Problem);
+
+/// <summary>
+/// Reads request bodies the one way every function does: bounded, valid UTF-8, JSON of the expected shape.
+/// Every body here is JSON: one sent without a Content-Type, or with curl's default form type, is read as
+/// JSON rather than refused (no function takes forms); any other type is 415.
+/// </summary>
+public static class JsonBody
+{
+    /// <summary>camelCase, and "5" is not a number: a cursor or ttl sent as a string is a client bug worth a 400.</summary>
+    public static JsonSerializerOptions Options { get; } = CreateOptions();
+
+    public static async Task<Body<T>> ReadAsync<T>(HttpRequest request)
+    {
+        if (!IsJson(request.ContentType))
+            return new(default, Problems.Result(StatusCodes.Status415UnsupportedMediaType, "Send the body as JSON (Content-Type: application/json)."));
+
+        var bytes = await ReadBoundedAsync(request);
+        if (bytes is null) return new(default, Problems.TooLarge($"The request body is over {RequestGuards.MaxBodyBytes} bytes."));
+        if (bytes.Length == 0) return new(default, null);
+        // The parser would pass invalid UTF-8 inside strings through to Redis and the live push; refuse it here.
+        if (!Utf8.IsValid(bytes)) return new(default, Problems.BadRequest("The body is not valid UTF-8: send JSON encoded as UTF-8."));
+        try
+        {
+            return new(JsonSerializer.Deserialize<T>(bytes, Options), null);
+        }
+        catch (JsonException e)
+        {
+            return new(default, Problems.BadRequest($"The body is not valid JSON of the expected shape: {e.Message}"));
+        }
+    }
+
+    private static bool IsJson(string? contentType) =>
+        contentType is null
+        || contentType.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase)
+        || contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
+        || contentType.Split(';')[0].Trim().EndsWith("+json", StringComparison.OrdinalIgnoreCase);
+
+    /// <returns>The body, or null when it is over <see cref="RequestGuards.MaxBodyBytes"/> (a chunked body has no length to check first).</returns>
+    private static async Task<byte[]?> ReadBoundedAsync(HttpRequest request)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > RequestGuards.MaxBodyBytes) return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    private static JsonSerializerOptions CreateOptions()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web) { NumberHandling = JsonNumberHandling.Strict };
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+}

@@ -1,0 +1,47 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+using PushFunctions.Delivery;
+using PushFunctions.Http;
+using PushFunctions.Security;
+
+namespace PushFunctions.Presence;
+
+public sealed record OnlineResponse(long OnlineCount, IReadOnlyList<OnlineUser> Users, string? Next);
+
+/// <summary>
+/// Who is online: <c>GET /api/online</c> (the count in O(1), the users a page at a time), and the timers that
+/// keep presence true without any instance staying alive.
+/// </summary>
+public sealed class PresenceFunctions(PresenceStore presence, LeaseReconciler leases, OnlineNotifier notifier)
+{
+    public const int DefaultPageSize = 100;
+    public const int MaxPageSize = 1000;
+
+    /// <summary>How often expired connection leases are checked: a lost disconnect is noticed within lease + this.</summary>
+    public const string LeaseCheckSchedule = "*/5 * * * * *";
+
+    /// <summary>How often a coalesced online push that no instance sent (it stopped while waiting) is sent.</summary>
+    public const string OnlinePushRepairSchedule = "*/5 * * * * *";
+
+    [Function("online")]
+    [Accepts(Credential.Server, Credential.Session)]
+    public async Task<Results<Ok<OnlineResponse>, ProblemHttpResult>> Online(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "online")] HttpRequest request)
+    {
+        var limitText = request.Query["limit"].ToString();
+        var after = request.Query.ContainsKey("after") ? request.Query["after"].ToString() : null;
+        int? limit = limitText.Length == 0 ? null : int.TryParse(limitText, out var parsed) ? parsed : 0;
+        if (limit is < 1 or > MaxPageSize) return Problems.BadRequest($"'limit' must be a whole number between 1 and {MaxPageSize}.");
+        if (after is not null && !Ids.IsValid(after)) return Problems.BadRequest($"'after' must be a user id ({Ids.Rule}), e.g. the 'next' of the previous page.");
+        var page = await presence.PageAsync(limit ?? DefaultPageSize, after);
+        return TypedResults.Ok(new OnlineResponse(page.OnlineCount, page.Users, page.Next));
+    }
+
+    [Function("presenceLeaseCheck")]
+    public Task CheckLeases([TimerTrigger(LeaseCheckSchedule)] TimerInfo timer, FunctionContext context) =>
+        leases.ReconcileAsync(context.CancellationToken);
+
+    [Function("onlinePushRepair")]
+    public Task RepairOnlinePush([TimerTrigger(OnlinePushRepairSchedule)] TimerInfo timer) =>
+        notifier.PushIfOverdueAsync();
+}

@@ -1,0 +1,97 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+using PushFunctions.Delivery;
+using PushFunctions.Http;
+using PushFunctions.Security;
+
+namespace PushFunctions.Rooms;
+
+public sealed record RoomSendAccepted(string Id, string Stream, long Seq, long Total, long Online);
+
+/// <summary>The live <c>room_message</c> event: a message plus the room's member counts (the old service's total/num).</summary>
+public sealed record RoomMessageEvent(string Id, string Stream, long Seq, string? From,
+    [property: System.Text.Json.Serialization.JsonConverter(typeof(RawJsonConverter))] string Payload,
+    DateTimeOffset SentAt, string RoomId, long Total, long Online);
+
+public sealed record RoomMembers(long Total, long Online, IReadOnlyList<RoomMember> Members);
+
+/// <summary>Room membership (by the main backend, or a user joining and leaving) and room messages.</summary>
+public sealed class RoomsFunctions(RoomService rooms, RoomStore store, Publisher publisher)
+{
+    [Function("addRoomMember")]
+    [Accepts(Credential.Server)]
+    public Task<Results<NoContent, ProblemHttpResult>> AddMember(
+        [HttpTrigger(AuthorizationLevel.Function, "put", Route = "rooms/{roomId}/members/{userId}")] HttpRequest request, string roomId, string userId) =>
+        JoinAsync(roomId, userId);
+
+    [Function("removeRoomMember")]
+    [Accepts(Credential.Server)]
+    public Task<Results<NoContent, ProblemHttpResult>> RemoveMember(
+        [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "rooms/{roomId}/members/{userId}")] HttpRequest request, string roomId, string userId) =>
+        LeaveAsync(roomId, userId);
+
+    [Function("roomMembers")]
+    [Accepts(Credential.Server)]
+    public async Task<Results<Ok<RoomMembers>, ProblemHttpResult>> Members(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "rooms/{roomId}/members")] HttpRequest request, string roomId)
+    {
+        if (Invalid(roomId) is { } problem) return problem;
+        var members = await store.MembersAsync(roomId);
+        return TypedResults.Ok(new RoomMembers(members.Count, members.Count(m => m.Online), members));
+    }
+
+    [Function("joinRoom")]
+    [Accepts(Credential.Session)]
+    public Task<Results<NoContent, ProblemHttpResult>> Join(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "rooms/{roomId}/join")] HttpRequest request, string roomId, FunctionContext context) =>
+        JoinAsync(roomId, context.GetUser().UserId);
+
+    [Function("leaveRoom")]
+    [Accepts(Credential.Session)]
+    public Task<Results<NoContent, ProblemHttpResult>> Leave(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "rooms/{roomId}/leave")] HttpRequest request, string roomId, FunctionContext context) =>
+        LeaveAsync(roomId, context.GetUser().UserId);
+
+    /// <summary>From a session: the user must be a member and is the sender. From the server: <c>from</c> is optional.</summary>
+    [Function("sendToRoom")]
+    [Accepts(Credential.Server, Credential.Session)]
+    public async Task<Results<Accepted<RoomSendAccepted>, ProblemHttpResult>> Send(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "rooms/{roomId}/messages")] HttpRequest request, string roomId, FunctionContext context)
+    {
+        if (Invalid(roomId) is { } problem) return problem;
+        var body = await JsonBody.ReadAsync<SendRequest>(request);
+        if (body.Problem is { } malformed) return malformed;
+
+        var caller = context.GetCaller();
+        var stream = StreamName.ForRoom(roomId);
+        var from = caller.User?.UserId ?? body.Value?.From;
+        var send = SendValidation.Validate(stream, body.Value, DeliveryFunctions.IdempotencyKeyOf(request), from, senderMustBeMember: !caller.IsServer);
+        if (send.Message is not { } message) return DeliveryFunctions.Refused(send);
+        var sent = await publisher.PublishAsync(stream, message, (stored, appended) => new RoomMessageEvent(
+            stored.Id, stored.Stream, stored.Seq, stored.From, stored.Payload, stored.SentAt, roomId, appended.Members, appended.Online));
+        return TypedResults.Accepted((string?)null, new RoomSendAccepted(sent.Id, stream.ToString(), sent.Seq, sent.Members, sent.Online));
+    }
+
+    /// <summary>How often room-group restores that failed on connect are retried.</summary>
+    public const string RestoreRetrySchedule = "*/2 * * * * *";
+
+    [Function("roomGroupRestoreRetry")]
+    public Task RetryGroupRestores([TimerTrigger(RestoreRetrySchedule)] TimerInfo timer) => rooms.RetryDueRestoresAsync();
+
+    private async Task<Results<NoContent, ProblemHttpResult>> JoinAsync(string roomId, string userId)
+    {
+        if (Invalid(roomId, userId) is { } problem) return problem;
+        await rooms.JoinAsync(roomId, userId);
+        return TypedResults.NoContent();
+    }
+
+    private async Task<Results<NoContent, ProblemHttpResult>> LeaveAsync(string roomId, string userId)
+    {
+        if (Invalid(roomId, userId) is { } problem) return problem;
+        await rooms.LeaveAsync(roomId, userId);
+        return TypedResults.NoContent();
+    }
+
+    private static ProblemHttpResult? Invalid(string roomId, string? userId = null) =>
+        Problems.InvalidId("roomId", roomId) ?? (userId is null ? null : Problems.InvalidId("userId", userId));
+}

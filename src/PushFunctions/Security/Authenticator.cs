@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Http;
+using PushFunctions.Configuration;
+using PushFunctions.Sessions;
+using PushFunctions.SignalR;
+
+namespace PushFunctions.Security;
+
+/// <summary>What authentication found: a caller, a presented but wrong credential (with why), or nothing.</summary>
+public sealed record Authentication(Caller? Caller, string? Failure)
+{
+    public static Authentication None { get; } = new(null, null);
+    public static Authentication Of(Caller caller) => new(caller, null);
+    public static Authentication Failed(string failure) => new(null, failure);
+}
+
+/// <summary>
+/// Recognises the caller from whichever credential it presents: a server key, an upstream signature (or
+/// Entra bearer token, for functions that accept SignalR Service), or a session token. A presented but wrong
+/// credential fails rather than being ignored.
+/// </summary>
+public sealed class Authenticator(
+    PushSettings settings,
+    SignalRConnectionString connection,
+    CredentialChecks checks,
+    SessionStore sessions,
+    UpstreamBearerValidator? upstreamBearer = null)
+{
+    private readonly IReadOnlyList<string> upstreamKeys =
+        [.. connection.AccessKey is null ? [] : new[] { connection.AccessKey }, .. settings.UpstreamKeys];
+
+    public async Task<Authentication> AuthenticateAsync(HttpRequest request, bool acceptsUpstream, CancellationToken cancellationToken)
+    {
+        if (CredentialChecks.ServerKeyOf(request) is { } serverKey)
+            return checks.IsServerKey(serverKey) ? Authentication.Of(Caller.Server) : Authentication.Failed("The server key is wrong.");
+
+        if (upstreamBearer is not null && acceptsUpstream)
+        {
+            var bearer = await upstreamBearer.ValidateAsync(request.Headers.Authorization.FirstOrDefault(), cancellationToken);
+            return bearer.IsValid ? Authentication.Of(Caller.Upstream) : Authentication.Failed(bearer.Failure!);
+        }
+
+        if (request.Headers.TryGetValue(Credentials.SignatureHeader, out var signature))
+        {
+            return UpstreamSignature.IsValid(signature, request.Headers[Credentials.ConnectionIdHeader], upstreamKeys)
+                ? Authentication.Of(Caller.Upstream)
+                : Authentication.Failed("The X-ASRS-Signature does not match this service's access keys.");
+        }
+
+        if (request.Headers.Authorization.Count == 0) return Authentication.None;
+        if (CredentialChecks.BearerTokenOf(request) is not { } token)
+            return Authentication.Failed("The Authorization header must be 'Bearer <session token>'.");
+
+        var sessionId = checks.SessionIdOf(token);
+        var session = sessionId is null ? null : await sessions.GetAsync(sessionId);
+        if (session is null) return Authentication.Failed("The session token is invalid, expired or revoked: sign in again.");
+        return Authentication.Of(new Caller(Credential.Session, new PushUser(session.UserId, session.UserName, session.Id, session.ExpiresAt)));
+    }
+}
