@@ -29,6 +29,7 @@ public static class PushApp
             .AddFrontDoor(settings)
             .AddSignalRService(settings)
             .AddSingleton<RedisConnection>()
+            .AddHostedService<CreatedAtStart<RedisConnection>>()
             .AddSessions()
             .AddDelivery()
             .AddPresence()
@@ -67,6 +68,22 @@ public static class PushApp
             .AddSingleton(connection)
             .AddSingleton<ISignalRTokenSource>(sp => SignalRTokenSources.Create(connection, sp.GetRequiredService<TimeProvider>()))
             .AddSingleton<ISignalRService, SignalRService>();
+    }
+
+    /// <summary>
+    /// Creates a singleton while the host starts. The Redis connection's constructor blocks while it connects;
+    /// created lazily, a burst of first requests blocks the thread pool on it and starves the very callbacks it
+    /// waits for (seen: 40 logins right after a restart hung for 30 s).
+    /// </summary>
+    private sealed class CreatedAtStart<T>(T instance) : IHostedService where T : notnull
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            GC.KeepAlive(instance);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private static IServiceCollection AddSessions(this IServiceCollection services) => services

@@ -28,6 +28,19 @@ public sealed class RoomService(
     }
 
     /// <summary>
+    /// A user joining by themselves: allowed in an open room, and harmless when they already are a member;
+    /// otherwise the main backend decides (<see cref="JoinAsync"/>).
+    /// </summary>
+    /// <returns>False when the room is not open to them.</returns>
+    public async Task<bool> JoinByUserAsync(string roomId, string userId)
+    {
+        if (await rooms.IsMemberAsync(roomId, userId)) return true;
+        if (await rooms.PolicyAsync(roomId) != RoomPolicy.Open) return false;
+        await JoinAsync(roomId, userId);
+        return true;
+    }
+
+    /// <summary>
     /// Re-asserts the user's room groups in SignalR Service. Called on every new connection because the service
     /// keeps at most 100 groups per user and a restarted emulator keeps none; Redis is the truth.
     /// </summary>

@@ -5,6 +5,9 @@ namespace PushFunctions.Rooms;
 
 public sealed record RoomMember(string UserId, bool Online);
 
+/// <summary>Who may join a room by themselves: anyone with a session (<see cref="Open"/>), or only users the main backend adds.</summary>
+public enum RoomPolicy { Members, Open }
+
 /// <summary>
 /// Room membership as Redis sets (no read-modify-write of a joined string): the room's members and its online
 /// members under the room's hash tag, where a room append counts them atomically; and each user's rooms, with
@@ -15,6 +18,16 @@ public sealed class RoomStore(RedisConnection redis)
     internal static RedisKey MembersKey(string roomId) => $"pf:{{room:{roomId}}}:members";
     internal static RedisKey OnlineMembersKey(string roomId) => $"pf:{{room:{roomId}}}:online";
     private static RedisKey UserRoomsKey(string userId) => $"pf:{{user:{userId}}}:rooms";
+    private static RedisKey PolicyKey(string roomId) => $"pf:{{room:{roomId}}}:policy";
+    private const string OpenPolicy = "open";
+
+    /// <summary>Every room is <see cref="RoomPolicy.Members"/> until the main backend opens it; only open rooms are stored.</summary>
+    public Task SetPolicyAsync(string roomId, RoomPolicy policy) => policy == RoomPolicy.Open
+        ? redis.Database.StringSetAsync(PolicyKey(roomId), OpenPolicy)
+        : redis.Database.KeyDeleteAsync(PolicyKey(roomId));
+
+    public async Task<RoomPolicy> PolicyAsync(string roomId) =>
+        await redis.Database.StringGetAsync(PolicyKey(roomId)) == OpenPolicy ? RoomPolicy.Open : RoomPolicy.Members;
 
     /// <summary>Adds the member; returns false when they already were one (their join point stays).</summary>
     public async Task<bool> AddAsync(string roomId, string userId, bool online, long joinSeq)

@@ -15,9 +15,27 @@ public sealed record RoomMessageEvent(string Id, string Stream, long Seq, string
 
 public sealed record RoomMembers(long Total, long Online, IReadOnlyList<RoomMember> Members);
 
+/// <summary>The body of <c>PUT /api/rooms/{roomId}</c>: <c>"open"</c> or <c>"members"</c>.</summary>
+public sealed record RoomSettings(string? Policy);
+
 /// <summary>Room membership (by the main backend, or a user joining and leaving) and room messages.</summary>
 public sealed class RoomsFunctions(RoomService rooms, RoomStore store, Publisher publisher)
 {
+    /// <summary>The main backend decides who may join a room by themselves (API.md: <c>members</c> by default).</summary>
+    [Function("setRoomPolicy")]
+    [Accepts(Credential.Server)]
+    public async Task<Results<NoContent, ProblemHttpResult>> SetPolicy(
+        [HttpTrigger(AuthorizationLevel.Function, "put", Route = "rooms/{roomId}")] HttpRequest request, string roomId)
+    {
+        if (Invalid(roomId) is { } problem) return problem;
+        var body = await JsonBody.ReadAsync<RoomSettings>(request);
+        if (body.Problem is { } malformed) return malformed;
+        RoomPolicy? policy = body.Value?.Policy switch { "open" => RoomPolicy.Open, "members" => RoomPolicy.Members, _ => null };
+        if (policy is not { } chosen) return Problems.BadRequest("The body must be {\"policy\": \"open\"} (anyone with a session may join) or {\"policy\": \"members\"} (only users the main backend adds).");
+        await store.SetPolicyAsync(roomId, chosen);
+        return TypedResults.NoContent();
+    }
+
     [Function("addRoomMember")]
     [Accepts(Credential.Server)]
     public Task<Results<NoContent, ProblemHttpResult>> AddMember(
@@ -42,9 +60,14 @@ public sealed class RoomsFunctions(RoomService rooms, RoomStore store, Publisher
 
     [Function("joinRoom")]
     [Accepts(Credential.Session)]
-    public Task<Results<NoContent, ProblemHttpResult>> Join(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "rooms/{roomId}/join")] HttpRequest request, string roomId, FunctionContext context) =>
-        JoinAsync(roomId, context.GetUser().UserId);
+    public async Task<Results<NoContent, ProblemHttpResult>> Join(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "rooms/{roomId}/join")] HttpRequest request, string roomId, FunctionContext context)
+    {
+        if (Invalid(roomId) is { } problem) return problem;
+        return await rooms.JoinByUserAsync(roomId, context.GetUser().UserId)
+            ? TypedResults.NoContent()
+            : Problems.Forbidden($"Room '{roomId}' is not open: only the main backend can add you (PUT /api/rooms/{{roomId}}/members/{{userId}}).");
+    }
 
     [Function("leaveRoom")]
     [Accepts(Credential.Session)]

@@ -70,6 +70,44 @@ describe("rooms", () => {
     assert.equal(never.status, 204, `DELETE of a user who never was a member: ${never.status} ${never.text}`);
   });
 
+  async function openRoom(room) {
+    const res = await sys.api("PUT", `/api/rooms/${enc(room)}`, { body: { policy: "open" } });
+    assert.equal(res.status, 204, `opening ${room}: ${res.status} ${res.text}`);
+  }
+
+  it("an outsider cannot join, read or post in a members-only room (the default); the main backend can open it and close it again", async () => {
+    const room = uid("room");
+    const owner = uid("own");
+    const eve = uid("eve");
+    await sys.login(owner, "Owner", "laptop");
+    await addOk(room, owner);
+    const eveSession = await sys.login(eve, "Eve", "laptop");
+
+    const join = await sys.api("POST", `/api/rooms/${enc(room)}/join`, { auth: eveSession });
+    assert.equal(join.status, 403, `join: ${join.status} ${join.text}`);
+    assert.match(join.body?.title ?? "", /not open/);
+    const read = await sys.sync(eveSession, { [`room:${room}`]: 0 });
+    assert.equal(read.status, 403, `sync: ${read.status} ${read.text}`);
+    const post = await sys.api("POST", `/api/rooms/${enc(room)}/messages`, { auth: eveSession, body: { payload: "hi" } });
+    assert.equal(post.status, 403, `post: ${post.status} ${post.text}`);
+    assert.deepEqual(memberIds((await members(room)).body), [owner], "eve is not a member");
+
+    const bad = await sys.api("PUT", `/api/rooms/${enc(room)}`, { body: { policy: "everyone" } });
+    assert.equal(bad.status, 400, `an unknown policy: ${bad.status} ${bad.text}`);
+    const asBrowser = await sys.api("PUT", `/api/rooms/${enc(room)}`, { auth: eveSession, body: { policy: "open" } });
+    assert.equal(asBrowser.status, 403, `a browser setting the policy: ${asBrowser.status} ${asBrowser.text}`);
+
+    await openRoom(room);
+    const opened = await sys.api("POST", `/api/rooms/${enc(room)}/join`, { auth: eveSession });
+    assert.equal(opened.status, 204, `join an open room: ${opened.status} ${opened.text}`);
+    const close = await sys.api("PUT", `/api/rooms/${enc(room)}`, { body: { policy: "members" } });
+    assert.equal(close.status, 204, close.text);
+    const leave = await sys.api("POST", `/api/rooms/${enc(room)}/leave`, { auth: eveSession });
+    assert.equal(leave.status, 204, leave.text);
+    const rejoin = await sys.api("POST", `/api/rooms/${enc(room)}/join`, { auth: eveSession });
+    assert.equal(rejoin.status, 403, `rejoin once closed again: ${rejoin.status} ${rejoin.text}`);
+  });
+
   it("a user joins and leaves with their session (204); members lists {total, online, members:[{userId, online}]}", async () => {
     const room = uid("room");
     const mia = uid("mia");
@@ -78,6 +116,9 @@ describe("rooms", () => {
     const nedSession = await sys.login(ned, "Ned", "phone");
     const miaConn = await sys.connect(miaSession); // mia online, ned offline
 
+    const closed = await sys.api("POST", `/api/rooms/${enc(room)}/join`, { auth: miaSession });
+    assert.equal(closed.status, 403, `joining a room the main backend has not opened: ${closed.status} ${closed.text}`);
+    await openRoom(room);
     for (const s of [miaSession, nedSession]) {
       const res = await sys.api("POST", `/api/rooms/${enc(room)}/join`, { auth: s });
       assert.equal(res.status, 204, `join ${s.userId}: ${res.status} ${res.text}`);
@@ -232,6 +273,7 @@ describe("rooms", () => {
     }
 
     const vicSession = await sys.login(vic, "Vic", "laptop");
+    await openRoom(room);
     const join = await sys.api("POST", `/api/rooms/${enc(room)}/join`, { auth: vicSession });
     assert.equal(join.status, 204, join.text);
     const later = await sendAsServer(room, { after: 1 }, uma);
