@@ -104,6 +104,7 @@ public static class PushApp
 
     private static IServiceCollection AddPresence(this IServiceCollection services) => services
         .AddSingleton<PresenceStore>()
+        .AddSingleton<ConnectionOwners>()
         .AddSingleton<PresenceService>()
         .AddSingleton<OnlineNotifier>()
         .AddSingleton<LeaseReconciler>();

@@ -9,7 +9,8 @@ namespace PushFunctions.Presence;
 /// lease + one check interval (<see cref="PresenceFunctions.LeaseCheckSchedule"/>). The cost is one existence
 /// check per connection per lease period.
 /// </summary>
-public sealed class LeaseReconciler(PresenceStore store, PresenceService presence, ISignalRService signalR, ILogger<LeaseReconciler> logger)
+public sealed class LeaseReconciler(
+    PresenceStore store, ConnectionOwners owners, PresenceService presence, ISignalRService signalR, ILogger<LeaseReconciler> logger)
 {
     private const int BatchSize = 200;
 
@@ -20,7 +21,7 @@ public sealed class LeaseReconciler(PresenceStore store, PresenceService presenc
         {
             if (await signalR.ConnectionExistsAsync(lease.ConnectionId, token))
             {
-                await store.RenewLeaseAsync(lease);
+                await Task.WhenAll(store.RenewLeaseAsync(lease), owners.RenewAsync(lease.ConnectionId));
                 return;
             }
             logger.LogInformation("Connection of user {UserId} is gone without a disconnected event; marking it offline", lease.UserId);

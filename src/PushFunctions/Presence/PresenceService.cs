@@ -7,7 +7,7 @@ namespace PushFunctions.Presence;
 /// Turns connection events into presence. Online = at least one live connection; a user's first connection and
 /// last disconnection change the online list (and their rooms' online counts) and schedule an online push.
 /// </summary>
-public sealed class PresenceService(PresenceStore store, RoomStore rooms, RoomService roomGroups, OnlineNotifier notifier)
+public sealed class PresenceService(PresenceStore store, ConnectionOwners owners, RoomStore rooms, RoomService roomGroups, OnlineNotifier notifier)
 {
     public async Task ConnectedAsync(Session session, string connectionId)
     {
@@ -20,6 +20,7 @@ public sealed class PresenceService(PresenceStore store, RoomStore rooms, RoomSe
     {
         if (await store.DisconnectAsync(userId, connectionId))
             await BecameAsync(userId, online: false);
+        await owners.ForgetAsync(connectionId);
     }
 
     private async Task BecameAsync(string userId, bool online)

@@ -4,6 +4,7 @@ using PushFunctions.Configuration;
 using PushFunctions.Http;
 using PushFunctions.Security;
 using PushFunctions.Sessions;
+using PushFunctions.SignalR;
 
 namespace PushFunctions.Presence;
 
@@ -12,7 +13,9 @@ namespace PushFunctions.Presence;
 /// events drive presence. A connection whose session is no longer live (revoked between negotiate and connect)
 /// is closed on arrival.
 /// </summary>
-public sealed class UpstreamFunctions(PushSettings settings, SessionStore sessions, SessionRevoker revoker, PresenceService presence)
+public sealed class UpstreamFunctions(
+    PushSettings settings, SessionStore sessions, SessionRevoker revoker, PresenceService presence, ConnectionOwners owners,
+    ISignalRService signalR, ILogger<UpstreamFunctions> logger)
 {
     /// <summary>The client-token claim that ties a connection to its session; it comes back in X-ASRS-User-Claims.</summary>
     public const string SessionClaim = "pf.sid";
@@ -23,7 +26,8 @@ public sealed class UpstreamFunctions(PushSettings settings, SessionStore sessio
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "signalr/{hub}/{category}/{event}")] HttpRequest request,
         string hub, string category, string @event)
     {
-        if (!hub.Equals(settings.HubName, StringComparison.OrdinalIgnoreCase))
+        // Exact: the service sends the hub as it knows it (lower case), and a signature is only for that hub.
+        if (!hub.Equals(settings.HubName, StringComparison.Ordinal))
             return Problems.NotFound($"Hub '{hub}' is not served here; the hub is '{settings.HubName}'.");
 
         var connectionId = request.Headers[Credentials.ConnectionIdHeader].ToString();
@@ -35,6 +39,8 @@ public sealed class UpstreamFunctions(PushSettings settings, SessionStore sessio
         {
             case ("connections", "connected"):
                 var sessionId = ReadClaim(request.Headers[Credentials.UserClaimsHeader].ToString(), SessionClaim);
+                if (!await owners.ClaimAsync(connectionId, userId, sessionId ?? ""))
+                    return Ignored("connected", "the connection belongs to another user or session");
                 var session = sessionId is null ? null : await sessions.GetAsync(sessionId);
                 if (session is null || session.UserId != userId)
                     await revoker.RejectConnectionAsync(userId, connectionId, RedirectReasons.SessionRevoked);
@@ -43,11 +49,37 @@ public sealed class UpstreamFunctions(PushSettings settings, SessionStore sessio
                 return TypedResults.Ok();
 
             case ("connections", "disconnected"):
+                if (!await owners.MayBeOwnedByAsync(connectionId, userId))
+                    return Ignored("disconnected", "the connection belongs to another user");
+                // The service sends this after the connection is gone; one that still exists makes it a replay.
+                if (await StillExistsAsync(connectionId))
+                    return Ignored("disconnected", "SignalR Service still reports the connection");
                 await presence.DisconnectedAsync(userId, connectionId);
                 return TypedResults.Ok();
 
             default:
                 return Problems.NotFound($"No handler for {category}/{@event}: clients only listen on this hub.");
+        }
+    }
+
+    /// <summary>A correctly signed event that contradicts what is known: a replay with other headers. Answered 200 so the service does not retry it.</summary>
+    private Ok Ignored(string @event, string why)
+    {
+        logger.LogWarning("Ignored an upstream {Event} event: {Why}", @event, why);
+        return TypedResults.Ok();
+    }
+
+    /// <summary>When the service cannot be asked, the signed event is believed: presence must not stick.</summary>
+    private async Task<bool> StillExistsAsync(string connectionId)
+    {
+        try
+        {
+            return await signalR.ConnectionExistsAsync(connectionId);
+        }
+        catch (SignalRException e)
+        {
+            logger.LogWarning("Could not check a disconnected connection with SignalR Service; believing the event. {Problem}", e.Message);
+            return false;
         }
     }
 

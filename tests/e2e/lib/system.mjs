@@ -367,6 +367,8 @@ export async function startSystem(options = {}) {
     const sys = {
       apiUrl: apiBase,
       instances,
+      /** The emulator's access key: what signs upstream events (tests forge replays with it). */
+      accessKey,
       serverKey,
       emulatorUrl,
       redisPort,
