@@ -4,7 +4,7 @@ namespace Deployment.Tests;
 
 public class HostJsonTests
 {
-    private static JsonElement Host() => RepoFiles.ReadJson("host.json").RootElement;
+    private static JsonElement Host() => HostJson.Root();
 
     [Fact]
     public void Version_is_2()
@@ -13,47 +13,53 @@ public class HostJsonTests
     }
 
     [Fact]
-    public void Route_prefix_is_empty_because_function_routes_carry_api()
+    public void Route_prefix_is_api_so_function_routes_do_not_carry_it()
     {
-        // With "" the public path equals the function route, and the proxied path equals the app's path.
-        Assert.Equal("", Host().GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
+        // The host puts /api in front of every [HttpTrigger] route; the development host reads the same setting.
+        Assert.Equal("api", Host().GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
     }
 
     [Fact]
-    public void Custom_handler_proxies_requests_to_the_self_contained_executable()
+    public void The_worker_config_starts_the_app_assembly_with_dotnet_as_an_isolated_worker()
     {
-        var handler = Host().GetProperty("customHandler");
-        Assert.True(handler.GetProperty("enableProxyingHttpRequest").GetBoolean());
-        Assert.False(handler.TryGetProperty("enableForwardingHttpRequest", out var fwd) && fwd.GetBoolean());
-
-        var description = handler.GetProperty("description");
-        Assert.Equal("PushFunctions", description.GetProperty("defaultExecutablePath").GetString());
-        Assert.Equal(
-            ["--urls", "http://127.0.0.1:%FUNCTIONS_CUSTOMHANDLER_PORT%"],
-            description.GetProperty("arguments").EnumerateArray().Select(a => a.GetString() ?? "").ToArray());
+        // What the host starts instead of a custom handler: worker.config.json, written by the Worker SDK beside the app.
+        using var doc = JsonDocument.Parse(File.ReadAllText(FunctionMetadata.BuildOutput("worker.config.json")));
+        var description = doc.RootElement.GetProperty("description");
+        Assert.Equal("dotnet-isolated", description.GetProperty("language").GetString());
+        Assert.Equal("dotnet", description.GetProperty("defaultExecutablePath").GetString());
+        Assert.Equal("PushFunctions.dll", description.GetProperty("defaultWorkerPath").GetString());
     }
 
     [Fact]
-    public void Executable_name_is_the_app_assembly_name()
+    public void Worker_assembly_is_the_app_assembly_name()
     {
         var csproj = RepoFiles.Read("src", "PushFunctions", "PushFunctions.csproj");
-        Assert.DoesNotContain("<AssemblyName>", csproj, StringComparison.Ordinal);   // so the apphost is "PushFunctions"
-        Assert.True(File.Exists(RepoFiles.PathOf("src", "PushFunctions", "PushFunctions.csproj")));
+        Assert.DoesNotContain("<AssemblyName>", csproj, StringComparison.Ordinal);   // so the worker is PushFunctions.dll
+        Assert.True(File.Exists(FunctionMetadata.BuildOutput("PushFunctions.dll")));
+        Assert.All(FunctionMetadata.LoadAll(), f => Assert.Equal("PushFunctions.dll", f.ScriptFile));
     }
 
     [Fact]
-    public void No_http_routes_or_configuration_profile_because_function_json_files_exist()
+    public void No_custom_handler_or_configuration_profile_because_the_worker_sdk_generates_the_functions()
     {
-        // Both configuration sources at once stop the host (functions-custom-handler.md §1.4, §7 pitfall 12).
+        // A customHandler section would make the host start an executable instead of the .NET worker.
         var root = Host();
         Assert.False(root.TryGetProperty("configurationProfile", out _));
-        Assert.False(root.GetProperty("customHandler").TryGetProperty("http", out _));
+        Assert.False(root.TryGetProperty("customHandler", out _));
     }
 
     [Fact]
-    public void Logging_sends_handler_console_output_to_application_insights()
+    public void Build_output_carries_the_repository_host_json()
     {
+        // host.json stays at the repository root; the build (and the publish package) copies it beside the worker.
+        Assert.Equal(RepoFiles.Read("host.json"), File.ReadAllText(FunctionMetadata.BuildOutput("host.json")));
+    }
+
+    [Fact]
+    public void Logging_sends_function_logs_to_application_insights()
+    {
+        // The worker's ILogger output reaches the host under Function.<name>.User.
         var logLevel = Host().GetProperty("logging").GetProperty("logLevel");
-        Assert.Equal("Information", logLevel.GetProperty("Host.Function.Console").GetString());
+        Assert.Equal("Information", logLevel.GetProperty("Function").GetString());
     }
 }

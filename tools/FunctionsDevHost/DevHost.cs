@@ -55,7 +55,7 @@ public static class DevHost
                 var context = new DevFunctionContext(function.Definition, http.RequestServices, http, http.RequestAborted);
                 await run(context);
                 await FunctionInvoker.ExecuteResultAsync(context, http);
-            });
+            }).WithMetadata(function.Definition); // which function an endpoint runs: its name is the front door's key to [Accepts]
         }
         return app;
     }
