@@ -82,8 +82,8 @@ public class NamesTests
     [Fact]
     public void Session_claim_is_read_from_upstream_claims_header()
     {
-        Assert.Equal("abc-_1", UpstreamApi.ReadClaim("asrs.s.uid: u1, pf.sid: abc-_1, aud: http://x", "pf.sid"));
-        Assert.Null(UpstreamApi.ReadClaim("asrs.s.uid: u1", "pf.sid"));
-        Assert.Null(UpstreamApi.ReadClaim("", "pf.sid"));
+        Assert.Equal("abc-_1", UpstreamFunctions.ReadClaim("asrs.s.uid: u1, pf.sid: abc-_1, aud: http://x", "pf.sid"));
+        Assert.Null(UpstreamFunctions.ReadClaim("asrs.s.uid: u1", "pf.sid"));
+        Assert.Null(UpstreamFunctions.ReadClaim("", "pf.sid"));
     }
 }
