@@ -80,13 +80,16 @@ public class LocalSettingsAndDocsTests
     }
 
     [Fact]
-    public void Package_script_publishes_self_contained_linux_x64_and_keeps_the_executable_bit()
+    public void Package_script_publishes_the_isolated_worker_without_function_json_or_an_executable()
     {
         var script = RepoFiles.Read("scripts", "package.sh");
-        Assert.Contains("--runtime linux-x64", script);
-        Assert.Contains("--self-contained true", script);
-        Assert.Contains("cp \"$repo/host.json\"", script);
-        Assert.Contains("function.json", script);
+        Assert.Contains("dotnet publish \"$project\"", script);
+        Assert.Contains("--configuration Release", script);
+        Assert.Contains("-p:UseAppHost=false", script);
+        Assert.DoesNotContain("--self-contained", script);
+        Assert.DoesNotContain("--runtime", script);
+        Assert.DoesNotContain("cp \"$dir/function.json\"", script);
+        Assert.Contains("functions.metadata worker.config.json", script);   // checked in the output and in the zip
         Assert.Contains("zipinfo", script);
         Assert.Contains("artifacts/pushfunctions.zip", script);
         if (!OperatingSystem.IsWindows())
