@@ -42,7 +42,8 @@ public class LocalSettingsAndDocsTests
         Assert.StartsWith("127.0.0.1:", values["RedisConnectionString"]);
         Assert.All(values["PushServerKeys"].Split(','), k => Assert.True(k.Trim().Length >= 16));
         Assert.All(values["SessionSigningKeys"].Split(','), k => Assert.True(k.Trim().Length >= 32));
-        Assert.Equal("custom", values["FUNCTIONS_WORKER_RUNTIME"]);   // func start (Core Tools) only; Flex rejects it
+        Assert.Equal("dotnet-isolated", values["FUNCTIONS_WORKER_RUNTIME"]);   // func start (Core Tools) only; Flex rejects it
+        Assert.Equal("UseDevelopmentStorage=true", values["AzureWebJobsStorage"]);   // Azurite: timer triggers need storage under func start
     }
 
     [Fact]
