@@ -39,6 +39,8 @@ public static partial class Settings
     public static IReadOnlyDictionary<string, string> NotSetInAzure { get; } = new Dictionary<string, string>
     {
         ["FUNCTIONS_CUSTOMHANDLER_PORT"] = "set by the Functions host for the child process",
+        ["FUNCTIONS_WORKER_RUNTIME"] = "func start only: Flex rejects it, functionAppConfig.runtime (dotnet-isolated) replaces it",
+        ["AzureWebJobsStorage"] = "func start only (Azurite): Azure sets AzureWebJobsStorage__accountName/__credential/__clientId instead",
         ["SignalRUpstreamKeys"] = "SignalR Service runs with disableLocalAuth: no access keys, so no X-ASRS-Signature keys",
         ["Retention__UserMaxLength"] = "tuning, default in PushSettings",
         ["Retention__UserMaxAgeHours"] = "tuning, default in PushSettings",
