@@ -14,16 +14,16 @@ public sealed class RedisConnection : IDisposable
     private readonly RedisTokenAuthentication? entra;
 
     public RedisConnection(PushSettings settings, ILogger<RedisConnection> logger, TimeProvider time)
-        : this(settings, logger, settings.RedisEntraClientId is { } clientId
+        : this(settings.RedisConnectionString, logger, settings.RedisEntraClientId is { } clientId
             ? new EntraTokens(EntraTokens.ManagedIdentity(clientId), RedisTokenAuthentication.Scope, time, "Azure Managed Redis")
             : null, time)
     {
     }
 
     /// <param name="entraTokens">Where Microsoft Entra tokens for Redis come from (tests drive it); null for a password or none.</param>
-    internal RedisConnection(PushSettings settings, ILogger logger, EntraTokens? entraTokens, TimeProvider time, bool requireTls = true)
+    internal RedisConnection(string connectionString, ILogger logger, EntraTokens? entraTokens, TimeProvider time, bool requireTls = true)
     {
-        var options = Options(settings.RedisConnectionString);
+        var options = Options(connectionString);
         if (entraTokens is not null)
         {
             RedisTokenAuthentication.Validate(options, requireTls);
@@ -63,7 +63,7 @@ public sealed class RedisConnection : IDisposable
     }
 
     private static bool Names(string connectionString, string option) =>
-        connectionString.Contains(option, StringComparison.OrdinalIgnoreCase);
+        connectionString.Split(',').Any(part => part.Trim().StartsWith(option + "=", StringComparison.OrdinalIgnoreCase));
 
     public void Dispose()
     {
