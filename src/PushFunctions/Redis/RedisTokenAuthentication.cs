@@ -140,9 +140,9 @@ public sealed class RedisTokenAuthentication : IDisposable
             // and the reconnect tries the current token again.
             logger.LogError("Redis {Endpoint} refused the Microsoft Entra token: {Message}", server.EndPoint, e.Message);
         }
-        catch (Exception e) when (e is RedisException or ObjectDisposedException)
+        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
         {
-            // Not connected: its next handshake uses the new token.
+            // Not connected (or gone while sending): its next handshake uses the new token.
             logger.LogWarning("Redis {Endpoint}: re-authentication deferred to the next connection: {Message}", server.EndPoint, e.Message);
         }
     }
