@@ -85,6 +85,41 @@ public sealed class RedisEntraTests
     }
 
     [Fact]
+    public async Task Commands_in_flight_during_a_renewal_each_get_their_own_reply()
+    {
+        await using var redis = await StartRedisAsync(Token1, Token2);
+        var admin = await AdminAsync(redis);
+        using var connection = Connect(redis);
+        var db = connection.Database;
+        var authsBefore = await AuthCallsAsync(admin);
+
+        credential.Next = Token2;
+        var renewed = new TaskCompletionSource();
+        var load = Task.Run(async () =>
+        {
+            var replies = new List<long>();
+            var roundsAfterRenewal = 0;
+            while (roundsAfterRenewal < 5) // batches of 50 in flight before, around and after the AUTH
+            {
+                if (renewed.Task.IsCompleted) roundsAfterRenewal++;
+                replies.AddRange(await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => db.StringIncrementAsync("counter"))));
+            }
+            return replies;
+        });
+        await Eventually.TrueAsync(async () =>
+        {
+            time.Advance(TimeSpan.FromMinutes(56));
+            return await AuthCallsAsync(admin) > authsBefore;
+        });
+        renewed.SetResult();
+
+        var replies = await load;
+        Assert.Equal(Enumerable.Range(1, replies.Count).Select(i => (long)i), replies.Order());
+        Assert.Equal(ObjectId, await WhoAmIAsync(db));
+        Assert.Empty(logger.Errors);
+    }
+
+    [Fact]
     public async Task A_reconnect_authenticates_with_the_renewed_token_once_the_old_one_is_refused()
     {
         await using var redis = await StartRedisAsync(Token1, Token2);
