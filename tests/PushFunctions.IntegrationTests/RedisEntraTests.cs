@@ -55,6 +55,19 @@ public sealed class RedisEntraTests
     private static async Task<int> ConnectionsOfIdentityAsync(IDatabase admin) =>
         ((string)(await admin.ExecuteAsync("CLIENT", "LIST"))!).Split('\n').Count(l => l.Contains($" user={ObjectId} ", StringComparison.Ordinal));
 
+    /// <summary>Entra issues <paramref name="next"/>; the clock moves until the app has sent an AUTH with it. Returns the AUTH count before.</summary>
+    private async Task<long> RenewAsync(IDatabase admin, string next)
+    {
+        var before = await AuthCallsAsync(admin);
+        credential.Next = next;
+        await Eventually.TrueAsync(async () =>
+        {
+            time.Advance(TimeSpan.FromMinutes(56)); // renewed 5 minutes before the 1-hour token expires
+            return await AuthCallsAsync(admin) > before;
+        }, "an AUTH with the renewed token");
+        return before;
+    }
+
     [Fact]
     public async Task Connects_as_the_object_id_and_re_authenticates_the_live_connection_with_the_renewed_token()
     {
@@ -67,16 +80,10 @@ public sealed class RedisEntraTests
         Assert.Equal([RedisTokenAuthentication.Scope], credential.Scopes.Distinct());
         Assert.Equal(1, await ConnectionsOfIdentityAsync(admin)); // pub/sub is off: one AUTH per server reaches every connection
         var clientId = await ClientIdAsync(db);
-        var authsBefore = await AuthCallsAsync(admin);
 
         // Entra issues a new token; the old one stays valid until it expires.
         await admin.ExecuteAsync("ACL", "SETUSER", ObjectId, ">" + Token2);
-        credential.Next = Token2;
-        await Eventually.TrueAsync(async () =>
-        {
-            time.Advance(TimeSpan.FromMinutes(56)); // renewed 5 minutes before the 1-hour token expires
-            return await AuthCallsAsync(admin) > authsBefore;
-        });
+        var authsBefore = await RenewAsync(admin, Token2);
 
         Assert.Equal(authsBefore + 1, await AuthCallsAsync(admin));
         Assert.Equal(clientId, await ClientIdAsync(db)); // the same connection, not a new one
@@ -91,9 +98,7 @@ public sealed class RedisEntraTests
         var admin = await AdminAsync(redis);
         using var connection = Connect(redis);
         var db = connection.Database;
-        var authsBefore = await AuthCallsAsync(admin);
 
-        credential.Next = Token2;
         var renewed = new TaskCompletionSource();
         var load = Task.Run(async () =>
         {
@@ -106,11 +111,7 @@ public sealed class RedisEntraTests
             }
             return replies;
         });
-        await Eventually.TrueAsync(async () =>
-        {
-            time.Advance(TimeSpan.FromMinutes(56));
-            return await AuthCallsAsync(admin) > authsBefore;
-        });
+        await RenewAsync(admin, Token2);
         renewed.SetResult();
 
         var replies = await load;
@@ -129,12 +130,7 @@ public sealed class RedisEntraTests
         await db.StringSetAsync("k", "before");
         var firstClient = await ClientIdAsync(db);
 
-        credential.Next = Token2;
-        await Eventually.TrueAsync(async () =>
-        {
-            time.Advance(TimeSpan.FromMinutes(56));
-            return credential.Issued >= 2 && await AuthCallsAsync(admin) >= 3; // admin's AUTH, the handshake's, the renewal's
-        });
+        await RenewAsync(admin, Token2);
         // Token1 expires: the service no longer accepts it and closes the connections that used it.
         await admin.ExecuteAsync("ACL", "SETUSER", ObjectId, "resetpass", ">" + Token2);
         await admin.ExecuteAsync("CLIENT", "KILL", "USER", ObjectId);
