@@ -204,6 +204,7 @@ public sealed class RedisEntraTests
         var db = connection.Database;
 
         await Assert.ThrowsAnyAsync<RedisConnectionException>(() => db.PingAsync());
+        Assert.Contains(logger.All, e => e.Contains($"not reachable yet as Microsoft Entra user {ObjectId}", StringComparison.Ordinal));
 
         await admin.ExecuteAsync("ACL", "SETUSER", ObjectId, ">" + WrongToken); // e.g. the access policy assignment arrives
         await Eventually.TrueAsync(async () => await WhoAmIAsync(db) == ObjectId);

@@ -37,7 +37,9 @@ public sealed class RedisConnection : IDisposable
         multiplexer.ConnectionRestored += (_, e) =>
             logger.LogInformation("Redis connection to {Endpoint} restored", e.EndPoint);
         entra?.Start(multiplexer);
-        if (!multiplexer.IsConnected)
+        if (!multiplexer.IsConnected && entraTokens is not null)
+            logger.LogWarning("Redis is not reachable yet as Microsoft Entra user {User}: if this lasts, check the network and that Redis has an access policy for that object id; requests that need Redis get 503 until then", options.User ?? "(no token yet)");
+        else if (!multiplexer.IsConnected)
             logger.LogWarning("Redis is not reachable yet; requests that need it get 503 until it is");
     }
 
