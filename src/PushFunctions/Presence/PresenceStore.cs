@@ -18,24 +18,20 @@ public sealed record ExpiredLease(string UserId, string ConnectionId);
 /// </summary>
 public sealed class PresenceStore(RedisConnection redis, PushSettings settings, TimeProvider time)
 {
-    private static readonly RedisScript ConnectScript = RedisScript.Load<PresenceStore>("connect.lua");
-    private static readonly RedisScript DisconnectScript = RedisScript.Load<PresenceStore>("disconnect.lua");
-
     private const string Tag = "pf:{presence}";
     private static readonly RedisKey OnlineKey = Tag + ":online";
     private static readonly RedisKey NamesKey = Tag + ":names";
     private static readonly RedisKey LeasesKey = Tag + ":leases";
     private static RedisKey ConnectionsKey(string userId) => $"{Tag}:conns:{userId}";
-    private static RedisKey[] Keys(string userId) => [ConnectionsKey(userId), OnlineKey, NamesKey, LeasesKey];
+    private static PresenceKeys Keys(string userId) => new(ConnectionsKey(userId), OnlineKey, NamesKey, LeasesKey);
 
     /// <returns>True when this was the user's first live connection.</returns>
-    public async Task<bool> ConnectAsync(string userId, string userName, string connectionId, string sessionId) =>
-        (long)await ConnectScript.RunAsync(redis.Database, Keys(userId),
-            [connectionId, sessionId, userId, userName, LeaseExpiry()]) == 1;
+    public Task<bool> ConnectAsync(string userId, string userName, string connectionId, string sessionId) =>
+        ConnectScript.RunAsync(redis.Database, Keys(userId), connectionId, sessionId, userId, userName, LeaseExpiry());
 
     /// <returns>True when this was the user's last live connection.</returns>
-    public async Task<bool> DisconnectAsync(string userId, string connectionId) =>
-        (long)await DisconnectScript.RunAsync(redis.Database, Keys(userId), [connectionId, userId]) == 1;
+    public Task<bool> DisconnectAsync(string userId, string connectionId) =>
+        DisconnectScript.RunAsync(redis.Database, Keys(userId), connectionId, userId);
 
     /// <summary>The user's live connections and the session each belongs to.</summary>
     public async Task<IReadOnlyDictionary<string, string>> ConnectionsAsync(string userId)
@@ -56,7 +52,7 @@ public sealed class PresenceStore(RedisConnection redis, PushSettings settings, 
         var count = read.SortedSetLengthAsync(OnlineKey);
         var idsTask = read.SortedSetRangeByValueAsync(OnlineKey,
             after is null ? default : (RedisValue)after, default,
-            after is null ? Exclude.None : Exclude.Start, 0, limit + 1);
+            after is null ? Exclude.None : Exclude.Start, Order.Ascending, 0, limit + 1);
         await read.ExecuteAsync();
         var ids = await idsTask;
         var page = ids.Take(limit).ToArray();

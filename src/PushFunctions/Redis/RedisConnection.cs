@@ -1,4 +1,5 @@
 using PushFunctions.Configuration;
+using PushFunctions.Security;
 using StackExchange.Redis;
 
 namespace PushFunctions.Redis;
@@ -10,21 +11,24 @@ namespace PushFunctions.Redis;
 public sealed class RedisConnection : IDisposable
 {
     private readonly ConnectionMultiplexer multiplexer;
-    private readonly RedisEntraAuthentication? entra;
+    private readonly RedisTokenAuthentication? entra;
 
-    public RedisConnection(PushSettings settings, ILogger<RedisConnection> logger)
+    public RedisConnection(PushSettings settings, ILogger<RedisConnection> logger, TimeProvider time)
+        : this(settings.RedisConnectionString, logger, settings.RedisEntraClientId is { } clientId
+            ? new EntraTokens(EntraTokens.ManagedIdentity(clientId), RedisTokenAuthentication.Scope, time, "Azure Managed Redis")
+            : null, time)
     {
-        var options = ConfigurationOptions.Parse(settings.RedisConnectionString);
-        options.AbortOnConnectFail = false;
-        if (!settings.RedisConnectionString.Contains("connectTimeout", StringComparison.OrdinalIgnoreCase)) options.ConnectTimeout = 2000;
-        if (!settings.RedisConnectionString.Contains("syncTimeout", StringComparison.OrdinalIgnoreCase)) options.SyncTimeout = 3000;
-        if (!settings.RedisConnectionString.Contains("responseTimeout", StringComparison.OrdinalIgnoreCase)) options.ResponseTimeout = 3000;
-        options.ReconnectRetryPolicy = new ExponentialRetry(250, 2000);
+    }
 
-        if (settings.RedisEntraClientId is { } redisClientId)
+    /// <param name="entraTokens">Where Microsoft Entra tokens for Redis come from (tests drive it); null for a password or none.</param>
+    internal RedisConnection(string connectionString, ILogger logger, EntraTokens? entraTokens, TimeProvider time, bool requireTls = true)
+    {
+        var options = Options(connectionString);
+        if (entraTokens is not null)
         {
-            entra = RedisEntraAuthentication.Start(options, redisClientId, logger);
-            options = entra.Options;
+            RedisTokenAuthentication.Validate(options, requireTls);
+            entra = new RedisTokenAuthentication(entraTokens, options, time, logger);
+            entra.WaitForFirstToken(TimeSpan.FromMilliseconds(options.ConnectTimeout));
         }
 
         multiplexer = ConnectionMultiplexer.Connect(options);
@@ -32,15 +36,40 @@ public sealed class RedisConnection : IDisposable
             logger.LogWarning("Redis connection to {Endpoint} failed: {FailureType}", e.EndPoint, e.FailureType);
         multiplexer.ConnectionRestored += (_, e) =>
             logger.LogInformation("Redis connection to {Endpoint} restored", e.EndPoint);
-        if (!multiplexer.IsConnected)
+        entra?.Start(multiplexer);
+        if (!multiplexer.IsConnected && entraTokens is not null)
+            logger.LogWarning("Redis is not reachable yet as Microsoft Entra user {User}: if this lasts, check the network and that Redis has an access policy for that object id; requests that need Redis get 503 until then", options.User ?? "(no token yet)");
+        else if (!multiplexer.IsConnected)
             logger.LogWarning("Redis is not reachable yet; requests that need it get 503 until it is");
     }
 
     public IDatabase Database => multiplexer.GetDatabase();
 
+    /// <summary>The client's options for <paramref name="connectionString"/> with the app's defaults where it names none.</summary>
+    internal static ConfigurationOptions Options(string connectionString)
+    {
+        var options = ConfigurationOptions.Parse(connectionString);
+        options.AbortOnConnectFail = false;
+        if (!Names(connectionString, "connectTimeout")) options.ConnectTimeout = 2000;
+        if (!Names(connectionString, "syncTimeout")) options.SyncTimeout = 3000;
+        if (!Names(connectionString, "asyncTimeout")) options.AsyncTimeout = 3000;
+        options.ReconnectRetryPolicy = new ExponentialRetry(250, 2000);
+        // While Redis is down a command fails at once (503 + Retry-After), instead of waiting in the
+        // client's backlog for a connection until it times out.
+        options.BacklogPolicy = BacklogPolicy.FailFast;
+        // The app never subscribes: without pub/sub each server has one connection, so one AUTH per server
+        // re-authenticates all of them (RedisTokenAuthentication).
+        options.CommandMap = CommandMap.Create(["SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE"], available: false);
+        options.ConfigurationChannel = "";
+        return options;
+    }
+
+    private static bool Names(string connectionString, string option) =>
+        connectionString.Split(',').Any(part => part.Trim().StartsWith(option + "=", StringComparison.OrdinalIgnoreCase));
+
     public void Dispose()
     {
-        multiplexer.Dispose();
         entra?.Dispose();
+        multiplexer.Dispose();
     }
 }

@@ -113,3 +113,34 @@ public static class Cases
 
     public static IEnumerable<string> Names(TheoryData<string> data) => ((IEnumerable<object[]>)data).Select(row => (string)row[0]);
 }
+
+/// <summary>
+/// Waits for a condition that becomes true by itself (a reconnect, a renewal), failing after a generous limit. A Redis
+/// error while waiting counts as "not yet": the client is still reconnecting.
+/// </summary>
+public static class Eventually
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
+
+    public static async Task TrueAsync(Func<Task<bool>> condition, string? what = null)
+    {
+        var deadline = DateTime.UtcNow + Limit;
+        while (!await Holds(condition))
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"Not true within {Limit}: {what ?? "the condition"}");
+            await Task.Delay(50);
+        }
+    }
+
+    private static async Task<bool> Holds(Func<Task<bool>> condition)
+    {
+        try
+        {
+            return await condition();
+        }
+        catch (StackExchange.Redis.RedisException)
+        {
+            return false;
+        }
+    }
+}

@@ -17,10 +17,12 @@ public sealed class RedisServer : IAsyncDisposable
     private Process? _process;
     private Process? _watchdog;
     private readonly StringBuilder _output = new();
+    private readonly string[] _configuration;
 
-    private RedisServer(string executable, int port)
+    private RedisServer(string executable, int port, string[] configuration)
     {
         _executable = executable;
+        _configuration = configuration;
         Port = port;
         _directory = Directory.CreateTempSubdirectory("pf-it-redis-").FullName;
     }
@@ -32,9 +34,10 @@ public sealed class RedisServer : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
-    public static async Task<RedisServer> StartAsync()
+    /// <param name="configuration">More redis-server arguments, e.g. <c>--user name on &gt;password ~* +@all</c>; kept for restarts.</param>
+    public static async Task<RedisServer> StartAsync(params string[] configuration)
     {
-        var server = new RedisServer(FindExecutable(), FreePort());
+        var server = new RedisServer(FindExecutable(), FreePort(), configuration);
         try
         {
             await server.StartAsync(TimeSpan.FromSeconds(20));
@@ -62,7 +65,7 @@ public sealed class RedisServer : IAsyncDisposable
                  {
                      "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                      "--dir", _directory, "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning",
-                 })
+                 }.Concat(_configuration))
         {
             start.ArgumentList.Add(argument);
         }
@@ -127,7 +130,7 @@ public sealed class RedisServer : IAsyncDisposable
         get { lock (_output) return _output.ToString(); }
     }
 
-    /// <summary>A raw PING over TCP: true when the server answers +PONG.</summary>
+    /// <summary>A raw PING over TCP: true when the server answers, +PONG or (its default user off) -NOAUTH.</summary>
     public async Task<bool> PingAsync()
     {
         try
@@ -139,7 +142,8 @@ public sealed class RedisServer : IAsyncDisposable
             await stream.WriteAsync("PING\r\n"u8.ToArray(), timeout.Token);
             var buffer = new byte[64];
             var read = await stream.ReadAsync(buffer, timeout.Token);
-            return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
+            var reply = Encoding.ASCII.GetString(buffer, 0, read);
+            return reply.StartsWith("+PONG", StringComparison.Ordinal) || reply.StartsWith("-NOAUTH", StringComparison.Ordinal);
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
         {
