@@ -54,7 +54,7 @@ public sealed class EmulatorClient(EmulatorHost host, string? accessKey = null) 
             System.Text.Json.JsonSerializer.Serialize(new { target, arguments }));
 
     public string RestToken(string audience, DateTimeOffset? expires = null, string? key = null) =>
-        Hs256Jwt.Create(
+        Jwt.Create(
         [
             new("aud", audience),
             new("exp", (expires ?? DateTimeOffset.UtcNow.AddHours(1)).ToUnixTimeSeconds()),
@@ -72,7 +72,7 @@ public sealed class EmulatorClient(EmulatorHost host, string? accessKey = null) 
         };
         if (userId is not null) claims.Add(new("asrs.s.uid", userId));
         if (extraClaims is not null) claims.AddRange(extraClaims);
-        return Hs256Jwt.Create(claims, key ?? _key);
+        return Jwt.Create(claims, key ?? _key);
     }
 
     public string ClientUrl(string hub) => $"{Host.Url}/client/?hub={hub}";
