@@ -68,6 +68,9 @@ public sealed class EmulatorHost : IAsyncDisposable
 
     public Faults Faults { get; }
 
+    /// <summary>The emulator's services, for tests that need its keys.</summary>
+    internal IServiceProvider Services => _app.Services;
+
     public Stats Stats { get; }
 
     public static async Task<EmulatorHost> StartAsync(EmulatorOptions options, CancellationToken cancellationToken = default)
