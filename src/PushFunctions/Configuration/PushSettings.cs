@@ -27,6 +27,11 @@ public sealed class PushSettings
 
     /// <summary>Client id of SignalR Service's managed identity: the tokens' <c>appid</c>/<c>azp</c> (required with <see cref="UpstreamAudience"/>).</summary>
     public string? UpstreamClientId { get; init; }
+
+    /// <summary>Microsoft Entra ID's host, where the upstream tokens' signing keys are (<c>{host}/{tenant}/discovery/v2.0/keys</c>).</summary>
+    public Uri AuthorityHost { get; init; } = DefaultAuthorityHost;
+
+    public static readonly Uri DefaultAuthorityHost = new("https://login.microsoftonline.com/");
     public required int SessionRequestsPerSecond { get; init; }
     public required int ServerRequestsPerSecond { get; init; }
 
@@ -81,6 +86,11 @@ public sealed class PushSettings
                 errors.Add($"Setting '{SettingNames.UpstreamClientId}' is required when '{SettingNames.UpstreamAudience}' is set.");
         }
 
+        var authorityHost = DefaultAuthorityHost;
+        if (Optional(configuration, SettingNames.AuthorityHost) is { } authorityText
+            && (!Uri.TryCreate(authorityText, UriKind.Absolute, out authorityHost!) || authorityHost.Scheme is not ("https" or "http")))
+            errors.Add($"Setting '{SettingNames.AuthorityHost}' must be an http(s) URL.");
+
         if (errors.Count > 0) throw new InvalidSettingsException(errors);
 
         return new PushSettings
@@ -101,6 +111,7 @@ public sealed class PushSettings
             UpstreamAudience = upstreamAudience,
             UpstreamTenantId = upstreamTenant,
             UpstreamClientId = upstreamClientId,
+            AuthorityHost = authorityHost,
         };
     }
 

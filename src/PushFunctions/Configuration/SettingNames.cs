@@ -17,6 +17,8 @@ public static class SettingNames
     public const string UpstreamAudience = "SignalRUpstreamAudience";
     public const string UpstreamTenantId = "SignalRUpstreamTenantId";
     public const string UpstreamClientId = "SignalRUpstreamClientId";
+    /// <summary>The Azure SDK's own variable: where Microsoft Entra ID is (its signing keys too); a local issuer in tests.</summary>
+    public const string AuthorityHost = "AZURE_AUTHORITY_HOST";
 
     // Retention and presence tuning; defaults live in PushSettings.
     public const string UserStreamMaxLength = "Retention__UserMaxLength";
