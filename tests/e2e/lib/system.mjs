@@ -10,6 +10,9 @@
 // The Release build must exist (scripts/test.sh builds it; or `dotnet build -c Release`).
 // E2E_APP_DLL / E2E_EMULATOR_DLL override the two entry points (a .dll runs with dotnet,
 // a .mjs/.js with node), e.g. to check the harness against stand-ins.
+// E2E_AUTH=entra (or startSystem({auth: "entra"})) runs the Azure auth mode: the emulator refuses
+// access keys, the app has AuthType=azure.msi and gets Entra tokens through Azure.Identity from the
+// emulator's managed-identity endpoint, and upstream calls carry Entra bearer tokens.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -237,11 +240,46 @@ function baseEnv() {
 // ---- the system ------------------------------------------------------------------------------
 
 /**
+ * What an auth mode adds to the emulator's arguments and the app's settings. "entra" is what
+ * infra/main.bicep deploys: local auth disabled, AuthType=azure.msi, upstream ManagedIdentity auth.
+ */
+function authMode(mode) {
+  if (mode === "key") {
+    return { mode, emulatorArgs: [], appEnv: {}, connectionString: async (_, keyed) => keyed };
+  }
+  if (mode !== "entra") throw new Error(`unknown auth mode '${mode}' (E2E_AUTH=key|entra)`);
+  const identityHeader = randomBytes(16).toString("hex");
+  const upstreamAudience = "api://pushfunctions-e2e";
+  const appClientId = "a99c11e0-0000-4000-8000-0000000e2e01";
+  const result = {
+    mode,
+    emulatorArgs: ["--disable-local-auth", "--identity-header", identityHeader, "--upstream-auth-resource", upstreamAudience],
+    appEnv: {},
+    /** The Azure connection string (no key), once the emulator said where its Entra stand-in is. */
+    async connectionString(emulator, keyed) {
+      const [, tenant, authorityHost, identityEndpoint, serviceClientId] = await emulator.waitForLine(
+        /^Entra: tenant=(\S+) authorityHost=(\S+) identityEndpoint=(\S+) serviceClientId=(\S+)/, 5_000, "its Entra line");
+      Object.assign(result.appEnv, {
+        IDENTITY_ENDPOINT: identityEndpoint,
+        IDENTITY_HEADER: identityHeader,
+        AZURE_AUTHORITY_HOST: authorityHost,
+        SignalRUpstreamAudience: upstreamAudience,
+        SignalRUpstreamTenantId: tenant,
+        SignalRUpstreamClientId: serviceClientId,
+      });
+      return keyed.replace(/AccessKey=[^;]*;/, `AuthType=azure.msi;ClientId=${appClientId};`);
+    },
+  };
+  return result;
+}
+
+/**
  * Starts redis-server, the SignalR emulator and the app. Options:
  *   name        used in log folder names (default: "system")
  *   appEnv      extra environment variables (settings) for the app
  *   emulatorArgs extra command-line arguments for the emulator
  *   hub         SignalR hub name (default: the app's default, "push")
+ *   auth        "key" (access key) or "entra" (Microsoft Entra); default: E2E_AUTH, else "key"
  * Returns the system (see the object literal at the end).
  */
 export async function startSystem(options = {}) {
@@ -258,6 +296,7 @@ export async function startSystem(options = {}) {
   const serverKey = randomBytes(24).toString("hex");
   const signingKey = randomBytes(32).toString("hex");
   const accessKey = randomBytes(32).toString("base64");
+  const entra = authMode(options.auth ?? process.env.E2E_AUTH ?? "key");
   const children = [];
   const connections = new Set();
 
@@ -301,10 +340,11 @@ export async function startSystem(options = {}) {
     const [emuCmd, emuArgs] = entryCommand(EMULATOR_DLL);
     emulator = new Child("emulator", emuCmd, [
       ...emuArgs, "--port", "0", "--host", "127.0.0.1", "--access-key", accessKey,
-      "--upstream", `${apiBase}/api/signalr/{hub}/{category}/{event}`, ...(options.emulatorArgs ?? []),
+      "--upstream", `${apiBase}/api/signalr/{hub}/{category}/{event}`, ...entra.emulatorArgs, ...(options.emulatorArgs ?? []),
     ], { cwd: path.dirname(EMULATOR_DLL), env: baseEnv(), logFile: path.join(logDir, "emulator.log") });
     children.push(emulator);
-    const [, connectionString] = await emulator.waitForLine(/^ConnectionString: (.+?)\s*$/, 60_000, "its ConnectionString line");
+    const [, keyConnectionString] = await emulator.waitForLine(/^ConnectionString: (.+?)\s*$/, 60_000, "its ConnectionString line");
+    const connectionString = await entra.connectionString(emulator, keyConnectionString);
     const listening = await emulator.waitForLine(/SignalREmulator listening on (http\S+)/, 5_000, "its listening line");
     const emulatorUrl = listening[1].replace(/\/$/, "");
 
@@ -319,6 +359,7 @@ export async function startSystem(options = {}) {
         SessionSigningKeys: signingKey,
         CorsAllowedOrigins: "http://127.0.0.1:5173",
         ...(options.hub ? { SignalRHubName: options.hub } : {}),
+        ...entra.appEnv,
         ...(options.appEnv ?? {}),
       },
       logFile: path.join(logDir, "app.log"),
@@ -331,6 +372,7 @@ export async function startSystem(options = {}) {
     }, 90_000, `${apiBase}/api/health to answer 200`).catch((e) => { throw app.describe(e); });
 
     const sys = {
+      auth: entra.mode,
       apiUrl: apiBase,
       serverKey,
       emulatorUrl,
