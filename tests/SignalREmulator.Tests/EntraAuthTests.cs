@@ -11,22 +11,30 @@ using SignalREmulator.Tests.Support;
 namespace SignalREmulator.Tests;
 
 /// <summary>The Azure auth mode (spec §2.3): Entra bearer tokens from the test issuer, temporary access keys, managed identity.</summary>
-public sealed class EntraAuthTests : IAsyncLifetime
+public sealed class EntraAuthTests(EntraAuthTests.Fixture fixture) : IClassFixture<EntraAuthTests.Fixture>
 {
     private const string IdentitySecret = "identity-header-secret";
-    private EmulatorHost _host = null!;
-    private EmulatorClient _emulator = null!;
+    private readonly EmulatorHost _host = fixture.Host;
+    private readonly EmulatorClient _emulator = fixture.Client;
 
-    public async Task InitializeAsync()
+    /// <summary>One emulator in the Azure auth mode for the class.</summary>
+    public sealed class Fixture : IAsyncLifetime
     {
-        _host = await EmulatorHost.StartAsync(new EmulatorOptions { DisableLocalAuth = true, IdentityHeader = IdentitySecret });
-        _emulator = new EmulatorClient(_host);
-    }
+        public EmulatorHost Host { get; private set; } = null!;
 
-    public async Task DisposeAsync()
-    {
-        _emulator.Dispose();
-        await _host.DisposeAsync();
+        public EmulatorClient Client { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            Host = await EmulatorHost.StartAsync(new EmulatorOptions { DisableLocalAuth = true, IdentityHeader = IdentitySecret });
+            Client = new EmulatorClient(Host);
+        }
+
+        public async Task DisposeAsync()
+        {
+            Client.Dispose();
+            await Host.DisposeAsync();
+        }
     }
 
     /// <summary>A token from the managed-identity endpoint, fetched as Azure.Identity does (App Service protocol).</summary>
@@ -144,7 +152,7 @@ public sealed class EntraAuthTests : IAsyncLifetime
             new("asrs.s.uid", "entra-user"),
         };
 
-        await using var client = await SignalRTestClient.SignalRClient.ConnectAsync(_emulator.ClientUrl(hub), Jwt.Create(claims, accessKey, keyId));
+        await using var client = await HubClient.ConnectAsync(_emulator.ClientUrl(hub), Jwt.Create(claims, accessKey, keyId));
         using (var send = await _emulator.RestAsync(HttpMethod.Post, $"/api/hubs/{hub}/users/entra-user/:send?{EmulatorClient.ApiVersion}", """{"target":"hello","arguments":[1]}""", await EntraTokenAsync()))
         {
             Assert.Equal(HttpStatusCode.Accepted, send.StatusCode);
@@ -154,7 +162,7 @@ public sealed class EntraAuthTests : IAsyncLifetime
         // The key without its kid, another key under its kid, or an access key: all refused.
         foreach (var token in new[] { Jwt.Create(claims, accessKey), Jwt.Create(claims, Jwt.NewKey(), keyId), _emulator.ClientToken(hub, "entra-user") })
         {
-            var error = await Assert.ThrowsAsync<SignalRTestClient.SignalRConnectException>(() => SignalRTestClient.SignalRClient.ConnectAsync(_emulator.ClientUrl(hub), token));
+            var error = await Assert.ThrowsAsync<HttpRequestException>(() => HubClient.ConnectAsync(_emulator.ClientUrl(hub), token));
             Assert.Equal(HttpStatusCode.Unauthorized, error.StatusCode);
         }
     }

@@ -77,8 +77,16 @@ public sealed class EmulatorClient(EmulatorHost host, string? accessKey = null) 
 
     public string ClientUrl(string hub) => $"{Host.Url}/client/?hub={hub}";
 
-    public Task<SignalRClient> ConnectAsync(string hub, string? userId, IEnumerable<KeyValuePair<string, object>>? extraClaims = null) =>
-        SignalRClient.ConnectAsync(ClientUrl(hub), ClientToken(hub, userId, extraClaims));
+    /// <summary>A connection with the real .NET SignalR client.</summary>
+    public Task<HubClient> ConnectAsync(string hub, string? userId, IEnumerable<KeyValuePair<string, object>>? extraClaims = null) =>
+        HubClient.ConnectAsync(ClientUrl(hub), ClientToken(hub, userId, extraClaims));
+
+    /// <summary>
+    /// A connection with the hand-written client (tests/SignalRTestClient), only for tests that read what the real
+    /// client does not show: the Close frame's fields (error, allowReconnect) as they came over the wire.
+    /// </summary>
+    public Task<SignalRClient> ConnectRawAsync(string hub, string? userId) =>
+        SignalRClient.ConnectAsync(ClientUrl(hub), ClientToken(hub, userId));
 
     public void Dispose() => Http.Dispose();
 }
