@@ -1,12 +1,12 @@
 using SignalREmulator.Admin;
 using SignalREmulator.Auth;
-using SignalREmulator.Groups;
 
 namespace SignalREmulator.Rest;
 
 /// <summary>
-/// What every REST call goes through before its handler: counting, fault injection, <c>api-version</c>,
-/// and the access-key JWT (HS256, <c>aud</c> = the request URL, <c>exp</c>).
+/// What every REST call goes through before its handler: counting, fault injection, <c>api-version</c> (per
+/// operation), and the bearer token: an access-key JWT (HS256, <c>aud</c> = the request URL, <c>exp</c>) or a
+/// Microsoft Entra token for SignalR (<see cref="TokenValidator"/>).
 /// </summary>
 public sealed class RestPipeline(RequestDelegate next, Stats stats, Faults faults, TokenValidator tokens, ILogger<RestPipeline> logger)
 {
