@@ -23,6 +23,16 @@ public sealed class AuthTests(EmulatorFixture fixture) : IClassFixture<EmulatorF
     }
 
     [Fact]
+    public async Task Rest_call_signed_with_the_access_key_is_accepted_whatever_its_kid_says()
+    {
+        // The SDK's kid for an access key is a hash of the key (spec §2.2): the service does not look it up.
+        var claims = new List<KeyValuePair<string, object>> { new("aud", SendUrl("chat")), new("exp", DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds()) };
+        var token = SignalREmulator.Auth.Jwt.Create(claims, EmulatorOptions.WellKnownAccessKey, keyId: "1234567890abcdef");
+        using var response = await _emulator.RestAsync(HttpMethod.Post, $"/api/hubs/chat/:send?{EmulatorClient.ApiVersion}", """{"target":"t"}""", token);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Rest_call_with_a_token_for_another_url_is_401()
     {
         var token = _emulator.RestToken(SendUrl("otherhub"));
