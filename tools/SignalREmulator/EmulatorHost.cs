@@ -36,7 +36,7 @@ public sealed class EmulatorHost : IAsyncDisposable
     /// <summary>What the app's <c>IDENTITY_ENDPOINT</c> is set to (needs <see cref="EmulatorOptions.IdentityHeader"/>).</summary>
     public string IdentityEndpoint => Url + EntraApi.IdentityPath;
 
-    /// <summary>What <c>AZURE_AUTHORITY_HOST</c> is set to for validators to find the test issuer's keys.</summary>
+    /// <summary>The authority host where validators find the test issuer's keys (the app's <c>SignalRUpstreamAuthority</c>).</summary>
     public string AuthorityHost => Url + EntraApi.AuthorityPath;
 
     /// <summary>The connection string of the Azure auth mode: <c>AuthType=azure.msi</c>, no key.</summary>

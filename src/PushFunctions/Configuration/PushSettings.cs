@@ -28,10 +28,13 @@ public sealed class PushSettings
     /// <summary>Client id of SignalR Service's managed identity: the tokens' <c>appid</c>/<c>azp</c> (required with <see cref="UpstreamAudience"/>).</summary>
     public string? UpstreamClientId { get; init; }
 
-    /// <summary>Microsoft Entra ID's host, where the upstream tokens' signing keys are (<c>{host}/{tenant}/discovery/v2.0/keys</c>).</summary>
-    public Uri AuthorityHost { get; init; } = DefaultAuthorityHost;
+    /// <summary>
+    /// Microsoft Entra ID's host, where the upstream tokens' signing keys are (<c>{host}/{tenant}/discovery/v2.0/keys</c>).
+    /// Not the Azure SDK's <c>AZURE_AUTHORITY_HOST</c>: DefaultAzureCredential refuses an http one, and the emulator's is http.
+    /// </summary>
+    public Uri UpstreamAuthority { get; init; } = DefaultUpstreamAuthority;
 
-    public static readonly Uri DefaultAuthorityHost = new("https://login.microsoftonline.com/");
+    public static readonly Uri DefaultUpstreamAuthority = new("https://login.microsoftonline.com/");
     public required int SessionRequestsPerSecond { get; init; }
     public required int ServerRequestsPerSecond { get; init; }
 
@@ -86,10 +89,10 @@ public sealed class PushSettings
                 errors.Add($"Setting '{SettingNames.UpstreamClientId}' is required when '{SettingNames.UpstreamAudience}' is set.");
         }
 
-        var authorityHost = DefaultAuthorityHost;
-        if (Optional(configuration, SettingNames.AuthorityHost) is { } authorityText
-            && (!Uri.TryCreate(authorityText, UriKind.Absolute, out authorityHost!) || authorityHost.Scheme is not ("https" or "http")))
-            errors.Add($"Setting '{SettingNames.AuthorityHost}' must be an http(s) URL.");
+        var upstreamAuthority = DefaultUpstreamAuthority;
+        if (Optional(configuration, SettingNames.UpstreamAuthority) is { } authorityText
+            && (!Uri.TryCreate(authorityText, UriKind.Absolute, out upstreamAuthority!) || upstreamAuthority.Scheme is not ("https" or "http")))
+            errors.Add($"Setting '{SettingNames.UpstreamAuthority}' must be an http(s) URL.");
 
         if (errors.Count > 0) throw new InvalidSettingsException(errors);
 
@@ -111,7 +114,7 @@ public sealed class PushSettings
             UpstreamAudience = upstreamAudience,
             UpstreamTenantId = upstreamTenant,
             UpstreamClientId = upstreamClientId,
-            AuthorityHost = authorityHost,
+            UpstreamAuthority = upstreamAuthority,
         };
     }
 

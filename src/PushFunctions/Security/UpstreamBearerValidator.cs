@@ -52,7 +52,7 @@ public sealed class UpstreamBearerValidator
             ?? throw new InvalidSettingsException([$"Setting '{SettingNames.UpstreamTenantId}' is required when '{SettingNames.UpstreamAudience}' is set."]);
         var clientId = settings.UpstreamClientId
             ?? throw new InvalidSettingsException([$"Setting '{SettingNames.UpstreamClientId}' is required when '{SettingNames.UpstreamAudience}' is set."]);
-        return new UpstreamBearerValidator(audience, tenant, clientId, new EntraSigningKeys(tenant, time, handler, settings.AuthorityHost), time);
+        return new UpstreamBearerValidator(audience, tenant, clientId, new EntraSigningKeys(tenant, time, handler, settings.UpstreamAuthority), time);
     }
 
     /// <summary>Checks an <c>Authorization</c> header value (<c>Bearer &lt;token&gt;</c>).</summary>
@@ -126,7 +126,7 @@ public sealed class UpstreamBearerValidator
 
 /// <summary>
 /// The tenant's Entra signing keys from <c>https://login.microsoftonline.com/{tenant}/discovery/v2.0/keys</c> (or the
-/// <c>AZURE_AUTHORITY_HOST</c> given)
+/// <c>SignalRUpstreamAuthority</c> given)
 /// (they sign v1 and v2 tokens alike), cached for 24 hours and fetched again on an unknown <c>kid</c> at most
 /// once every 5 minutes; concurrent callers share one fetch. A failed fetch is retried after 30 seconds, and the
 /// last good keys stay in use meanwhile.
@@ -145,10 +145,10 @@ public sealed class EntraSigningKeys : IUpstreamSigningKeys
     private DateTimeOffset fetchedAt;
     private IReadOnlyList<SecurityKey>? lastGood;
 
-    public EntraSigningKeys(string tenantId, TimeProvider time, HttpMessageHandler? handler = null, Uri? authorityHost = null)
+    public EntraSigningKeys(string tenantId, TimeProvider time, HttpMessageHandler? handler = null, Uri? authority = null)
     {
         this.time = time;
-        var host = (authorityHost ?? PushSettings.DefaultAuthorityHost).AbsoluteUri.TrimEnd('/');
+        var host = (authority ?? PushSettings.DefaultUpstreamAuthority).AbsoluteUri.TrimEnd('/');
         url = new Uri($"{host}/{Uri.EscapeDataString(tenantId)}/discovery/v2.0/keys");
         http = new HttpClient(handler ?? new SocketsHttpHandler(), disposeHandler: handler is null) { Timeout = TimeSpan.FromSeconds(15) };
     }

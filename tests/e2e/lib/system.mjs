@@ -243,7 +243,7 @@ function baseEnv() {
  * What an auth mode adds to the emulator's arguments and the app's settings. "entra" is what
  * infra/main.bicep deploys: local auth disabled, AuthType=azure.msi, upstream ManagedIdentity auth.
  */
-function authMode(mode) {
+function authMode(mode, authType = "azure.msi") {
   if (mode === "key") {
     return { mode, emulatorArgs: [], appEnv: {}, connectionString: async (_, keyed) => keyed };
   }
@@ -262,12 +262,12 @@ function authMode(mode) {
       Object.assign(result.appEnv, {
         IDENTITY_ENDPOINT: identityEndpoint,
         IDENTITY_HEADER: identityHeader,
-        AZURE_AUTHORITY_HOST: authorityHost,
+        SignalRUpstreamAuthority: authorityHost,
         SignalRUpstreamAudience: upstreamAudience,
         SignalRUpstreamTenantId: tenant,
         SignalRUpstreamClientId: serviceClientId,
       });
-      return keyed.replace(/AccessKey=[^;]*;/, `AuthType=azure.msi;ClientId=${appClientId};`);
+      return keyed.replace(/AccessKey=[^;]*;/, `AuthType=${authType};ClientId=${appClientId};`);
     },
   };
   return result;
@@ -280,6 +280,7 @@ function authMode(mode) {
  *   emulatorArgs extra command-line arguments for the emulator
  *   hub         SignalR hub name (default: the app's default, "push")
  *   auth        "key" (access key) or "entra" (Microsoft Entra); default: E2E_AUTH, else "key"
+ *   authType    with auth "entra": the connection string's AuthType, "azure.msi" (default) or "azure"
  * Returns the system (see the object literal at the end).
  */
 export async function startSystem(options = {}) {
@@ -296,7 +297,7 @@ export async function startSystem(options = {}) {
   const serverKey = randomBytes(24).toString("hex");
   const signingKey = randomBytes(32).toString("hex");
   const accessKey = randomBytes(32).toString("base64");
-  const entra = authMode(options.auth ?? process.env.E2E_AUTH ?? "key");
+  const entra = authMode(options.auth ?? process.env.E2E_AUTH ?? "key", options.authType);
   const children = [];
   const connections = new Set();
 

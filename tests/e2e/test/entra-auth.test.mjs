@@ -56,3 +56,19 @@ describe("Microsoft Entra auth mode", () => {
     assert.match(res.text, /Microsoft Entra|bearer/i);
   });
 });
+
+describe("Microsoft Entra auth mode with AuthType=azure (DefaultAzureCredential)", () => {
+  let sys;
+  before(async () => { sys = await startSystem({ name: "entra-auth-default", auth: "entra", authType: "azure" }); });
+  after(async () => { await sys?.stop(); });
+
+  it("finds the managed identity through DefaultAzureCredential and delivers", async () => {
+    const user = uid("entra-default");
+    const conn = await sys.connect(await sys.login(user));
+    const res = await sys.sendToUser(user, { n: 1 });
+    assert.equal(res.status, 202, res.text);
+    await waitFor(() => conn.messages().length === 1, 10_000, "the message over DefaultAzureCredential");
+    const stats = await sys.emulatorStats();
+    assert.equal(stats.restCallsByOperation.getAccessKey, 1, JSON.stringify(stats.restCallsByOperation));
+  });
+});

@@ -10,7 +10,7 @@ namespace SignalREmulator.Admin;
 /// in the App Service protocol that Azure.Identity speaks when <c>IDENTITY_ENDPOINT</c> and <c>IDENTITY_HEADER</c> are
 /// set; the <c>X-IDENTITY-HEADER</c> must be the configured secret.</item>
 /// <item><c>GET /_emulator/entra/{tenant}/discovery/v2.0/keys</c>: the test issuer's JWKS, where a validator finds it
-/// with <c>AZURE_AUTHORITY_HOST = {url}/_emulator/entra</c>.</item>
+/// with the authority <c>{url}/_emulator/entra</c> (the app's <c>SignalRUpstreamAuthority</c>).</item>
 /// </list>
 /// </summary>
 public static class EntraApi
