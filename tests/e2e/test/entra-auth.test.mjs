@@ -30,6 +30,18 @@ describe("Microsoft Entra auth mode", () => {
     assert.ok(stats.restCallsByOperation.sendToUser >= 1, JSON.stringify(stats));
   });
 
+  it("accepts the emulator's upstream calls by their Entra bearer token (keys from SignalRUpstreamAuthority)", async () => {
+    const user = uid("entra");
+    await sys.connect(await sys.login(user));
+    // The connected event is accepted only if the app validated the bearer token: a 401 counts as failed.
+    await waitFor(async () => {
+      const online = await sys.api("GET", "/api/online?limit=1000");
+      return online.body?.users?.some((u) => u.userId === user);
+    }, 10_000, "the user online after the upstream connected event");
+    const { upstream } = await sys.emulatorStats();
+    assert.equal(upstream.failed, 0, JSON.stringify(upstream));
+  });
+
   it("signs client tokens with a temporary access key named by kid, fetched once", async () => {
     const session = await sys.login(uid("entra"));
     const tokens = [];
