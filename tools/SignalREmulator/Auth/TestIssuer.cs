@@ -45,7 +45,7 @@ public sealed class TestIssuer : IDisposable
     {
         var now = _clock.GetUtcNow();
         var expires = now + TokenLifetime;
-        var objectId = new Guid(MD5.HashData(System.Text.Encoding.UTF8.GetBytes(clientId))).ToString();
+        var objectId = new Guid(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(clientId)).AsSpan(0, 16)).ToString(); // stable per identity
         var token = Jwt.Create(
         [
             new("aud", resource),

@@ -185,18 +185,20 @@ public sealed class UpstreamDispatcher : IDisposable
     /// <summary>The service identity's token for the upstream resource (auth type ManagedIdentity), renewed well before it expires.</summary>
     private sealed class UpstreamBearer(TestIssuer issuer, string resource, TimeProvider clock)
     {
-        private volatile Tuple<string, DateTimeOffset>? _current;
+        private static readonly TimeSpan RenewBefore = TimeSpan.FromMinutes(10);
+        private volatile Cached? _current;
 
         public string Token
         {
             get
             {
-                var current = _current;
-                if (current is not null && clock.GetUtcNow() < current.Item2) return current.Item1;
+                if (_current is { } current && clock.GetUtcNow() < current.RenewAt) return current.Token;
                 var (token, expires) = issuer.CreateToken(resource, TestIssuer.ServiceClientId);
-                _current = Tuple.Create(token, expires - TimeSpan.FromMinutes(10));
+                _current = new Cached(token, expires - RenewBefore);
                 return token;
             }
         }
+
+        private sealed record Cached(string Token, DateTimeOffset RenewAt);
     }
 }
