@@ -167,6 +167,42 @@ public sealed class EntraAuthTests(EntraAuthTests.Fixture fixture) : IClassFixtu
         }
     }
 
+    [Fact]
+    public async Task A_temporary_access_key_stops_working_after_90_minutes()
+    {
+        var clock = new ShiftedClock();
+        await using var host = await EmulatorHost.StartAsync(new EmulatorOptions { DisableLocalAuth = true, IdentityHeader = IdentitySecret, Clock = clock });
+        using var emulator = new EmulatorClient(host);
+        var entraToken = host.Services.GetRequiredService<TestIssuer>().CreateToken(TestIssuer.SignalRResource, "app").Token;
+        using var response = await emulator.RestAsync(HttpMethod.Get, "/api/v1/auth/accessKey", token: entraToken);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var (keyId, accessKey) = (body.RootElement.GetProperty("KeyId").GetString()!, body.RootElement.GetProperty("AccessKey").GetString()!);
+        var hub = EmulatorClient.Unique("hub");
+        string Token() => Jwt.Create(
+        [
+            new("aud", $"http://127.0.0.1/client/?hub={hub}"),
+            new("exp", clock.GetUtcNow().AddHours(1).ToUnixTimeSeconds()),
+            new("asrs.s.uid", "u1"),
+        ], accessKey, keyId);
+
+        clock.Shift(TimeSpan.FromMinutes(89));
+        await using (await HubClient.ConnectAsync(emulator.ClientUrl(hub), Token())) { }
+
+        clock.Shift(TimeSpan.FromMinutes(2));
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => HubClient.ConnectAsync(emulator.ClientUrl(hub), Token()));
+        Assert.Equal(HttpStatusCode.Unauthorized, error.StatusCode);
+    }
+
+    /// <summary>The system clock moved forward by a chosen amount; timers stay real.</summary>
+    private sealed class ShiftedClock : TimeProvider
+    {
+        private long _shiftTicks;
+
+        public void Shift(TimeSpan by) => Interlocked.Add(ref _shiftTicks, by.Ticks);
+
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + TimeSpan.FromTicks(Interlocked.Read(ref _shiftTicks));
+    }
+
     [Theory]
     [InlineData("/api/v1/auth/accessKey", HttpStatusCode.OK)]
     [InlineData("/api/auth/accessKey?api-version=2023-07-01", HttpStatusCode.OK)]

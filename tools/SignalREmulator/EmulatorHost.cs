@@ -146,7 +146,7 @@ public sealed class EmulatorHost : IAsyncDisposable
         services.AddCors();
         services.AddConnections();
         services.AddSingleton(options);
-        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(options.Clock);
         services.AddSingleton(new AccessKeys(options.AccessKey, options.SecondaryAccessKeys));
         services.AddSingleton<TemporaryAccessKeys>();
         services.AddSingleton(sp => new TestIssuer(options.TenantId, sp.GetRequiredService<TimeProvider>()));

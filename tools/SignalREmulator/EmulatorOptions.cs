@@ -48,6 +48,9 @@ public sealed class EmulatorOptions
     /// </summary>
     public string? UpstreamAuthResource { get; init; }
 
+    /// <summary>The emulator's clock (token lifetimes, temporary keys, membership TTLs); tests move it forward.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
     /// <summary>Log at Information instead of Warning.</summary>
     public bool Verbose { get; init; }
 
