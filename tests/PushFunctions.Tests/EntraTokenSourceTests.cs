@@ -49,6 +49,17 @@ public sealed class EntraTokenSourceTests
             SignalRConnectionString.Parse("Endpoint=https://demo.service.signalr.net;AuthType=azure.msi;ClientId=abc;Version=1.0;"), time));
     }
 
+    [Theory]
+    [InlineData("AuthType=azure", typeof(Azure.Identity.DefaultAzureCredential))]
+    [InlineData("AuthType=azure;ClientId=abc", typeof(Azure.Identity.DefaultAzureCredential))]
+    [InlineData("AuthType=azure.msi", typeof(Azure.Identity.ManagedIdentityCredential))]
+    [InlineData("AuthType=azure.msi;ClientId=abc", typeof(Azure.Identity.ManagedIdentityCredential))]
+    public void AuthType_picks_the_credential_as_the_SDK_parses_it(string auth, Type expected)
+    {
+        var connection = SignalRConnectionString.Parse($"Endpoint=https://demo.service.signalr.net;{auth};Version=1.0;");
+        Assert.IsType(expected, SignalRTokenSources.Credential(connection));
+    }
+
     [Fact]
     public async Task Rest_calls_use_a_cached_Entra_token_for_the_SignalR_scope()
     {

@@ -184,6 +184,26 @@ public sealed class UpstreamBearerValidatorTests
     }
 
     [Fact]
+    public async Task Entra_keys_come_from_SignalRUpstreamAuthority_when_it_is_set()
+    {
+        var handler = new StubHandler(_ => StubHandler.Json("""{"keys":[]}"""));
+        var settings = PushSettings.Load(Core.TestSettings.Configuration(new()
+        {
+            [SettingNames.UpstreamAudience] = Audience,
+            [SettingNames.UpstreamTenantId] = Tenant,
+            [SettingNames.UpstreamClientId] = SignalRClientId,
+            [SettingNames.UpstreamAuthority] = "http://127.0.0.1:9999/_emulator/entra/",
+        }));
+        var validator = UpstreamBearerValidator.Create(settings, time, handler)!;
+
+        Assert.False((await validator.ValidateAsync("Bearer " + Token())).IsValid);
+        Assert.Equal($"http://127.0.0.1:9999/_emulator/entra/{Tenant}/discovery/v2.0/keys", handler.Requests[0].RequestUri!.ToString());
+        Assert.Equal(PushSettings.DefaultUpstreamAuthority, PushSettings.Load(Core.TestSettings.Configuration([])).UpstreamAuthority);
+        var failure = Assert.Throws<InvalidSettingsException>(() => PushSettings.Load(Core.TestSettings.Configuration(new() { [SettingNames.UpstreamAuthority] = "not a url" })));
+        Assert.Contains(failure.Problems, p => p.Contains(SettingNames.UpstreamAuthority));
+    }
+
+    [Fact]
     public void Settings_create_it_only_with_an_audience()
     {
         Assert.Null(UpstreamBearerValidator.Create(PushSettings.Load(Core.TestSettings.Configuration([])), time));

@@ -15,6 +15,23 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public void Parses_the_entra_mode_arguments()
+    {
+        var tenant = Guid.NewGuid().ToString();
+        var options = CommandLine.Parse(["--disable-local-auth", "--identity-header", "secret", "--upstream-auth-resource", "api://push", "--tenant", tenant], out var error);
+        Assert.Null(error);
+        Assert.True(options!.DisableLocalAuth);
+        Assert.Equal("secret", options.IdentityHeader);
+        Assert.Equal("api://push", options.UpstreamAuthResource);
+        Assert.Equal(tenant, options.TenantId);
+
+        var defaults = CommandLine.Parse([], out _)!;
+        Assert.False(defaults.DisableLocalAuth);
+        Assert.Null(defaults.IdentityHeader);
+        Assert.Null(defaults.UpstreamAuthResource);
+    }
+
+    [Fact]
     public void Defaults_to_port_8888_and_the_well_known_key()
     {
         var options = CommandLine.Parse([], out _);
@@ -26,6 +43,8 @@ public sealed class CommandLineTests
     [InlineData("--port", "x")]
     [InlineData("--bogus")]
     [InlineData("--access-key")]
+    [InlineData("--tenant", "not-a-guid")]
+    [InlineData("--identity-header")]
     public void Rejects_bad_arguments(params string[] args)
     {
         Assert.Null(CommandLine.Parse(args, out var error));

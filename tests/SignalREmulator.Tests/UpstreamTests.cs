@@ -1,7 +1,7 @@
 using System.Text.Json;
 using SignalREmulator.Tests.Support;
 using SignalREmulator.Upstream;
-using SignalRTestClient;
+using Microsoft.AspNetCore.SignalR;
 
 namespace SignalREmulator.Tests;
 
@@ -99,7 +99,7 @@ public sealed class UpstreamTests
 
         Assert.Equal(42, (await client.InvokeAsync("add", 40, 2)).GetInt32());
         Assert.Equal(JsonValueKind.Undefined, (await client.InvokeAsync("nothing")).ValueKind);
-        var error = await Assert.ThrowsAsync<HubInvocationException>(() => client.InvokeAsync("fail"));
+        var error = await Assert.ThrowsAsync<HubException>(() => client.InvokeAsync("fail"));
         Assert.Contains("500", error.Message);
     }
 
@@ -109,7 +109,7 @@ public sealed class UpstreamTests
         await using var host = await EmulatorHost.StartAsync(new EmulatorOptions());
         using var emulator = new EmulatorClient(host);
         await using var client = await emulator.ConnectAsync(EmulatorClient.Unique("hub"), "u1");
-        await Assert.ThrowsAsync<HubInvocationException>(() => client.InvokeAsync("anything").WaitAsync(TimeSpan.FromSeconds(30)));
+        await Assert.ThrowsAsync<HubException>(() => client.InvokeAsync("anything").WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]
@@ -124,7 +124,7 @@ public sealed class UpstreamTests
         using var emulator = new EmulatorClient(host);
         var hub = EmulatorClient.Unique("hub");
         await using var client = await emulator.ConnectAsync(hub, "u1");
-        await Assert.ThrowsAsync<HubInvocationException>(() => client.InvokeAsync("x").WaitAsync(TimeSpan.FromSeconds(20)));
+        await Assert.ThrowsAsync<HubException>(() => client.InvokeAsync("x").WaitAsync(TimeSpan.FromSeconds(20)));
 
         await emulator.SendAsync($"/api/hubs/{hub}/:send", "still-works");
         await client.WaitForAsync("still-works");

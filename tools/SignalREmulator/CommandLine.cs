@@ -2,7 +2,8 @@ namespace SignalREmulator;
 
 /// <summary>
 /// Parses the command line of docs/CONTRACTS.md:
-/// <c>--port N --host IP --access-key KEY [--secondary-key KEY] [--upstream TEMPLATE]... [--verbose]</c>.
+/// <c>--port N --host IP --access-key KEY [--secondary-key KEY] [--upstream TEMPLATE]... [--verbose]</c>, and for
+/// the Azure (Microsoft Entra) auth mode <c>[--disable-local-auth] [--identity-header SECRET] [--upstream-auth-resource AUD] [--tenant ID]</c>.
 /// </summary>
 public static class CommandLine
 {
@@ -10,7 +11,11 @@ public static class CommandLine
         """
         Usage: SignalREmulator [--port 8888] [--host 127.0.0.1] [--access-key KEY] [--secondary-key KEY]
                                [--upstream "http://127.0.0.1:7071/api/signalr/{hub}/{category}/{event}"]... [--verbose]
+                               [--disable-local-auth] [--identity-header SECRET] [--upstream-auth-resource AUD] [--tenant ID]
           --port 0 picks a free port. Without --access-key the official emulator's well-known key is used.
+          Microsoft Entra mode: --disable-local-auth refuses access-key tokens (Entra tokens and temporary keys only);
+          --identity-header serves a managed-identity endpoint (IDENTITY_ENDPOINT = <url>/_emulator/identity);
+          --upstream-auth-resource sends upstream requests an Entra bearer token with that audience.
         """;
 
     /// <summary>The options, or null with <paramref name="error"/> set (empty for --help).</summary>
@@ -22,6 +27,9 @@ public static class CommandLine
         var secondary = new List<string>();
         var upstream = new List<Upstream.UpstreamRule>();
         var verbose = false;
+        var disableLocalAuth = false;
+        string? identityHeader = null, upstreamAuthResource = null;
+        var tenant = EmulatorOptions.DefaultTenantId;
 
         for (var i = 0; i < args.Count; i++)
         {
@@ -44,6 +52,13 @@ public static class CommandLine
                     case "--secondary-key": secondary.Add(Value()); break;
                     case "--upstream": upstream.Add(new Upstream.UpstreamRule(Value())); break;
                     case "--verbose" or "-v": verbose = true; break;
+                    case "--disable-local-auth": disableLocalAuth = true; break;
+                    case "--identity-header": identityHeader = Value(); break;
+                    case "--upstream-auth-resource": upstreamAuthResource = Value(); break;
+                    case "--tenant":
+                        tenant = Value();
+                        if (!Guid.TryParse(tenant, out _)) throw new ArgumentException("--tenant must be a GUID.");
+                        break;
                     case "--help" or "-h":
                         error = "";
                         return null;
@@ -70,6 +85,10 @@ public static class CommandLine
             SecondaryAccessKeys = secondary,
             UpstreamRules = upstream,
             Verbose = verbose,
+            DisableLocalAuth = disableLocalAuth,
+            IdentityHeader = identityHeader,
+            UpstreamAuthResource = upstreamAuthResource,
+            TenantId = tenant,
         };
     }
 }

@@ -27,7 +27,22 @@ public sealed class EmulatorHost : IAsyncDisposable
         var host = options.Host is "0.0.0.0" or "::" or "[::]" ? "127.0.0.1" : options.Host;
         Url = $"http://{host}:{port}";
         ConnectionString = $"Endpoint=http://{host};Port={port};AccessKey={options.AccessKey};Version=1.0;";
+        TenantId = options.TenantId;
     }
+
+    /// <summary>Tenant of the test issuer (the Microsoft Entra stand-in).</summary>
+    public string TenantId { get; }
+
+    /// <summary>What the app's <c>IDENTITY_ENDPOINT</c> is set to (needs <see cref="EmulatorOptions.IdentityHeader"/>).</summary>
+    public string IdentityEndpoint => Url + EntraApi.IdentityPath;
+
+    /// <summary>The authority host where validators find the test issuer's keys (the app's <c>SignalRUpstreamAuthority</c>).</summary>
+    public string AuthorityHost => Url + EntraApi.AuthorityPath;
+
+    /// <summary>The connection string of the Azure auth mode: <c>AuthType=azure.msi</c>, no key.</summary>
+    public string EntraConnectionString(string? clientId = null) =>
+        ConnectionString[..ConnectionString.IndexOf("AccessKey=", StringComparison.Ordinal)]
+        + "AuthType=azure.msi;" + (clientId is null ? "" : $"ClientId={clientId};") + "Version=1.0;";
 
     /// <summary>Base URL, e.g. <c>http://127.0.0.1:8888</c>.</summary>
     public string Url { get; }
@@ -52,6 +67,9 @@ public sealed class EmulatorHost : IAsyncDisposable
     }
 
     public Faults Faults { get; }
+
+    /// <summary>The emulator's services, for tests that need its keys.</summary>
+    internal IServiceProvider Services => _app.Services;
 
     public Stats Stats { get; }
 
@@ -115,6 +133,7 @@ public sealed class EmulatorHost : IAsyncDisposable
         }).WithMetadata(new ClientEndpointMetadata());
         app.MapRestApi();
         app.MapAdminApi();
+        app.MapEntraApi();
         return app;
     }
 
@@ -127,8 +146,11 @@ public sealed class EmulatorHost : IAsyncDisposable
         services.AddCors();
         services.AddConnections();
         services.AddSingleton(options);
-        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(options.Clock);
         services.AddSingleton(new AccessKeys(options.AccessKey, options.SecondaryAccessKeys));
+        services.AddSingleton<TemporaryAccessKeys>();
+        services.AddSingleton(sp => new TestIssuer(options.TenantId, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<TokenValidator>();
         services.AddSingleton(new UpstreamSettings(rules));
         services.AddSingleton<Faults>();
         services.AddSingleton<Stats>();

@@ -25,6 +25,32 @@ public sealed class EmulatorOptions
     /// <summary>Ordered upstream rules with patterns; used after <see cref="UpstreamTemplate"/> if both are set.</summary>
     public IReadOnlyList<UpstreamRule> UpstreamRules { get; init; } = [];
 
+    /// <summary>
+    /// Refuse tokens signed with the access keys, as the service does with <c>disableLocalAuth</c> (what infra/main.bicep
+    /// deploys): REST calls then need a Microsoft Entra token, client tokens a temporary access key.
+    /// </summary>
+    public bool DisableLocalAuth { get; init; }
+
+    /// <summary>Tenant of the local test issuer (Microsoft Entra stand-in).</summary>
+    public string TenantId { get; init; } = DefaultTenantId;
+
+    public const string DefaultTenantId = "7e57e57e-0000-4000-8000-00000000e2e0";
+
+    /// <summary>
+    /// The secret of the managed-identity endpoint (<c>/_emulator/identity</c>, App Service protocol): what the app's
+    /// <c>IDENTITY_HEADER</c> must hold. Null leaves the endpoint off.
+    /// </summary>
+    public string? IdentityHeader { get; init; }
+
+    /// <summary>
+    /// Upstream auth <c>ManagedIdentity</c> with this resource: every upstream request carries
+    /// <c>Authorization: Bearer</c> with a test-issuer token whose <c>aud</c> is this (spec §4.2). Null sends none.
+    /// </summary>
+    public string? UpstreamAuthResource { get; init; }
+
+    /// <summary>The emulator's clock (token lifetimes, temporary keys, membership TTLs); tests move it forward.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
     /// <summary>Log at Information instead of Warning.</summary>
     public bool Verbose { get; init; }
 

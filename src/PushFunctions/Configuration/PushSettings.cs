@@ -27,6 +27,14 @@ public sealed class PushSettings
 
     /// <summary>Client id of SignalR Service's managed identity: the tokens' <c>appid</c>/<c>azp</c> (required with <see cref="UpstreamAudience"/>).</summary>
     public string? UpstreamClientId { get; init; }
+
+    /// <summary>
+    /// Microsoft Entra ID's host, where the upstream tokens' signing keys are (<c>{host}/{tenant}/discovery/v2.0/keys</c>).
+    /// Not the Azure SDK's <c>AZURE_AUTHORITY_HOST</c>: DefaultAzureCredential refuses an http one, and the emulator's is http.
+    /// </summary>
+    public Uri UpstreamAuthority { get; init; } = DefaultUpstreamAuthority;
+
+    public static readonly Uri DefaultUpstreamAuthority = new("https://login.microsoftonline.com/");
     public required int SessionRequestsPerSecond { get; init; }
     public required int ServerRequestsPerSecond { get; init; }
 
@@ -81,6 +89,11 @@ public sealed class PushSettings
                 errors.Add($"Setting '{SettingNames.UpstreamClientId}' is required when '{SettingNames.UpstreamAudience}' is set.");
         }
 
+        var upstreamAuthority = DefaultUpstreamAuthority;
+        if (Optional(configuration, SettingNames.UpstreamAuthority) is { } authorityText
+            && (!Uri.TryCreate(authorityText, UriKind.Absolute, out upstreamAuthority!) || upstreamAuthority.Scheme is not ("https" or "http")))
+            errors.Add($"Setting '{SettingNames.UpstreamAuthority}' must be an http(s) URL.");
+
         if (errors.Count > 0) throw new InvalidSettingsException(errors);
 
         return new PushSettings
@@ -101,6 +114,7 @@ public sealed class PushSettings
             UpstreamAudience = upstreamAudience,
             UpstreamTenantId = upstreamTenant,
             UpstreamClientId = upstreamClientId,
+            UpstreamAuthority = upstreamAuthority,
         };
     }
 

@@ -16,6 +16,8 @@ public static class SettingNames
     public const string UpstreamAudience = "SignalRUpstreamAudience";
     public const string UpstreamTenantId = "SignalRUpstreamTenantId";
     public const string UpstreamClientId = "SignalRUpstreamClientId";
+    /// <summary>Where the upstream token's issuer publishes its signing keys: another cloud's Entra, or the emulator's in tests.</summary>
+    public const string UpstreamAuthority = "SignalRUpstreamAuthority";
 
     // Retention and presence tuning; defaults live in PushSettings.
     public const string UserStreamMaxLength = "Retention__UserMaxLength";

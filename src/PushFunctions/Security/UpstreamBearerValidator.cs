@@ -52,7 +52,7 @@ public sealed class UpstreamBearerValidator
             ?? throw new InvalidSettingsException([$"Setting '{SettingNames.UpstreamTenantId}' is required when '{SettingNames.UpstreamAudience}' is set."]);
         var clientId = settings.UpstreamClientId
             ?? throw new InvalidSettingsException([$"Setting '{SettingNames.UpstreamClientId}' is required when '{SettingNames.UpstreamAudience}' is set."]);
-        return new UpstreamBearerValidator(audience, tenant, clientId, new EntraSigningKeys(tenant, time, handler), time);
+        return new UpstreamBearerValidator(audience, tenant, clientId, new EntraSigningKeys(tenant, time, handler, settings.UpstreamAuthority), time);
     }
 
     /// <summary>Checks an <c>Authorization</c> header value (<c>Bearer &lt;token&gt;</c>).</summary>
@@ -125,7 +125,8 @@ public sealed class UpstreamBearerValidator
 }
 
 /// <summary>
-/// The tenant's Entra signing keys from <c>https://login.microsoftonline.com/{tenant}/discovery/v2.0/keys</c>
+/// The tenant's Entra signing keys from <c>https://login.microsoftonline.com/{tenant}/discovery/v2.0/keys</c> (or the
+/// <c>SignalRUpstreamAuthority</c> given)
 /// (they sign v1 and v2 tokens alike), cached for 24 hours and fetched again on an unknown <c>kid</c> at most
 /// once every 5 minutes; concurrent callers share one fetch. A failed fetch is retried after 30 seconds, and the
 /// last good keys stay in use meanwhile.
@@ -144,10 +145,11 @@ public sealed class EntraSigningKeys : IUpstreamSigningKeys
     private DateTimeOffset fetchedAt;
     private IReadOnlyList<SecurityKey>? lastGood;
 
-    public EntraSigningKeys(string tenantId, TimeProvider time, HttpMessageHandler? handler = null)
+    public EntraSigningKeys(string tenantId, TimeProvider time, HttpMessageHandler? handler = null, Uri? authority = null)
     {
         this.time = time;
-        url = new Uri($"https://login.microsoftonline.com/{Uri.EscapeDataString(tenantId)}/discovery/v2.0/keys");
+        var host = (authority ?? PushSettings.DefaultUpstreamAuthority).AbsoluteUri.TrimEnd('/');
+        url = new Uri($"{host}/{Uri.EscapeDataString(tenantId)}/discovery/v2.0/keys");
         http = new HttpClient(handler ?? new SocketsHttpHandler(), disposeHandler: handler is null) { Timeout = TimeSpan.FromSeconds(15) };
     }
 

@@ -57,7 +57,7 @@ public sealed class EntraTokenSource : ISignalRTokenSource
         {
             throw new SignalRException(e.Message, e);
         }
-        return JwtToken.Create(key.AccessKey, audience, time.GetUtcNow(), lifetime, claims, key.KeyId);
+        return JwtToken.Create(key.Credentials, audience, time.GetUtcNow(), lifetime, claims);
     }
 
     private async Task<Refreshed<TemporaryAccessKey>> FetchAccessKeyAsync(CancellationToken cancellationToken)
@@ -105,6 +105,9 @@ public sealed class EntraTokenSource : ISignalRTokenSource
 
     private sealed record TemporaryAccessKey(string KeyId, string AccessKey)
     {
+        /// <summary>Signs client tokens with this key and names it in <c>kid</c>; made once per key.</summary>
+        public Microsoft.IdentityModel.Tokens.SigningCredentials Credentials { get; } = JwtToken.Credentials(AccessKey, KeyId);
+
         public override string ToString() => $"access key {KeyId}"; // never the key itself
     }
 }

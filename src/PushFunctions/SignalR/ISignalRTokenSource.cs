@@ -23,13 +23,14 @@ public sealed class AccessKeyTokenSource(string accessKey, TimeProvider time) : 
     private const int MaxCachedAudiences = 10_000;
 
     private readonly ConcurrentDictionary<string, (string Token, DateTimeOffset RenewAt)> restTokens = new(StringComparer.Ordinal);
+    private readonly Microsoft.IdentityModel.Tokens.SigningCredentials credentials = JwtToken.Credentials(accessKey);
 
     public ValueTask<string> GetRestTokenAsync(string audience, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         if (restTokens.TryGetValue(audience, out var cached) && now < cached.RenewAt) return ValueTask.FromResult(cached.Token);
 
-        var token = JwtToken.Create(accessKey, audience, now, RestTokenLifetime);
+        var token = JwtToken.Create(credentials, audience, now, RestTokenLifetime);
         if (restTokens.Count >= MaxCachedAudiences) restTokens.Clear(); // one audience per user: bound the memory
         restTokens[audience] = (token, now + RestTokenLifetime - RenewBefore);
         return ValueTask.FromResult(token);
@@ -37,5 +38,5 @@ public sealed class AccessKeyTokenSource(string accessKey, TimeProvider time) : 
 
     public ValueTask<string> GetClientTokenAsync(
         string audience, IReadOnlyList<KeyValuePair<string, string>> claims, TimeSpan lifetime, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(JwtToken.Create(accessKey, audience, time.GetUtcNow(), lifetime, claims));
+        ValueTask.FromResult(JwtToken.Create(credentials, audience, time.GetUtcNow(), lifetime, claims));
 }

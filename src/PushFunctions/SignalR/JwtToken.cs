@@ -1,49 +1,54 @@
-using System.Buffers;
-using System.Buffers.Text;
-using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 
 namespace PushFunctions.SignalR;
 
-/// <summary>Mints HS256 JWTs the way SignalR Service expects them (spec §2.2): key = UTF-8 bytes of the access key.</summary>
+/// <summary>
+/// Mints the HS256 JWTs SignalR Service expects (spec §2.2) with Microsoft.IdentityModel.JsonWebTokens:
+/// key = the UTF-8 bytes of the access key as written (never base64-decoded), <c>kid</c> = a temporary key's id.
+/// </summary>
 public static class JwtToken
 {
+    private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
+
     public static string Create(
         string accessKey, string audience, DateTimeOffset now, TimeSpan lifetime,
-        IReadOnlyList<KeyValuePair<string, string>>? claims = null, string? keyId = null)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        WriteSegment(buffer, writer =>
-        {
-            writer.WriteString("alg", "HS256");
-            writer.WriteString("typ", "JWT");
-            if (keyId is not null) writer.WriteString("kid", keyId);
-        });
-        buffer.Write("."u8);
-        WriteSegment(buffer, writer =>
-        {
-            writer.WriteString("aud", audience);
-            writer.WriteNumber("iat", now.ToUnixTimeSeconds());
-            writer.WriteNumber("nbf", now.ToUnixTimeSeconds());
-            writer.WriteNumber("exp", (now + lifetime).ToUnixTimeSeconds());
-            foreach (var (type, value) in claims ?? []) writer.WriteString(type, value);
-        });
+        IReadOnlyList<KeyValuePair<string, string>>? claims = null, string? keyId = null) =>
+        Create(Credentials(accessKey, keyId), audience, now, lifetime, claims);
 
-        var signature = HMACSHA256.HashData(Encoding.UTF8.GetBytes(accessKey), buffer.WrittenSpan);
-        return Encoding.ASCII.GetString(buffer.WrittenSpan) + "." + Base64Url.EncodeToString(signature);
+    /// <param name="credentials">From <see cref="Credentials"/>, made once per key: IdentityModel caches its HMAC per key.</param>
+    public static string Create(
+        SigningCredentials credentials, string audience, DateTimeOffset now, TimeSpan lifetime,
+        IReadOnlyList<KeyValuePair<string, string>>? claims = null)
+    {
+        var payload = new Dictionary<string, object>(StringComparer.Ordinal)
+        {
+            ["aud"] = audience,
+            ["iat"] = now.ToUnixTimeSeconds(),
+            ["nbf"] = now.ToUnixTimeSeconds(),
+            ["exp"] = (now + lifetime).ToUnixTimeSeconds(),
+        };
+        foreach (var (type, value) in claims ?? []) payload[type] = value;
+        return Handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Claims = payload,
+            SigningCredentials = credentials,
+        });
     }
 
-    private static void WriteSegment(ArrayBufferWriter<byte> output, Action<Utf8JsonWriter> write)
+    /// <summary>HS256 with the access key; <paramref name="keyId"/> goes in the header as <c>kid</c>.</summary>
+    public static SigningCredentials Credentials(string accessKey, string? keyId = null) =>
+        new(HmacKey(accessKey, keyId), SecurityAlgorithms.HmacSha256);
+
+    /// <summary>
+    /// IdentityModel refuses HMAC keys under 256 bits; HMAC itself zero-pads a shorter key to its block size, so
+    /// padding it to 32 bytes changes no signature and short (local) keys keep working.
+    /// </summary>
+    private static SymmetricSecurityKey HmacKey(string accessKey, string? keyId)
     {
-        var json = new ArrayBufferWriter<byte>(128);
-        using (var writer = new Utf8JsonWriter(json))
-        {
-            writer.WriteStartObject();
-            write(writer);
-            writer.WriteEndObject();
-        }
-        var span = output.GetSpan(Base64Url.GetEncodedLength(json.WrittenCount));
-        output.Advance(Base64Url.EncodeToUtf8(json.WrittenSpan, span));
+        var bytes = Encoding.UTF8.GetBytes(accessKey);
+        if (bytes.Length < 32) Array.Resize(ref bytes, 32);
+        return new SymmetricSecurityKey(bytes) { KeyId = keyId };
     }
 }

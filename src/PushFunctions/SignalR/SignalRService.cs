@@ -14,28 +14,38 @@ namespace PushFunctions.SignalR;
 /// <summary>
 /// The SignalR Service data-plane REST client (api-version 2022-06-01, spec §1.2). Transient failures are retried a
 /// little (a repeated send is harmless: clients drop duplicates by seq), and a circuit breaker keeps a down
-/// service from slowing every request.
+/// service from slowing every request. Token audiences are built from the endpoint without its port, as the
+/// official SDK builds them (spec §2.2, §3.2); requests go to the endpoint with its port.
 /// </summary>
 public sealed class SignalRService : ISignalRService, IDisposable
 {
     private const string ApiVersion = "2022-06-01";
     private const string ClientPath = "/client/?hub=";
 
-    /// <summary>Audiences whose REST token is kept (one per user or group sent to); past this the cache starts over.</summary>
+    /// <summary>The one 404 that means "that connection is gone" (spec §1.1); any other 404 is a failure.</summary>
+    internal const string ConnectionNotExisted = "Warning.Connection.NotExisted";
 
     private readonly HttpClient http;
     private readonly ConcurrentDictionary<string, byte[]> payloadPrefixes = new(StringComparer.Ordinal);
     private readonly ResiliencePipeline<HttpResponseMessage> pipeline;
     private readonly ISignalRTokenSource tokens;
-    private readonly string hubBase;
+    private readonly string hubPath;
+    private readonly string restBase;
+    private readonly string restAudienceBase;
     private readonly string clientUrl;
+    private readonly string clientAudience;
 
-    public SignalRService(SignalRConnectionString connection, ISignalRTokenSource tokens, PushSettings settings)
+    /// <param name="handler">Replaces the network in unit tests.</param>
+    public SignalRService(SignalRConnectionString connection, ISignalRTokenSource tokens, PushSettings settings, HttpMessageHandler? handler = null)
     {
         this.tokens = tokens;
-        hubBase = $"{connection.RestEndpoint.GetLeftPart(UriPartial.Authority)}/api/hubs/{Uri.EscapeDataString(settings.HubName)}";
-        clientUrl = $"{connection.ClientBaseEndpoint.GetLeftPart(UriPartial.Authority)}{ClientPath}{Uri.EscapeDataString(settings.HubName)}";
-        http = new HttpClient(new SocketsHttpHandler
+        hubPath = $"/api/hubs/{Uri.EscapeDataString(settings.HubName)}";
+        restBase = connection.RestEndpoint.GetLeftPart(UriPartial.Authority);
+        restAudienceBase = WithoutPort(connection.RestEndpoint);
+        var clientPath = $"{ClientPath}{Uri.EscapeDataString(settings.HubName)}";
+        clientUrl = connection.ClientBaseEndpoint.GetLeftPart(UriPartial.Authority) + clientPath;
+        clientAudience = WithoutPort(connection.ClientBaseEndpoint) + clientPath;
+        http = new HttpClient(handler ?? new SocketsHttpHandler
         {
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             ConnectTimeout = TimeSpan.FromSeconds(2),
@@ -67,37 +77,35 @@ public sealed class SignalRService : ISignalRService, IDisposable
         SendAsync(HttpMethod.Delete, $"/users/{Escape(userId)}/groups", null, cancellationToken);
 
     public Task CloseConnectionAsync(string connectionId, string reason, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Delete, $"/connections/{Escape(connectionId)}", null, cancellationToken, $"&reason={Escape(reason)}", notFoundIsSuccess: true);
+        SendAsync(HttpMethod.Delete, $"/connections/{Escape(connectionId)}", null, cancellationToken, $"&reason={Escape(reason)}", goneIsSuccess: true);
 
     public Task CloseUserConnectionsAsync(string userId, string reason, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, $"/users/{Escape(userId)}/:closeConnections", null, cancellationToken, $"&reason={Escape(reason)}");
 
     public async Task<bool> ConnectionExistsAsync(string connectionId, CancellationToken cancellationToken = default) =>
-        await SendAsync(HttpMethod.Head, $"/connections/{Escape(connectionId)}", null, cancellationToken, notFoundIsSuccess: true) != HttpStatusCode.NotFound;
+        await SendAsync(HttpMethod.Head, $"/connections/{Escape(connectionId)}", null, cancellationToken, goneIsSuccess: true) != HttpStatusCode.NotFound;
 
-    public async Task PingAsync(CancellationToken cancellationToken = default)
-    {
-        var url = hubBase[..hubBase.IndexOf("/api/hubs/", StringComparison.Ordinal)] + "/api/health";
-        await SendToUrlAsync(HttpMethod.Head, url + $"?api-version={ApiVersion}", url, null, cancellationToken, notFoundIsSuccess: false);
-    }
+    public async Task PingAsync(CancellationToken cancellationToken = default) =>
+        await SendToUrlAsync(HttpMethod.Head, $"{restBase}/api/health?api-version={ApiVersion}", $"{restAudienceBase}/api/health", null, cancellationToken, goneIsSuccess: false);
 
     public async Task<ClientConnectionInfo> GetClientConnectionInfoAsync(
         string userId, IReadOnlyList<KeyValuePair<string, string>> claims, TimeSpan lifetime, CancellationToken cancellationToken = default)
     {
         List<KeyValuePair<string, string>> all = [new("asrs.s.uid", userId), .. claims];
-        var token = await tokens.GetClientTokenAsync(clientUrl, all, lifetime, cancellationToken);
+        var token = await tokens.GetClientTokenAsync(clientAudience, all, lifetime, cancellationToken);
         return new ClientConnectionInfo(clientUrl, token);
     }
 
+    /// <param name="goneIsSuccess">A 404 with <see cref="ConnectionNotExisted"/> is an answer, not a failure.</param>
     private Task<HttpStatusCode> SendAsync(
-        HttpMethod method, string path, byte[]? body, CancellationToken cancellationToken, string query = "", bool notFoundIsSuccess = false)
+        HttpMethod method, string path, byte[]? body, CancellationToken cancellationToken, string query = "", bool goneIsSuccess = false)
     {
-        var audience = hubBase + path;
-        return SendToUrlAsync(method, $"{audience}?api-version={ApiVersion}{query}", audience, body, cancellationToken, notFoundIsSuccess);
+        var pathOnHub = hubPath + path;
+        return SendToUrlAsync(method, $"{restBase}{pathOnHub}?api-version={ApiVersion}{query}", restAudienceBase + pathOnHub, body, cancellationToken, goneIsSuccess);
     }
 
     private async Task<HttpStatusCode> SendToUrlAsync(
-        HttpMethod method, string url, string audience, byte[]? body, CancellationToken cancellationToken, bool notFoundIsSuccess)
+        HttpMethod method, string url, string audience, byte[]? body, CancellationToken cancellationToken, bool goneIsSuccess)
     {
         try
         {
@@ -114,10 +122,12 @@ public sealed class SignalRService : ISignalRService, IDisposable
                 return await state.service.http.SendAsync(request, token);
             }, (service: this, method, url, audience, body), cancellationToken);
 
-            if (response.IsSuccessStatusCode || (notFoundIsSuccess && response.StatusCode == HttpStatusCode.NotFound))
+            var errorCode = response.Headers.TryGetValues("x-ms-error-code", out var codes) ? codes.First() : null;
+            if (response.IsSuccessStatusCode || (goneIsSuccess && response.StatusCode == HttpStatusCode.NotFound && errorCode == ConnectionNotExisted))
                 return response.StatusCode;
 
-            var code = response.Headers.TryGetValues("x-ms-error-code", out var codes) ? $" ({codes.First()})" : "";
+            // A bare 404 is a wrong URL or hub (or a proxy's page), not a gone connection.
+            var code = errorCode is null ? "" : $" ({errorCode})";
             throw new SignalRException($"SignalR Service answered {(int)response.StatusCode}{code} to {Operation()}.");
         }
         catch (BrokenCircuitException e)
@@ -166,6 +176,9 @@ public sealed class SignalRService : ISignalRService, IDisposable
     }
 
     private static string Escape(string value) => Uri.EscapeDataString(value);
+
+    /// <summary><c>scheme://host</c>: what the SDK puts in audiences, whatever the port (spec §3.2 "Port is not in aud").</summary>
+    private static string WithoutPort(Uri endpoint) => $"{endpoint.Scheme}://{endpoint.Host}";
 
     /// <summary>The PayloadMessage body <c>{"target":..,"arguments":[arg]}</c>, with the argument copied in as is.</summary>
     private byte[] Payload(string target, ReadOnlyMemory<byte> argumentJson)

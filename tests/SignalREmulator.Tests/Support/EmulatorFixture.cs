@@ -54,7 +54,7 @@ public sealed class EmulatorClient(EmulatorHost host, string? accessKey = null) 
             System.Text.Json.JsonSerializer.Serialize(new { target, arguments }));
 
     public string RestToken(string audience, DateTimeOffset? expires = null, string? key = null) =>
-        Hs256Jwt.Create(
+        Jwt.Create(
         [
             new("aud", audience),
             new("exp", (expires ?? DateTimeOffset.UtcNow.AddHours(1)).ToUnixTimeSeconds()),
@@ -72,13 +72,21 @@ public sealed class EmulatorClient(EmulatorHost host, string? accessKey = null) 
         };
         if (userId is not null) claims.Add(new("asrs.s.uid", userId));
         if (extraClaims is not null) claims.AddRange(extraClaims);
-        return Hs256Jwt.Create(claims, key ?? _key);
+        return Jwt.Create(claims, key ?? _key);
     }
 
     public string ClientUrl(string hub) => $"{Host.Url}/client/?hub={hub}";
 
-    public Task<SignalRClient> ConnectAsync(string hub, string? userId, IEnumerable<KeyValuePair<string, object>>? extraClaims = null) =>
-        SignalRClient.ConnectAsync(ClientUrl(hub), ClientToken(hub, userId, extraClaims));
+    /// <summary>A connection with the real .NET SignalR client.</summary>
+    public Task<HubClient> ConnectAsync(string hub, string? userId, IEnumerable<KeyValuePair<string, object>>? extraClaims = null) =>
+        HubClient.ConnectAsync(ClientUrl(hub), ClientToken(hub, userId, extraClaims));
+
+    /// <summary>
+    /// A connection with the hand-written client (tests/SignalRTestClient), only for tests that read what the real
+    /// client does not show: the Close frame's fields (error, allowReconnect) as they came over the wire.
+    /// </summary>
+    public Task<SignalRClient> ConnectRawAsync(string hub, string? userId) =>
+        SignalRClient.ConnectAsync(ClientUrl(hub), ClientToken(hub, userId));
 
     public void Dispose() => Http.Dispose();
 }

@@ -10,6 +10,9 @@
 // The Release build must exist (scripts/test.sh builds it; or `dotnet build -c Release`).
 // E2E_APP_DLL / E2E_EMULATOR_DLL override the two entry points (a .dll runs with dotnet,
 // a .mjs/.js with node), e.g. to check the harness against stand-ins.
+// E2E_AUTH=entra (or startSystem({auth: "entra"})) runs the Azure auth mode: the emulator refuses
+// access keys, the app has AuthType=azure.msi and gets Entra tokens through Azure.Identity from the
+// emulator's managed-identity endpoint, and upstream calls carry Entra bearer tokens.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -256,6 +259,40 @@ async function roundRobinProxy(port, targets) {
 }
 
 /**
+ * What an auth mode adds to the emulator's arguments and the app's settings. "entra" is what
+ * infra/main.bicep deploys: local auth disabled, AuthType=azure.msi, upstream ManagedIdentity auth.
+ */
+function authMode(mode, authType = "azure.msi") {
+  if (mode === "key") {
+    return { mode, emulatorArgs: [], appEnv: {}, connectionString: async (_, keyed) => keyed };
+  }
+  if (mode !== "entra") throw new Error(`unknown auth mode '${mode}' (E2E_AUTH=key|entra)`);
+  const identityHeader = randomBytes(16).toString("hex");
+  const upstreamAudience = "api://pushfunctions-e2e";
+  const appClientId = "a99c11e0-0000-4000-8000-0000000e2e01";
+  const result = {
+    mode,
+    emulatorArgs: ["--disable-local-auth", "--identity-header", identityHeader, "--upstream-auth-resource", upstreamAudience],
+    appEnv: {},
+    /** The Azure connection string (no key), once the emulator said where its Entra stand-in is. */
+    async connectionString(emulator, keyed) {
+      const [, tenant, authorityHost, identityEndpoint, serviceClientId] = await emulator.waitForLine(
+        /^Entra: tenant=(\S+) authorityHost=(\S+) identityEndpoint=(\S+) serviceClientId=(\S+)/, 5_000, "its Entra line");
+      Object.assign(result.appEnv, {
+        IDENTITY_ENDPOINT: identityEndpoint,
+        IDENTITY_HEADER: identityHeader,
+        SignalRUpstreamAuthority: authorityHost,
+        SignalRUpstreamAudience: upstreamAudience,
+        SignalRUpstreamTenantId: tenant,
+        SignalRUpstreamClientId: serviceClientId,
+      });
+      return keyed.replace(/AccessKey=[^;]*;/, `AuthType=${authType};ClientId=${appClientId};`);
+    },
+  };
+  return result;
+}
+
+/**
  * Starts redis-server, the SignalR emulator and the app. Options:
  *   name        used in log folder names (default: "system")
  *   appEnv      extra environment variables (settings) for the app
@@ -263,6 +300,8 @@ async function roundRobinProxy(port, targets) {
  *   hub         SignalR hub name (default: the app's default, "push")
  *   instances   app instances (default 1); with more, every request (the main backend's, browsers' and
  *               SignalR Service's upstream events) goes to them in turn through a round-robin proxy
+ *   auth        "key" (access key) or "entra" (Microsoft Entra); default: E2E_AUTH, else "key"
+ *   authType    with auth "entra": the connection string's AuthType, "azure.msi" (default) or "azure"
  * Returns the system (see the object literal at the end).
  */
 export async function startSystem(options = {}) {
@@ -279,6 +318,7 @@ export async function startSystem(options = {}) {
   const serverKey = randomBytes(24).toString("hex");
   const signingKey = randomBytes(32).toString("hex");
   const accessKey = randomBytes(32).toString("base64");
+  const entra = authMode(options.auth ?? process.env.E2E_AUTH ?? "key", options.authType);
   const children = [];
   const connections = new Set();
 
@@ -325,10 +365,11 @@ export async function startSystem(options = {}) {
     const [emuCmd, emuArgs] = entryCommand(EMULATOR_DLL);
     emulator = new Child("emulator", emuCmd, [
       ...emuArgs, "--port", "0", "--host", "127.0.0.1", "--access-key", accessKey,
-      "--upstream", `${apiBase}/api/signalr/{hub}/{category}/{event}`, ...(options.emulatorArgs ?? []),
+      "--upstream", `${apiBase}/api/signalr/{hub}/{category}/{event}`, ...entra.emulatorArgs, ...(options.emulatorArgs ?? []),
     ], { cwd: path.dirname(EMULATOR_DLL), env: baseEnv(), logFile: path.join(logDir, "emulator.log") });
     children.push(emulator);
-    const [, connectionString] = await emulator.waitForLine(/^ConnectionString: (.+?)\s*$/, 60_000, "its ConnectionString line");
+    const [, keyConnectionString] = await emulator.waitForLine(/^ConnectionString: (.+?)\s*$/, 60_000, "its ConnectionString line");
+    const connectionString = await entra.connectionString(emulator, keyConnectionString);
     const listening = await emulator.waitForLine(/SignalREmulator listening on (http\S+)/, 5_000, "its listening line");
     const emulatorUrl = listening[1].replace(/\/$/, "");
 
@@ -347,6 +388,7 @@ export async function startSystem(options = {}) {
           SessionSigningKeys: signingKey,
           CorsAllowedOrigins: "http://127.0.0.1:5173",
           ...(options.hub ? { SignalRHubName: options.hub } : {}),
+          ...entra.appEnv,
           ...(options.appEnv ?? {}),
         },
         logFile: path.join(logDir, instances === 1 ? "app.log" : `app-${i + 1}.log`),
@@ -365,6 +407,7 @@ export async function startSystem(options = {}) {
     }
 
     const sys = {
+      auth: entra.mode,
       apiUrl: apiBase,
       instances,
       /** The emulator's access key: what signs upstream events (tests forge replays with it). */

@@ -6,7 +6,7 @@ public sealed class Stats
     private readonly long[] _restCalls = new long[RestOperations.All.Count];
     private long _connections, _upstreamSent, _upstreamFailed, _upstreamDropped;
 
-    /// <summary>All REST calls received except health checks (which are probes, not work).</summary>
+    /// <summary>All REST calls received except health checks and temporary-key fetches (probes and auth, not work).</summary>
     public long RestCalls
     {
         get
@@ -14,7 +14,7 @@ public sealed class Stats
             long total = 0;
             for (var i = 0; i < _restCalls.Length; i++)
             {
-                if (i != RestOperations.Health.Index) total += Volatile.Read(ref _restCalls[i]);
+                if (i != RestOperations.Health.Index && i != RestOperations.GetAccessKey.Index) total += Volatile.Read(ref _restCalls[i]);
             }
             return total;
         }

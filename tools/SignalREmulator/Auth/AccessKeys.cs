@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.IdentityModel.Tokens;
 
 namespace SignalREmulator.Auth;
 
@@ -9,15 +10,15 @@ public sealed class AccessKeys
     {
         Primary = primary;
         All = [primary, .. secondary.Where(k => !string.IsNullOrEmpty(k) && k != primary)];
-        Bytes = All.Select(Encoding.UTF8.GetBytes).ToArray();
+        SigningKeys = All.Select(key => (SecurityKey)Jwt.HmacKey(Encoding.UTF8.GetBytes(key))).ToArray();
     }
 
     public string Primary { get; }
 
     public IReadOnlyList<string> All { get; }
 
-    /// <summary>UTF-8 bytes of each key, computed once: they are the HMAC keys.</summary>
-    public IReadOnlyList<byte[]> Bytes { get; }
+    /// <summary>Each key as an HMAC key, built once.</summary>
+    public IReadOnlyList<SecurityKey> SigningKeys { get; }
 
     public override string ToString() => "AccessKeys(***)"; // never let a key reach a log line
 }

@@ -16,11 +16,17 @@ public sealed class HubState(string name, TimeProvider clock)
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, ClientConnection>> _users = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, ClientConnection>> _groups = new(StringComparer.Ordinal);
 
-    // user -> group -> expiry; only read and written under _gate.
-    private readonly Dictionary<string, Dictionary<string, DateTimeOffset>> _userGroups = new(StringComparer.Ordinal);
+    // user -> group -> membership; only read and written under _gate.
+    private readonly Dictionary<string, Dictionary<string, Membership>> _userGroups = new(StringComparer.Ordinal);
+    private long _updates; // orders memberships by their last update
 
     // "Unset means at most 1 year" (spec §1.2).
     private static readonly TimeSpan DefaultMembershipLifetime = TimeSpan.FromDays(365);
+
+    /// <summary>"Among groups joined without TTL, only the 100 most recently updated are kept per user" (spec §1.2).</summary>
+    public const int MaxMembershipsWithoutTtl = 100;
+
+    private readonly record struct Membership(DateTimeOffset Expiry, long Updated, bool WithoutTtl);
 
     public string Name { get; } = name;
 
@@ -38,9 +44,9 @@ public sealed class HubState(string name, TimeProvider clock)
                 if (_userGroups.TryGetValue(user, out var memberships))
                 {
                     var now = clock.GetUtcNow();
-                    foreach (var (group, expiry) in memberships.ToArray())
+                    foreach (var (group, membership) in memberships.ToArray())
                     {
-                        if (expiry <= now) memberships.Remove(group);
+                        if (membership.Expiry <= now) memberships.Remove(group);
                         else AddToGroupLocked(connection, group);
                     }
                     if (memberships.Count == 0) _userGroups.Remove(user);
@@ -113,7 +119,8 @@ public sealed class HubState(string name, TimeProvider clock)
                     memberships = new(StringComparer.Ordinal);
                     _userGroups[user] = memberships;
                 }
-                memberships[group] = clock.GetUtcNow() + (ttl ?? DefaultMembershipLifetime);
+                memberships[group] = new Membership(clock.GetUtcNow() + (ttl ?? DefaultMembershipLifetime), ++_updates, ttl is null);
+                if (ttl is null) DropOldestBeyondLimitLocked(user, memberships);
             }
             if (_users.TryGetValue(user, out var connections))
             {
@@ -159,9 +166,9 @@ public sealed class HubState(string name, TimeProvider clock)
     {
         lock (_gate)
         {
-            if (_userGroups.TryGetValue(user, out var memberships) && memberships.TryGetValue(group, out var expiry))
+            if (_userGroups.TryGetValue(user, out var memberships) && memberships.TryGetValue(group, out var membership))
             {
-                if (expiry > clock.GetUtcNow()) return true;
+                if (membership.Expiry > clock.GetUtcNow()) return true;
                 memberships.Remove(group);
                 if (memberships.Count == 0) _userGroups.Remove(user);
             }
@@ -188,6 +195,21 @@ public sealed class HubState(string name, TimeProvider clock)
     private static IEnumerable<ClientConnection> Values(ConcurrentDictionary<string, ClientConnection> index)
     {
         foreach (var pair in index) yield return pair.Value;
+    }
+
+    /// <summary>Past the limit, the least recently updated membership without TTL goes, and the user's connections leave that group.</summary>
+    private void DropOldestBeyondLimitLocked(string user, Dictionary<string, Membership> memberships)
+    {
+        var withoutTtl = memberships.Where(pair => pair.Value.WithoutTtl).ToList();
+        if (withoutTtl.Count <= MaxMembershipsWithoutTtl) return;
+        foreach (var (group, _) in withoutTtl.OrderBy(pair => pair.Value.Updated).Take(withoutTtl.Count - MaxMembershipsWithoutTtl))
+        {
+            memberships.Remove(group);
+            if (_users.TryGetValue(user, out var connections))
+            {
+                foreach (var (_, connection) in connections) RemoveFromGroupLocked(connection, group);
+            }
+        }
     }
 
     private void AddToGroupLocked(ClientConnection connection, string group)

@@ -41,8 +41,21 @@ public static class ErrorResults
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ErrorDetail))]
 [JsonSerializable(typeof(TokenResponse))]
+[JsonSerializable(typeof(AccessKeyResponse))]
+[JsonSerializable(typeof(ManagedIdentityToken))]
 [JsonSerializable(typeof(StatsSnapshot))]
 [JsonSerializable(typeof(FaultSettings))]
 public sealed partial class EmulatorJson : JsonSerializerContext;
 
 public sealed record TokenResponse(string Token);
+
+/// <summary>The body of <c>GET /api/v1/auth/accessKey</c>: PascalCase, as the service writes it (spec §2.3).</summary>
+public sealed record AccessKeyResponse([property: JsonPropertyName("AccessKey")] string AccessKey, [property: JsonPropertyName("KeyId")] string KeyId);
+
+/// <summary>An App Service managed-identity token response (api-version 2019-08-01), as Azure.Identity reads it.</summary>
+public sealed record ManagedIdentityToken(
+    [property: JsonPropertyName("access_token")] string AccessToken,
+    [property: JsonPropertyName("expires_on")] string ExpiresOn,
+    [property: JsonPropertyName("resource")] string Resource,
+    [property: JsonPropertyName("token_type")] string TokenType,
+    [property: JsonPropertyName("client_id")] string ClientId);

@@ -37,6 +37,7 @@ public static class RestApi
         hub.MapPost("/users/{user}/:closeConnections", (HttpContext c, string hub, string user, RestHandlers h) => h.CloseUserConnections(c, hub, user)).WithMetadata(RestOperations.CloseUserConnections);
 
         hub.MapPost("/:generateToken", (HttpContext c, string hub, RestHandlers h) => h.GenerateToken(c, hub)).WithMetadata(RestOperations.GenerateToken);
+        api.MapGet("/auth/accessKey", (RestHandlers h) => h.GetAccessKey()).WithMetadata(RestOperations.GetAccessKey);
 
         MapLegacy(api.MapGroup("/v1"));
         return app;
@@ -46,6 +47,8 @@ public static class RestApi
     private static void MapLegacy(RouteGroupBuilder v1)
     {
         v1.MapMethods("/health", Existence, () => Results.Ok()).WithMetadata(RestOperations.Health);
+        // What the SDK calls for a temporary access key (spec §2.3).
+        v1.MapGet("/auth/accessKey", (RestHandlers h) => h.GetAccessKey()).WithMetadata(RestOperations.GetAccessKey);
         var hub = v1.MapGroup("/hubs/{hub}");
         hub.MapPost("", (HttpContext c, string hub, RestHandlers h) => h.SendToHub(c, hub)).WithMetadata(RestOperations.SendToHub);
         hub.MapPost("/users/{user}", (HttpContext c, string hub, string user, RestHandlers h) => h.SendToUser(c, hub, user)).WithMetadata(RestOperations.SendToUser);

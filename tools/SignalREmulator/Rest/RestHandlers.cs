@@ -8,7 +8,7 @@ namespace SignalREmulator.Rest;
 /// The data-plane operations (spec §1.2, §1.4). Sends answer 202 whether or not anyone receives them;
 /// membership calls create the hub on demand so they work before its first client connects.
 /// </summary>
-public sealed class RestHandlers(HubRegistry hubs, HubFrames frames, AccessKeys keys, TimeProvider clock)
+public sealed class RestHandlers(HubRegistry hubs, HubFrames frames, AccessKeys keys, TemporaryAccessKeys temporaryKeys, EmulatorOptions options, TimeProvider clock)
 {
     public async Task<IResult> SendToHub(HttpContext context, string hub)
     {
@@ -168,14 +168,26 @@ public sealed class RestHandlers(HubRegistry hubs, HubFrames frames, AccessKeys 
         var request = context.Request;
         var claims = new List<KeyValuePair<string, object>>
         {
-            new("aud", $"{request.Scheme}://{request.Host}/client/?hub={name}"),
+            // Without the port, as the SDK builds client audiences (spec §3.2).
+            new("aud", $"{request.Scheme}://{request.Host.Host}/client/?hub={name}"),
             new("iat", now),
             new("nbf", now),
             new("exp", now + minutes * 60L),
         };
         var userId = request.Query["userId"].ToString();
         if (userId.Length > 0) claims.Add(new("asrs.s.uid", userId));
-        return TypedResults.Json(new TokenResponse(Hs256Jwt.Create(claims, keys.Primary)), EmulatorJson.Default.TokenResponse);
+        // With local auth disabled the access keys sign nothing: a temporary key (named by kid) does.
+        var token = options.DisableLocalAuth && temporaryKeys.Issue() is { } temporary
+            ? Jwt.Create(claims, temporary.AccessKey, temporary.KeyId)
+            : Jwt.Create(claims, keys.Primary);
+        return TypedResults.Json(new TokenResponse(token), EmulatorJson.Default.TokenResponse);
+    }
+
+    /// <summary>A temporary access key for a Microsoft Entra caller (the pipeline has checked the token).</summary>
+    public IResult GetAccessKey()
+    {
+        var issued = temporaryKeys.Issue();
+        return TypedResults.Json(new AccessKeyResponse(issued.AccessKey, issued.KeyId), EmulatorJson.Default.AccessKeyResponse);
     }
 
     private void CloseAll(IEnumerable<ClientConnection> connections, HttpContext context)

@@ -4,10 +4,11 @@ using SignalREmulator.Auth;
 namespace SignalREmulator.Rest;
 
 /// <summary>
-/// What every REST call goes through before its handler: counting, fault injection, <c>api-version</c>,
-/// and the access-key JWT (HS256, <c>aud</c> = the request URL, <c>exp</c>).
+/// What every REST call goes through before its handler: counting, fault injection, <c>api-version</c> (per
+/// operation), and the bearer token: an access-key JWT (HS256, <c>aud</c> = the request URL, <c>exp</c>) or a
+/// Microsoft Entra token for SignalR (<see cref="TokenValidator"/>).
 /// </summary>
-public sealed class RestPipeline(RequestDelegate next, Stats stats, Faults faults, AccessKeys keys, TimeProvider clock, ILogger<RestPipeline> logger)
+public sealed class RestPipeline(RequestDelegate next, Stats stats, Faults faults, TokenValidator tokens, ILogger<RestPipeline> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -32,16 +33,17 @@ public sealed class RestPipeline(RequestDelegate next, Stats stats, Faults fault
             return;
         }
 
+        var request = context.Request;
+        var isLegacy = request.Path.StartsWithSegments("/api/v1");
+        if (!isLegacy && ApiVersions.Check(request.Query["api-version"].ToString(), operation) is { } versionError)
+        {
+            await ErrorResults.WriteAsync(context, StatusCodes.Status400BadRequest, "Error.InvalidRequest", versionError);
+            return;
+        }
         if (!operation.Anonymous)
         {
-            var request = context.Request;
-            var isLegacy = request.Path.StartsWithSegments("/api/v1");
-            if (!isLegacy && string.IsNullOrEmpty(request.Query["api-version"]))
-            {
-                await ErrorResults.WriteAsync(context, StatusCodes.Status400BadRequest, "Error.InvalidRequest", "The api-version query parameter is required.");
-                return;
-            }
-            if (!Authenticate(request, out var error))
+            var error = await AuthenticateAsync(context, operation);
+            if (error is not null)
             {
                 logger.LogInformation("REST {Operation} rejected: {Reason}", operation.Name, error);
                 context.Response.Headers.WWWAuthenticate = $"Bearer error=\"invalid_token\", error_description=\"{error}\"";
@@ -53,21 +55,19 @@ public sealed class RestPipeline(RequestDelegate next, Stats stats, Faults fault
         await next(context);
     }
 
-    private bool Authenticate(HttpRequest request, out string error)
+    /// <summary>Null when the bearer token is good for this call: an access-key token for this URL, or an Entra token for SignalR.</summary>
+    private async Task<string?> AuthenticateAsync(HttpContext context, RestOperation operation)
     {
+        var request = context.Request;
         var authorization = request.Headers.Authorization.ToString();
-        if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            error = "No bearer token.";
-            return false;
-        }
-        var token = Hs256Jwt.Validate(authorization["Bearer ".Length..].Trim(), keys.Bytes, clock.GetUtcNow(), out error);
-        if (token is null) return false;
-        if (!AudienceMatcher.Matches(token.Audiences, request, request.PathBase + request.Path, hub: null))
-        {
-            error = "The audience is invalid.";
-            return false;
-        }
-        return true;
+        if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return "No bearer token.";
+        var check = await tokens.ValidateAsync(
+            authorization["Bearer ".Length..].Trim(),
+            audiences => AudienceMatcher.Matches(audiences, request, request.PathBase + request.Path, hub: null),
+            TestIssuer.SignalRResource);
+        if (check.Token is null) return check.Error;
+        // The service hands temporary keys only to Microsoft Entra callers (spec §2.3).
+        if (operation.EntraOnly && !check.Token.FromEntra) return "This operation needs a Microsoft Entra token.";
+        return null;
     }
 }

@@ -26,11 +26,13 @@ public sealed class UpstreamDispatcher : IDisposable
     private readonly HubFrames _frames;
     private readonly ILogger<UpstreamDispatcher> _logger;
     private readonly CancellationToken _stopping;
+    private readonly UpstreamBearer? _bearer;
 
     public UpstreamDispatcher(
         EmulatorOptions options, UpstreamSettings settings, AccessKeys keys, Faults faults, Stats stats, HubFrames frames,
-        IHostApplicationLifetime lifetime, ILogger<UpstreamDispatcher> logger)
+        TestIssuer issuer, TimeProvider clock, IHostApplicationLifetime lifetime, ILogger<UpstreamDispatcher> logger)
     {
+        _bearer = options.UpstreamAuthResource is { } resource ? new UpstreamBearer(issuer, resource, clock) : null;
         _settings = settings;
         _keys = keys;
         _faults = faults;
@@ -142,6 +144,7 @@ public sealed class UpstreamDispatcher : IDisposable
         if (upstream.ClaimsHeader.Length > 0) headers.TryAddWithoutValidation("X-ASRS-User-Claims", upstream.ClaimsHeader);
         headers.TryAddWithoutValidation("X-ASRS-Client-Query", connection.Identity.ClientQuery);
         headers.TryAddWithoutValidation("X-ASRS-Signature", upstream.SignatureHeader);
+        if (_bearer is not null) headers.Authorization = new AuthenticationHeaderValue("Bearer", _bearer.Token);
         return request;
     }
 
@@ -178,4 +181,24 @@ public sealed class UpstreamDispatcher : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+
+    /// <summary>The service identity's token for the upstream resource (auth type ManagedIdentity), renewed well before it expires.</summary>
+    private sealed class UpstreamBearer(TestIssuer issuer, string resource, TimeProvider clock)
+    {
+        private static readonly TimeSpan RenewBefore = TimeSpan.FromMinutes(10);
+        private volatile Cached? _current;
+
+        public string Token
+        {
+            get
+            {
+                if (_current is { } current && clock.GetUtcNow() < current.RenewAt) return current.Token;
+                var (token, expires) = issuer.CreateToken(resource, TestIssuer.ServiceClientId);
+                _current = new Cached(token, expires - RenewBefore);
+                return token;
+            }
+        }
+
+        private sealed record Cached(string Token, DateTimeOffset RenewAt);
+    }
 }
