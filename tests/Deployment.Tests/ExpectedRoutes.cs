@@ -56,6 +56,7 @@ public static class ExpectedRoutes
         new("login", "POST", "/api/login", HostAuth.Function, Caller.Server),
         new("sendToUser", "POST", "/api/users/{userId}/messages", HostAuth.Function, Caller.Server),
         new("broadcast", "POST", "/api/broadcast", HostAuth.Function, Caller.Server),
+        new("setRoomPolicy", "PUT", "/api/rooms/{roomId}", HostAuth.Function, Caller.Server),
         new("addRoomMember", "PUT", "/api/rooms/{roomId}/members/{userId}", HostAuth.Function, Caller.Server),
         new("removeRoomMember", "DELETE", "/api/rooms/{roomId}/members/{userId}", HostAuth.Function, Caller.Server),
         new("roomMembers", "GET", "/api/rooms/{roomId}/members", HostAuth.Function, Caller.Server),

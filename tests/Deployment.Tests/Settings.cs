@@ -50,6 +50,11 @@ public static partial class Settings
         ["Retention__RoomMaxAgeHours"] = "tuning, default in PushSettings",
         ["RateLimit__SessionPerSecond"] = "tuning, default in PushSettings",
         ["RateLimit__ServerPerSecond"] = "tuning, default in PushSettings",
+        ["RateLimit__UserPerSecond"] = "tuning, default in PushSettings",
+        ["Limits__SessionsPerUser"] = "tuning, default in UserLimits",
+        ["Limits__SessionMaxTtlSeconds"] = "tuning, default in UserLimits",
+        ["Limits__RoomsPerUser"] = "tuning, default in UserLimits",
+        ["Limits__MembersPerRoom"] = "tuning, default in UserLimits",
         ["Presence__LeaseSeconds"] = "tuning, default in PushSettings",
         ["Presence__OnlinePushIntervalMs"] = "tuning, default in PushSettings",
     };

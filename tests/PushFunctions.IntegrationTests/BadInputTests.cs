@@ -63,7 +63,7 @@ public sealed class BadInputTests(PushSystem system)
             system.EmulatorAccessKey);
 
         // An oversized request goes over a socket of its own: the server may answer before reading all of it and close.
-        var response = bad.Oversized
+        var response = bad.RawSocket
             ? await RawHttp.SendAsync(bad.Build(context), PushApi.RequestTimeout)
             : await api.SendAsync(bad.Build(context));
 
@@ -99,9 +99,12 @@ public sealed class BadInputTests(PushSystem system)
 
     private sealed record RowContext(PushApi Api, Session? Session, string User, string Room, string EmulatorAccessKey);
 
-    /// <param name="Oversized">Over a size limit: the server may answer before reading it all, so it goes over a raw socket.</param>
+    /// <param name="RawSocket">
+    /// Over a size limit (the server may answer before reading it all), or with header bytes HttpClient will not
+    /// send (not ASCII): it goes over a raw socket.
+    /// </param>
     /// <param name="Bug">The reported bug this row fails on, or null.</param>
-    private sealed record Row(Caller As, int Expected, bool Oversized, string? Bug, Func<RowContext, HttpRequestMessage> Build);
+    private sealed record Row(Caller As, int Expected, bool RawSocket, string? Bug, Func<RowContext, HttpRequestMessage> Build);
 
     /// <summary>Ids that break the rule "1..128 of A-Z a-z 0-9 . _ - @ :", as they appear in a URL path (percent-encoded).</summary>
     private static readonly (string What, string Segment)[] BadPathIds =
@@ -117,7 +120,22 @@ public sealed class BadInputTests(PushSystem system)
         ("Arabic letters", Uri.EscapeDataString("مرحبا")),
         ("NUL", "a%00b"),
         ("lone surrogate (CESU-8 %ED%A0%80)", "a%ED%A0%80b"),
+        ("invalid UTF-8 (%FF%FE)", "a%FF%FEb"),
+        ("truncated UTF-8 (%C3)", "a%C3"),
     ];
+
+    /// <summary>Bytes that are not UTF-8, inside a JSON string and as an object key (issue 13).</summary>
+    private static readonly (string What, byte[] Bytes)[] NotUtf8 =
+    [
+        ("invalid UTF-8 in a string (FF FE)", [0xFF, 0xFE]),
+        ("a lone continuation byte (80)", [0x80]),
+        ("an overlong encoding (C0 AF)", [0xC0, 0xAF]),
+        ("a truncated sequence (E2 82)", [0xE2, 0x82]),
+    ];
+
+    /// <summary><paramref name="before"/> + the bad bytes + <paramref name="after"/>, as an application/json body.</summary>
+    private static Func<RowContext, HttpContent?> JsonWithBytes(string before, byte[] bad, string after) =>
+        _ => Bytes([.. Encoding.UTF8.GetBytes(before), .. bad, .. Encoding.UTF8.GetBytes(after)]);
 
     /// <summary>The same, as JSON string literals in a body.</summary>
     private static readonly (string What, string Json)[] BadJsonIds =
@@ -149,7 +167,7 @@ public sealed class BadInputTests(PushSystem system)
                  Func<RowContext, HttpContent?>? body = null, Action<HttpRequestMessage>? headers = null, string? bug = null)
         {
             var name = $"{method} {route} [{caller.ToString().ToLowerInvariant()}] | {what}";
-            table.Add(name, new Row(caller, expected, expected is 413 or 431, bug, context =>
+            table.Add(name, new Row(caller, expected, expected is 413 or 431 || what.Contains("non-ASCII"), bug, context =>
             {
                 var request = new HttpRequestMessage(new HttpMethod(method), context.Api.BaseUrl + path(context));
                 (caller switch
@@ -201,6 +219,11 @@ public sealed class BadInputTests(PushSystem system)
             if (caller == Caller.Server)
                 foreach (var (what, id) in BadJsonIds)
                     Add("POST", route, $"body from: {what}", caller, 400, path, Json($"{{\"payload\":1,\"from\":{id}}}"));
+            foreach (var (what, bytes) in NotUtf8)
+            {
+                Add("POST", route, $"payload: {what}", caller, 400, path, JsonWithBytes("{\"payload\":\"", bytes, "\"}"));
+                Add("POST", route, $"payload key: {what}", caller, 400, path, JsonWithBytes("{\"payload\":{\"", bytes, "\":1}}"));
+            }
         }
         foreach (var (what, segment) in BadPathIds)
         {
@@ -233,6 +256,8 @@ public sealed class BadInputTests(PushSystem system)
             Add("POST", route, "text/plain body", Caller.Server, 415, path, Text("{\"userId\":\"u1\",\"userName\":\"n\"}"));
             foreach (var (what, id) in BadJsonIds)
                 Add("POST", route, $"body userId: {what}", Caller.Server, 400, path, Json($"{{\"userId\":{id},\"userName\":\"n\"}}"));
+            foreach (var (what, bytes) in NotUtf8)
+                Add("POST", route, $"userName: {what}", Caller.Server, 400, path, JsonWithBytes("{\"userId\":\"u1\",\"userName\":\"", bytes, "\"}"));
         }
 
         // --- POST /api/deleteAccountToUpdateOnline (the old call shape) -----------------------------------------
@@ -248,6 +273,8 @@ public sealed class BadInputTests(PushSystem system)
             Add("POST", route, "text/plain body", Caller.Server, 415, path, Text("{\"uid\":\"u1\"}"));
             foreach (var (what, id) in BadJsonIds)
                 Add("POST", route, $"body uid: {what}", Caller.Server, 400, path, Json($"{{\"uid\":{id},\"userName\":\"n\"}}"));
+            foreach (var (what, bytes) in NotUtf8)
+                Add("POST", route, $"uid: {what}", Caller.Server, 400, path, JsonWithBytes("{\"uid\":\"", bytes, "\"}"));
         }
 
         // --- POST /api/sync -------------------------------------------------------------------------------------
@@ -270,6 +297,8 @@ public sealed class BadInputTests(PushSystem system)
             Add("POST", route, "text/plain body", Caller.Session, 415, path, Text("{\"cursors\":{}}"));
             Add("POST", route, "a header over Kestrel's 32 KB limit", Caller.Session, 431, path, Json("{}"),
                 r => r.Headers.TryAddWithoutValidation("X-Padding", new string('p', 40 * 1024)), Bugs.KestrelHeaders);
+            foreach (var (what, bytes) in NotUtf8)
+                Add("POST", route, $"cursor stream name: {what}", Caller.Session, 400, path, JsonWithBytes("{\"cursors\":{\"user:", bytes, "\":0}}"));
             foreach (var (what, id) in BadJsonIds)
             {
                 var inner = id.Length >= 2 && id[0] == '"' ? id[1..^1] : id;
@@ -277,6 +306,28 @@ public sealed class BadInputTests(PushSystem system)
                 Add("POST", route, $"cursor stream room:<{what}>", Caller.Session, 400, path, Json($"{{\"cursors\":{{\"room:{inner}\":0}}}}"));
             }
         }
+
+        // --- PUT /api/rooms/{roomId} (room policy) ---------------------------------------------------------------
+        {
+            const string route = "/api/rooms/{roomId}";
+            Func<RowContext, string> path = c => $"/api/rooms/{c.Room}";
+            Add("PUT", route, "unknown policy", Caller.Server, 400, path, Json("{\"policy\":\"everyone\"}"));
+            Add("PUT", route, "policy is a number", Caller.Server, 400, path, Json("{\"policy\":1}"));
+            Add("PUT", route, "missing policy", Caller.Server, 400, path, Json("{}"));
+            Add("PUT", route, "empty body", Caller.Server, 400, path, Json(""));
+            Add("PUT", route, "malformed JSON", Caller.Server, 400, path, Json("{\"policy\":"));
+            Add("PUT", route, "text/plain body", Caller.Server, 415, path, Text("{\"policy\":\"open\"}"));
+            Add("PUT", route, "body over 1 MiB", Caller.Server, 413, path, Huge());
+            foreach (var (what, bytes) in NotUtf8)
+                Add("PUT", route, $"policy: {what}", Caller.Server, 400, path, JsonWithBytes("{\"policy\":\"", bytes, "\"}"));
+            foreach (var (what, segment) in BadPathIds)
+                Add("PUT", route, $"path roomId: {what}", Caller.Server, 400, _ => $"/api/rooms/{segment}", Json("{\"policy\":\"open\"}"), bug: what == "NUL" ? Bugs.KestrelNul : null);
+        }
+
+        // --- headers that are not ASCII (Idempotency-Key on every send) -------------------------------------------
+        foreach (var (route, caller, path) in sends)
+            Add("POST", route, "Idempotency-Key with a non-ASCII character", caller, 400, path, Json("{\"payload\":1}"),
+                r => r.Headers.TryAddWithoutValidation("Idempotency-Key", "k\u00e9y"));
 
         // --- ids in the path of the other routes -----------------------------------------------------------------
         foreach (var (what, segment) in BadPathIds)

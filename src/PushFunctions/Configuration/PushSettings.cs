@@ -38,6 +38,10 @@ public sealed class PushSettings
     public required int SessionRequestsPerSecond { get; init; }
     public required int ServerRequestsPerSecond { get; init; }
 
+    /// <summary>Requests per second per user across all their sessions.</summary>
+    public required int UserRequestsPerSecond { get; init; }
+    public required UserLimits Limits { get; init; }
+
     public static PushSettings Load(IConfiguration configuration)
     {
         var errors = new List<string>();
@@ -74,6 +78,16 @@ public sealed class PushSettings
         var pushInterval = TimeSpan.FromMilliseconds(Positive(configuration, SettingNames.OnlinePushIntervalMs, 250, errors));
         var sessionRate = Positive(configuration, SettingNames.SessionRequestsPerSecond, 20, errors);
         var serverRate = Positive(configuration, SettingNames.ServerRequestsPerSecond, 5000, errors);
+        var userRate = Positive(configuration, SettingNames.UserRequestsPerSecond, 2 * sessionRate, errors);
+        var limits = new UserLimits(
+            Positive(configuration, SettingNames.SessionsPerUser, UserLimits.Default.SessionsPerUser, errors),
+            TimeSpan.FromSeconds(Positive(configuration, SettingNames.SessionMaxTtlSeconds, (int)UserLimits.Default.SessionMaxLifetime.TotalSeconds, errors)),
+            Positive(configuration, SettingNames.RoomsPerUser, UserLimits.Default.RoomsPerUser, errors),
+            Positive(configuration, SettingNames.MembersPerRoom, UserLimits.Default.MembersPerRoom, errors));
+        if (limits.RoomsPerUser > UserLimits.MaxRoomsPerUser)
+            errors.Add($"Setting '{SettingNames.RoomsPerUser}' may be at most {UserLimits.MaxRoomsPerUser}: SignalR Service keeps at most that many group memberships per user, so live room messages would stop for the rest.");
+        if (limits.SessionMaxLifetime < UserLimits.SessionMinLifetime)
+            errors.Add($"Setting '{SettingNames.SessionMaxTtlSeconds}' must be at least {UserLimits.SessionMinLifetime.TotalSeconds} seconds.");
 
         var redisEntraClientId = Optional(configuration, SettingNames.RedisEntraClientId);
         var upstreamAudience = Optional(configuration, SettingNames.UpstreamAudience);
@@ -110,6 +124,8 @@ public sealed class PushSettings
             OnlinePushInterval = pushInterval,
             SessionRequestsPerSecond = sessionRate,
             ServerRequestsPerSecond = serverRate,
+            UserRequestsPerSecond = userRate,
+            Limits = limits,
             RedisEntraClientId = redisEntraClientId,
             UpstreamAudience = upstreamAudience,
             UpstreamTenantId = upstreamTenant,
@@ -134,6 +150,15 @@ public sealed class PushSettings
         errors.Add($"Setting '{name}' must be a positive whole number, not '{value}'.");
         return fallback;
     }
+}
+
+/// <summary>What one user may hold. Each is a setting (SettingNames "Limits__*"); docs/API.md says what exceeding it returns.</summary>
+public sealed record UserLimits(int SessionsPerUser, TimeSpan SessionMaxLifetime, int RoomsPerUser, int MembersPerRoom)
+{
+    /// <summary>SignalR Service keeps at most 100 user-group memberships per user without a ttl; one group per room.</summary>
+    public const int MaxRoomsPerUser = 100;
+    public static readonly TimeSpan SessionMinLifetime = TimeSpan.FromMinutes(1);
+    public static UserLimits Default { get; } = new(20, TimeSpan.FromDays(30), MaxRoomsPerUser, 10_000);
 }
 
 public sealed class InvalidSettingsException(IReadOnlyList<string> problems)

@@ -30,4 +30,11 @@ public static class SettingNames
     public const string OnlinePushIntervalMs = "Presence__OnlinePushIntervalMs";
     public const string SessionRequestsPerSecond = "RateLimit__SessionPerSecond";
     public const string ServerRequestsPerSecond = "RateLimit__ServerPerSecond";
+    public const string UserRequestsPerSecond = "RateLimit__UserPerSecond";
+
+    // What one user may hold; defaults and bounds live in UserLimits.
+    public const string SessionsPerUser = "Limits__SessionsPerUser";
+    public const string SessionMaxTtlSeconds = "Limits__SessionMaxTtlSeconds";
+    public const string RoomsPerUser = "Limits__RoomsPerUser";
+    public const string MembersPerRoom = "Limits__MembersPerRoom";
 }

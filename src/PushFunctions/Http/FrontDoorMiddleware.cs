@@ -55,6 +55,11 @@ public sealed class FrontDoorMiddleware(FunctionCatalog functions, RateLimits ra
                     await Problems.WriteAsync(http, StatusCodes.Status403Forbidden, WrongCredentialKind);
                     return;
                 }
+                if (caller.User is { } user && rateLimits.TryAcquireForUser(user.UserId) is { } userWait)
+                {
+                    await Problems.WriteAsync(http, StatusCodes.Status429TooManyRequests, RateLimits.Refusal, userWait);
+                    return;
+                }
                 context.SetCaller(caller);
             }
 

@@ -9,7 +9,8 @@ namespace PushFunctions.Http;
 /// Runs before authentication on the I/O-free checks, so a refused request costs no Redis lookup. Only a valid
 /// server key or a correctly signed session token gets a bucket: a forged token cannot drain someone else's,
 /// and it is refused by authentication (no I/O either) anyway. Upstream events and health checks are not
-/// limited: dropping the service's connection events would make presence wrong.
+/// limited: dropping the service's connection events would make presence wrong. A user's sessions also share
+/// one bucket, checked once authentication knows the user, so more sessions do not buy more requests.
 /// </summary>
 public sealed class RateLimits(PushSettings settings, CredentialChecks checks) : IDisposable
 {
@@ -19,10 +20,18 @@ public sealed class RateLimits(PushSettings settings, CredentialChecks checks) :
     private readonly PartitionedRateLimiter<HttpRequest> limiter =
         PartitionedRateLimiter.Create<HttpRequest, string>(request => Partition(request, settings, checks));
 
+    private readonly PartitionedRateLimiter<string> perUser =
+        PartitionedRateLimiter.Create<string, string>(userId => Bucket("user:" + userId, settings.UserRequestsPerSecond));
+
     /// <returns>Null when the request may go on; otherwise how long the caller should wait.</returns>
-    public TimeSpan? TryAcquire(HttpRequest request)
+    public TimeSpan? TryAcquire(HttpRequest request) => Wait(limiter.AttemptAcquire(request));
+
+    /// <summary>The user's own bucket, across all their sessions.</summary>
+    public TimeSpan? TryAcquireForUser(string userId) => Wait(perUser.AttemptAcquire(userId));
+
+    private static TimeSpan? Wait(RateLimitLease acquired)
     {
-        using var lease = limiter.AttemptAcquire(request);
+        using var lease = acquired;
         if (lease.IsAcquired) return null;
         var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var delay) ? delay : TimeSpan.FromSeconds(1);
         return retryAfter < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : retryAfter;
@@ -47,5 +56,9 @@ public sealed class RateLimits(PushSettings settings, CredentialChecks checks) :
             AutoReplenishment = true,
         });
 
-    public void Dispose() => limiter.Dispose();
+    public void Dispose()
+    {
+        limiter.Dispose();
+        perUser.Dispose();
+    }
 }

@@ -1,3 +1,4 @@
+using PushFunctions.Configuration;
 using PushFunctions.Delivery;
 using PushFunctions.Presence;
 using PushFunctions.SignalR;
@@ -8,9 +9,12 @@ namespace PushFunctions.Rooms;
 /// Membership changes, kept in step in Redis (the truth, for counts and sync) and in SignalR Service user-group
 /// membership (so live room messages reach every device of every member, including devices that connect later).
 /// </summary>
+/// <summary>What became of a request to add a member.</summary>
+public enum JoinOutcome { Joined, NotOpen, UserHasTooManyRooms, RoomIsFull }
+
 public sealed class RoomService(
     RoomStore rooms, StreamStore streams, SyncCursors cursors, PresenceStore presence, ISignalRService signalR,
-    GroupRestoreQueue restores, ILogger<RoomService> logger)
+    GroupRestoreQueue restores, PushSettings settings, ILogger<RoomService> logger)
 {
     /// <summary>About two minutes of retries in all (the service is often just restarting).</summary>
     private static readonly TimeSpan[] RestoreRetryDelays = [.. new[] { 1, 2, 4, 8, 15, 30, 30, 30 }.Select(s => TimeSpan.FromSeconds(s))];
@@ -19,25 +23,33 @@ public sealed class RoomService(
     /// <summary>The SignalR user group that mirrors a room's membership.</summary>
     public static string Group(string roomId) => "room:" + roomId;
 
-    /// <summary>Idempotent; a new member reads the room from the messages sent after they joined.</summary>
-    public async Task JoinAsync(string roomId, string userId)
+    /// <summary>
+    /// Idempotent; a new member reads the room from the messages sent after they joined. The limits are checked
+    /// before adding (the user's rooms and the room's members live in two hash slots): concurrent adds can pass
+    /// them by the few that raced.
+    /// </summary>
+    public async Task<JoinOutcome> JoinAsync(string roomId, string userId)
     {
+        if (await rooms.IsMemberAsync(roomId, userId)) return JoinOutcome.Joined;
+        var counts = await rooms.CountsAsync(roomId, userId);
+        if (counts.RoomsOfUser >= settings.Limits.RoomsPerUser) return JoinOutcome.UserHasTooManyRooms;
+        if (counts.MembersOfRoom >= settings.Limits.MembersPerRoom) return JoinOutcome.RoomIsFull;
+
         var joinSeq = await streams.LatestSeqAsync(StreamName.ForRoom(roomId));
         await rooms.AddAsync(roomId, userId, await presence.IsOnlineAsync(userId), joinSeq);
         await signalR.AddUserToGroupAsync(userId, Group(roomId));
+        return JoinOutcome.Joined;
     }
 
     /// <summary>
     /// A user joining by themselves: allowed in an open room, and harmless when they already are a member;
     /// otherwise the main backend decides (<see cref="JoinAsync"/>).
     /// </summary>
-    /// <returns>False when the room is not open to them.</returns>
-    public async Task<bool> JoinByUserAsync(string roomId, string userId)
+    public async Task<JoinOutcome> JoinByUserAsync(string roomId, string userId)
     {
-        if (await rooms.IsMemberAsync(roomId, userId)) return true;
-        if (await rooms.PolicyAsync(roomId) != RoomPolicy.Open) return false;
-        await JoinAsync(roomId, userId);
-        return true;
+        if (await rooms.IsMemberAsync(roomId, userId)) return JoinOutcome.Joined;
+        if (await rooms.PolicyAsync(roomId) != RoomPolicy.Open) return JoinOutcome.NotOpen;
+        return await JoinAsync(roomId, userId);
     }
 
     /// <summary>

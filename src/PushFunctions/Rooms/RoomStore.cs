@@ -49,6 +49,15 @@ public sealed class RoomStore(RedisConnection redis)
             db.HashDeleteAsync(UserRoomsKey(userId), roomId));
     }
 
+    /// <summary>How many rooms the user is in, and how many members the room has.</summary>
+    public async Task<(long RoomsOfUser, long MembersOfRoom)> CountsAsync(string roomId, string userId)
+    {
+        var db = redis.Database;
+        var roomsOfUser = db.HashLengthAsync(UserRoomsKey(userId));
+        var membersOfRoom = db.SetLengthAsync(MembersKey(roomId));
+        return (await roomsOfUser, await membersOfRoom);
+    }
+
     public Task<bool> IsMemberAsync(string roomId, string userId) => redis.Database.SetContainsAsync(MembersKey(roomId), userId);
 
     /// <summary>The user's rooms and the room seq each was joined at.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
+using PushFunctions.Configuration;
 using PushFunctions.Delivery;
 using PushFunctions.Http;
 using PushFunctions.Security;
@@ -19,7 +20,7 @@ public sealed record RoomMembers(long Total, long Online, IReadOnlyList<RoomMemb
 public sealed record RoomSettings(string? Policy);
 
 /// <summary>Room membership (by the main backend, or a user joining and leaving) and room messages.</summary>
-public sealed class RoomsFunctions(RoomService rooms, RoomStore store, Publisher publisher)
+public sealed class RoomsFunctions(RoomService rooms, RoomStore store, Publisher publisher, PushSettings settings)
 {
     /// <summary>The main backend decides who may join a room by themselves (API.md: <c>members</c> by default).</summary>
     [Function("setRoomPolicy")]
@@ -64,9 +65,7 @@ public sealed class RoomsFunctions(RoomService rooms, RoomStore store, Publisher
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "rooms/{roomId}/join")] HttpRequest request, string roomId, FunctionContext context)
     {
         if (Invalid(roomId) is { } problem) return problem;
-        return await rooms.JoinByUserAsync(roomId, context.GetUser().UserId)
-            ? TypedResults.NoContent()
-            : Problems.Forbidden($"Room '{roomId}' is not open: only the main backend can add you (PUT /api/rooms/{{roomId}}/members/{{userId}}).");
+        return Joined(roomId, await rooms.JoinByUserAsync(roomId, context.GetUser().UserId));
     }
 
     [Function("leaveRoom")]
@@ -104,9 +103,18 @@ public sealed class RoomsFunctions(RoomService rooms, RoomStore store, Publisher
     private async Task<Results<NoContent, ProblemHttpResult>> JoinAsync(string roomId, string userId)
     {
         if (Invalid(roomId, userId) is { } problem) return problem;
-        await rooms.JoinAsync(roomId, userId);
-        return TypedResults.NoContent();
+        return Joined(roomId, await rooms.JoinAsync(roomId, userId));
     }
+
+    private Results<NoContent, ProblemHttpResult> Joined(string roomId, JoinOutcome outcome) => outcome switch
+    {
+        JoinOutcome.Joined => TypedResults.NoContent(),
+        JoinOutcome.NotOpen => Problems.Forbidden($"Room '{roomId}' is not open: only the main backend can add you (PUT /api/rooms/{{roomId}}/members/{{userId}})."),
+        JoinOutcome.UserHasTooManyRooms => Problems.Result(StatusCodes.Status409Conflict,
+            $"The user is already in {settings.Limits.RoomsPerUser} rooms, the limit ({SettingNames.RoomsPerUser}): remove them from a room first."),
+        _ => Problems.Result(StatusCodes.Status409Conflict,
+            $"Room '{roomId}' has {settings.Limits.MembersPerRoom} members, the limit ({SettingNames.MembersPerRoom}): remove a member first."),
+    };
 
     private async Task<Results<NoContent, ProblemHttpResult>> LeaveAsync(string roomId, string userId)
     {

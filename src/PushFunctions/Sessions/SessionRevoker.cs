@@ -32,6 +32,17 @@ public sealed class SessionRevoker(SessionStore sessions, PresenceStore presence
         return ofSession.Count;
     }
 
+    /// <summary>Revokes the user's oldest sessions until at most <paramref name="max"/> are left (reason <c>session_revoked</c>).</summary>
+    public async Task RevokeBeyondAsync(string userId, int max)
+    {
+        var live = await sessions.ListAsync(userId);
+        foreach (var oldest in live.Take(live.Count - max))
+        {
+            logger.LogInformation("User {UserId} is over {Max} sessions; revoking the oldest", userId, max);
+            await RevokeAsync(oldest.Id, RedirectReasons.SessionRevoked);
+        }
+    }
+
     /// <summary>Tells one connection to go to the login page, closes it, and forgets it.</summary>
     public async Task RejectConnectionAsync(string userId, string connectionId, string reason)
     {

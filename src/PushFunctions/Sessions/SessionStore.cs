@@ -19,8 +19,13 @@ public sealed class SessionStore(RedisConnection redis, TimeProvider time)
         var now = time.GetUtcNow();
         var session = new Session(NewId(), userId, userName, device, now, now + lifetime);
         var db = redis.Database;
-        // The index first: a session that exists is always listed, so account deletion finds it.
-        await db.SetAddAsync(UserSessionsKey(userId), session.Id);
+        // The index first: a session that exists is always listed, so account deletion finds it. It lives as long
+        // as the user's longest session (NX gives a new index a lifetime, GT only ever extends it).
+        var index = db.CreateTransaction();
+        _ = index.SetAddAsync(UserSessionsKey(userId), session.Id);
+        _ = index.KeyExpireAsync(UserSessionsKey(userId), session.ExpiresAt.UtcDateTime, ExpireWhen.HasNoExpiry);
+        _ = index.KeyExpireAsync(UserSessionsKey(userId), session.ExpiresAt.UtcDateTime, ExpireWhen.GreaterThanCurrentExpiry);
+        await index.ExecuteAsync();
         var key = SessionKey(session.Id);
         var batch = db.CreateTransaction();
         _ = batch.HashSetAsync(key,

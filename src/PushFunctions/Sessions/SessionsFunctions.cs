@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
+using PushFunctions.Configuration;
 using PushFunctions.Delivery;
 using PushFunctions.Http;
 using PushFunctions.Presence;
@@ -17,11 +18,9 @@ public sealed record SessionList(IReadOnlyList<SessionInfo> Sessions);
 /// <summary>Login by the main backend, negotiate and logout by browsers, session listing and revocation.</summary>
 public sealed class SessionsFunctions(
     SessionStore sessions, SessionTokens tokens, SessionRevoker revoker, StreamStore streams, SyncCursors cursors,
-    PresenceStore presence, ISignalRService signalR, TimeProvider time)
+    PresenceStore presence, ISignalRService signalR, PushSettings settings, TimeProvider time)
 {
     public static readonly TimeSpan DefaultLifetime = TimeSpan.FromHours(24);
-    public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(30);
-    public static readonly TimeSpan MinLifetime = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan MaxClientTokenLifetime = TimeSpan.FromHours(1);
     private const int MaxNameLength = 128;
 
@@ -39,14 +38,17 @@ public sealed class SessionsFunctions(
             return Problems.BadRequest($"'userName' must be 1 to {MaxNameLength} printable characters.");
         if (login.Device is { } device && (device.Length > MaxNameLength || device.Any(char.IsControl)))
             return Problems.BadRequest($"'device' must be at most {MaxNameLength} printable characters.");
-        var lifetime = login.TtlSeconds is { } ttl ? TimeSpan.FromSeconds(ttl) : DefaultLifetime;
-        if (lifetime < MinLifetime || lifetime > MaxLifetime)
-            return Problems.BadRequest($"'ttlSeconds' must be between {MinLifetime.TotalSeconds} and {MaxLifetime.TotalSeconds}.");
+        var maxLifetime = settings.Limits.SessionMaxLifetime;
+        var lifetime = login.TtlSeconds is { } ttl ? TimeSpan.FromSeconds(ttl) : (DefaultLifetime < maxLifetime ? DefaultLifetime : maxLifetime);
+        if (lifetime < UserLimits.SessionMinLifetime || lifetime > maxLifetime)
+            return Problems.BadRequest($"'ttlSeconds' must be between {UserLimits.SessionMinLifetime.TotalSeconds} and {maxLifetime.TotalSeconds} ({SettingNames.SessionMaxTtlSeconds}).");
 
         var userId = login.UserId!;
         // A new user's broadcast history starts now: they are not flooded with what was sent before they existed.
         await cursors.StartAtAsync(userId, StreamName.Broadcast, await streams.LatestSeqAsync(StreamName.Broadcast));
         var session = await sessions.CreateAsync(userId, userName, login.Device, lifetime);
+        // Past the cap, the oldest sessions go (their tabs are sent to the login page), so logins never fail for it.
+        await revoker.RevokeBeyondAsync(userId, settings.Limits.SessionsPerUser);
         return TypedResults.Created($"/api/sessions/{session.Id}",
             new LoginResponse(session.Id, tokens.Create(session.Id, session.ExpiresAt), userId, session.ExpiresAt));
     }

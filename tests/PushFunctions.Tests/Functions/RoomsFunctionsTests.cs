@@ -9,6 +9,7 @@ public class RoomsFunctionsTests(FunctionTestHost host) : IClassFixture<Function
     private readonly RoomsFunctions functions = host.Create<RoomsFunctions>();
 
     [Theory]
+    [InlineData(nameof(RoomsFunctions.SetPolicy), "setRoomPolicy", new[] { Credential.Server })]
     [InlineData(nameof(RoomsFunctions.AddMember), "addRoomMember", new[] { Credential.Server })]
     [InlineData(nameof(RoomsFunctions.RemoveMember), "removeRoomMember", new[] { Credential.Server })]
     [InlineData(nameof(RoomsFunctions.Members), "roomMembers", new[] { Credential.Server })]
@@ -43,6 +44,18 @@ public class RoomsFunctionsTests(FunctionTestHost host) : IClassFixture<Function
     [Fact]
     public async Task Listing_the_members_of_an_invalid_room_id_is_400() =>
         await AssertBadRequest(await functions.Members(Invocation.Request("GET", "/api/rooms/x/members"), "bad room"), "The roomId must be");
+
+    [Theory]
+    [InlineData("{\"policy\":\"everyone\"}")]
+    [InlineData("{\"policy\":1}")]
+    [InlineData("{}")]
+    [InlineData("")]
+    public async Task Setting_a_policy_other_than_open_or_members_is_400(string body) =>
+        await AssertBadRequest(await functions.SetPolicy(Invocation.Request("PUT", "/api/rooms/r1", body), "r1"), body.Contains("policy\":1") ? "The body is not valid JSON" : "The body must be");
+
+    [Fact]
+    public async Task Setting_the_policy_of_an_invalid_room_id_is_400() =>
+        await AssertBadRequest(await functions.SetPolicy(Invocation.Request("PUT", "/api/rooms/x", "{\"policy\":\"open\"}"), "bad room"), "The roomId must be");
 
     [Fact]
     public async Task Joining_an_invalid_room_id_is_400()
