@@ -39,6 +39,15 @@ public static class SendValidation
         return new NewMessage(from, payload, idempotencyKey, requestHash, senderMustBeMember);
     }
 
+    /// <summary>The answer to a send the store refused (same titles as before outcomes existed); null when it was accepted.</summary>
+    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult? Refusal(AppendOutcome outcome, StreamName stream) => outcome.Status switch
+    {
+        AppendStatus.SenderNotMember => Problems.Forbidden($"You are not a member of room '{stream.Id}': join it first."),
+        AppendStatus.IdempotencyKeyReused => Problems.Conflict(
+            "This Idempotency-Key was already used for a different request in the last 24 hours; use a new key."),
+        _ => null,
+    };
+
     /// <summary>Identifies the request behind an idempotency key, so a key reused for another request is caught.</summary>
     private static string RequestHash(StreamName stream, string? from, string payload) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{stream}\n{from}\n{payload}")), 0, 16);

@@ -9,7 +9,7 @@ namespace PushFunctions.Rooms;
 public sealed record RoomSendAccepted(string Id, string Stream, long Seq, long Total, long Online);
 
 /// <summary>The live <c>room_message</c> event: a message plus the room's member counts (the old service's total/num).</summary>
-public sealed record RoomMessageEvent(string Id, string Stream, long Seq, string? From,
+public sealed record RoomMessageEvent(string Id, string Stream, long Seq, string? Epoch, string? From,
     [property: System.Text.Json.Serialization.JsonConverter(typeof(RawJsonConverter))] string Payload,
     DateTimeOffset SentAt, string RoomId, long Total, long Online);
 
@@ -63,8 +63,10 @@ public static class RoomsApi
         var stream = StreamName.ForRoom(roomId);
         var from = caller.User?.UserId ?? request?.From;
         var message = SendValidation.ToNewMessage(stream, request, idempotencyKey, from, senderMustBeMember: !caller.IsServer);
-        var sent = await publisher.PublishAsync(stream, message, (stored, appended) => new RoomMessageEvent(
-            stored.Id, stored.Stream, stored.Seq, stored.From, stored.Payload, stored.SentAt, roomId, appended.Members, appended.Online));
+        var outcome = await publisher.PublishAsync(stream, message, (stored, appended) => new RoomMessageEvent(
+            stored.Id, stored.Stream, stored.Seq, stored.Epoch, stored.From, stored.Payload, stored.SentAt, roomId, appended.Members, appended.Online));
+        if (SendValidation.Refusal(outcome, stream) is { } refused) return refused;
+        var sent = outcome.Message!;
         return TypedResults.Accepted((string?)null, new RoomSendAccepted(sent.Id, stream.ToString(), sent.Seq, sent.Members, sent.Online));
     }
 
