@@ -35,12 +35,20 @@ describe("Sequencer: live messages", () => {
     assert.equal(s.cursors()["user:u1"], 5);
   });
 
-  it("drops a message at or below the cursor as a duplicate", () => {
+  it("drops a message at or below the cursor as a duplicate when it delivered that id", () => {
     const s = synced();
     s.receive(msg("user:u1", 4));
-    for (const seq of [1, 3, 4]) {
-      assert.deepEqual(s.receive(msg("user:u1", seq)), { delivered: [], needsSync: false });
+    s.receive(msg("user:u1", 5));
+    for (const seq of [4, 5]) {
+      assert.deepEqual(s.receive(msg("user:u1", seq)), { delivered: [], needsSync: false, lost: [] });
     }
+    assert.equal(s.cursors()["user:u1"], 5);
+  });
+
+  it("asks for a sync for a message at or below the cursor with an id it never delivered (a reused seq)", () => {
+    const s = synced();
+    s.receive(msg("user:u1", 4));
+    assert.deepEqual(s.receive({ ...msg("user:u1", 4), id: "new-4" }), { delivered: [], needsSync: true, lost: [] });
     assert.equal(s.cursors()["user:u1"], 4);
   });
 
@@ -52,8 +60,8 @@ describe("Sequencer: live messages", () => {
 
   it("holds a message after a gap, asks for a sync, and delivers it once the gap fills live", () => {
     const s = synced();
-    assert.deepEqual(s.receive(msg("user:u1", 6)), { delivered: [], needsSync: true });
-    assert.deepEqual(s.receive(msg("user:u1", 5)), { delivered: [], needsSync: true });
+    assert.deepEqual(s.receive(msg("user:u1", 6)), { delivered: [], needsSync: true, lost: [] });
+    assert.deepEqual(s.receive(msg("user:u1", 5)), { delivered: [], needsSync: true, lost: [] });
     const result = s.receive(msg("user:u1", 4));
     assert.deepEqual(seqs(result.delivered), ["user:u1#4", "user:u1#5", "user:u1#6"]);
     assert.equal(result.needsSync, false);
@@ -68,7 +76,7 @@ describe("Sequencer: live messages", () => {
 
   it("holds any message of a stream without a cursor and asks for a sync", () => {
     const s = synced();
-    assert.deepEqual(s.receive(msg("room:r1", 1)), { delivered: [], needsSync: true });
+    assert.deepEqual(s.receive(msg("room:r1", 1)), { delivered: [], needsSync: true, lost: [] });
     assert.equal(s.cursors()["room:r1"], undefined);
   });
 
