@@ -30,7 +30,11 @@
  * @property {boolean} more      true when another sync would return more
  */
 
-/** @typedef {number | {seq: number, epoch: string}} Cursor  what sync accepts for a stream */
+/**
+ * What sync accepts for a stream: a seq, or the seq with its epoch and the id of the message
+ * at that seq (so the server can tell a seq that Redis lost and used again).
+ * @typedef {number | {seq: number, epoch: string, id?: string}} Cursor
+ */
 
 /**
  * @typedef {object} StoredStream  a stream's state as `snapshot()` returns it, to persist
@@ -113,15 +117,22 @@ class StreamState {
     }
   }
 
+  /** @param {PushMessage} message whether we delivered another message at its seq (in this epoch) */
+  reusedSeq(message) {
+    return !this.isOtherEpoch(message) && !this.ids.has(message.id) && this.recent.some(([seq]) => seq === message.seq);
+  }
+
   /** @param {PushMessage} message a message of another epoch than this stream's known one */
   isOtherEpoch(message) {
     const epoch = epochOf(message.epoch);
     return epoch !== undefined && this.epoch !== undefined && epoch !== this.epoch;
   }
 
-  /** @returns {Cursor} */
+  /** @returns {Cursor} with the id of the message at the cursor, when that is the last one delivered */
   cursor() {
-    return this.epoch === undefined ? this.seq : { seq: this.seq, epoch: this.epoch };
+    if (this.epoch === undefined) return this.seq;
+    const last = this.recent.at(-1);
+    return last?.[0] === this.seq ? { seq: this.seq, epoch: this.epoch, id: last[1] } : { seq: this.seq, epoch: this.epoch };
   }
 }
 
@@ -188,7 +199,8 @@ export class Sequencer {
       if (message.seq <= state.seq) {
         // Without an id there is nothing to tell it by: a duplicate, as before epochs.
         if (typeof message.id !== "string") return { delivered: [], needsSync: false, lost };
-        this.#restarts.set(stream, this.#syncsStarted);
+        // The first sighting counts: a sync started since then reads the stream from its start.
+        if (!this.#restarts.has(stream)) this.#restarts.set(stream, this.#syncsStarted);
       }
     } else if (state && message.seq === 1 && !this.#restarts.has(stream)) {
       // The stream began again and nothing comes before its seq 1: start over without a sync
@@ -275,7 +287,9 @@ export class Sequencer {
     if (askedFromStart) this.#restarts.delete(stream);
     const newEpoch = state?.epoch !== undefined && epoch !== undefined && epoch !== state.epoch;
     const sentSeq = typeof sentCursor === "number" ? sentCursor : sentCursor?.seq;
-    const wentBack = !newEpoch && sentSeq !== undefined && latestSeq < sentSeq;
+    // The server answers from the stream's start (recovered false) when the cursor's seq is past
+    // the stream's end or holds another message than the one we delivered there.
+    const wentBack = !newEpoch && sentSeq !== undefined && (latestSeq < sentSeq || (lost && startsFromBefore(page, sentSeq)));
     const startOver = known && (askedFromStart || newEpoch || wentBack);
     if (startOver) {
       lost = true;
@@ -285,6 +299,8 @@ export class Sequencer {
       if (newEpoch) state.floor = 0;
       state.seq = 0;
       state.epoch = epoch ?? state.epoch;
+      // What was held before this sync started is in this answer or its next pages, if it still exists.
+      this.#dropHeld(stream, (h) => h.heldSince < syncId);
     }
     state ??= new StreamState(0, epoch);
     this.#streams.set(stream, state);
@@ -295,8 +311,12 @@ export class Sequencer {
     // the cursor on, or from a lagging server, must not cause a redelivery.
     let cursor = state.seq;
     for (const message of inSeqOrder(stream, page.messages)) {
+      if (message.seq <= cursor) {
+        // Another message than the one we delivered at this seq: Redis went back and used it again.
+        if (!startOver && state.reusedSeq(message) && !this.#restarts.has(stream)) this.#restarts.set(stream, this.#syncsStarted);
+        continue;
+      }
       // The sync is the truth: a seq it skips does not exist (any more), so jump over it.
-      if (message.seq <= cursor) continue;
       cursor = message.seq;
       if (state.ids.has(message.id) || (startOver && !newEpoch && message.seq <= state.floor)) continue;
       delivered.push(message);
@@ -334,9 +354,20 @@ export class Sequencer {
     /** @type {PushMessage[]} */
     const delivered = [];
     for (;;) {
+      // Another message was delivered at a held one's seq: Redis went back and used the seq again. Only a read
+      // from the start tells which of the two the stream holds now.
+      if (held.some((h) => passed(h.message) && state.reusedSeq(h.message))) {
+        this.#restarts.set(stream, this.#syncsStarted);
+        break;
+      }
       for (let i = held.length - 1; i >= 0; i -= 1) if (passed(held[i].message)) held.splice(i, 1);
       const next = held.findIndex((h) => !state.isOtherEpoch(h.message) && h.message.seq === state.seq + 1);
       if (next < 0) break;
+      if (held.some((h, i) => i !== next && !state.isOtherEpoch(h.message) && h.message.seq === state.seq + 1)) {
+        // Two messages at one seq: Redis went back and used it again. Only a read from the start tells which is real.
+        this.#restarts.set(stream, this.#syncsStarted);
+        break;
+      }
       const [{ message }] = held.splice(next, 1);
       delivered.push(message);
       state.remember(message);
@@ -352,12 +383,18 @@ export class Sequencer {
    * @param {number} syncId
    */
   #dropHeldOfOtherEpochs(stream, syncId) {
-    const held = this.#held.get(stream);
     const state = this.#streams.get(stream);
-    if (!held || !state) return;
-    for (let i = held.length - 1; i >= 0; i -= 1) {
-      if (held[i].heldSince < syncId && state.isOtherEpoch(held[i].message)) held.splice(i, 1);
-    }
+    if (state) this.#dropHeld(stream, (h) => h.heldSince < syncId && state.isOtherEpoch(h.message));
+  }
+
+  /**
+   * @param {string} stream
+   * @param {(held: {message: PushMessage, heldSince: number}) => boolean} predicate
+   */
+  #dropHeld(stream, predicate) {
+    const held = this.#held.get(stream);
+    if (!held) return;
+    for (let i = held.length - 1; i >= 0; i -= 1) if (predicate(held[i])) held.splice(i, 1);
     if (held.length === 0) this.#held.delete(stream);
   }
 
@@ -374,7 +411,7 @@ export class Sequencer {
     const released = [];
     const state = this.#streams.get(stream);
     if (!state || this.#restarts.has(stream)) return released;
-    for (let held = this.#held.get(stream); held; held = this.#held.get(stream)) {
+    for (let held = this.#held.get(stream); held && !this.#restarts.has(stream); held = this.#held.get(stream)) {
       const candidates = held.filter((h) => !state.isOtherEpoch(h.message));
       if (candidates.length === 0) break;
       const first = candidates.reduce((a, b) => (b.message.seq < a.message.seq ? b : a));
@@ -399,12 +436,19 @@ export class Sequencer {
         this.#restarts.delete(stream);
       }
     }
-    for (const [stream, held] of this.#held) {
-      if (readable.has(stream)) continue;
-      for (let i = held.length - 1; i >= 0; i -= 1) if (held[i].heldSince < syncId) held.splice(i, 1);
-      if (held.length === 0) this.#held.delete(stream);
+    for (const stream of this.#held.keys()) {
+      if (!readable.has(stream)) this.#dropHeld(stream, (h) => h.heldSince < syncId);
     }
   }
+}
+
+/**
+ * Whether a page starts at or before a seq: an answer from the stream's start, not from after the cursor.
+ * @param {StreamPage} page
+ * @param {number} seq
+ */
+function startsFromBefore(page, seq) {
+  return (page.messages ?? []).some((m) => isSeq(m?.seq) && m.seq <= seq);
 }
 
 /**
