@@ -9,7 +9,7 @@ import { Sequencer, isSequencedMessage } from "./sequencer.js";
 
 export { backoffDelay } from "./backoff.js";
 export { cursorStorageKey } from "./cursorstore.js";
-export { Sequencer, isSequencedMessage } from "./sequencer.js";
+export { RECENT_IDS, Sequencer, isSequencedMessage } from "./sequencer.js";
 
 /** @typedef {import("./sequencer.js").PushMessage} PushMessage */
 /** @typedef {import("./sequencer.js").StreamPage} StreamPage */
