@@ -143,9 +143,10 @@ class Device {
     this.client = this.#createClient();
   }
 
+  /** The stored seq per stream (the client stores {seq, epoch, recent, floor}). */
   cursors() {
     const stored = this.storage.getItem(cursorStorageKey(this.userId));
-    return stored ? JSON.parse(stored) : {};
+    return Object.fromEntries(Object.entries(stored ? JSON.parse(stored) : {}).map(([stream, c]) => [stream, typeof c === "number" ? c : c.seq]));
   }
 
   /** Since when the device had been connected at time t (its last state change), or null if it was not. */

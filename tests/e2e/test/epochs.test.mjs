@@ -5,34 +5,10 @@
 //   2. The newest K entries of a stream deleted and its counter set back by K (what a replica that had not
 //      caught up leaves), then sends: every new message is delivered once, in order, live and after a reconnect.
 import assert from "node:assert/strict";
-import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import * as signalR from "@microsoft/signalr";
 import { PushClient } from "../../../client/src/pushclient.js";
-import { startSystem, uid, waitFor } from "../lib/system.mjs";
-
-/** One Redis command (RESP), resolving with the raw reply. */
-function redis(port, ...args) {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: "127.0.0.1", port });
-    let reply = "";
-    socket.setTimeout(5000, () => { socket.destroy(); reject(new Error(`redis ${args[0]}: timed out`)); });
-    socket.on("error", reject);
-    socket.on("data", (chunk) => {
-      reply += chunk;
-      if (reply.endsWith("\r\n")) { socket.end(); resolve(reply); }
-    });
-    socket.on("connect", () => socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(String(a))}\r\n${a}\r\n`).join("")}`));
-  });
-}
-
-/** What a replica that had not caught up leaves: the newest k entries gone, the counter back by k. */
-async function loseNewest(port, stream, latestSeq, k) {
-  const tag = `pf:{${stream}}`;
-  for (let seq = latestSeq; seq > latestSeq - k; seq -= 1) await redis(port, "XDEL", `${tag}:s`, `${seq}-0`);
-  await redis(port, "DECRBY", `${tag}:seq`, k);
-  await redis(port, "XSETID", `${tag}:s`, `${latestSeq - k}-0`);
-}
+import { loseNewestWrites, redisCall as redis, startSystem, uid, waitFor } from "../lib/system.mjs";
 
 /** A PushClient in Node recording what the app would see, in order. */
 function browser(sys, session) {
@@ -68,7 +44,7 @@ describe("epochs: Redis loses data while browsers are connected", () => {
     for (let n = 1; n <= 3; n += 1) await send(userId, n);
     await waitFor(() => tab.delivered().length === 3, 10_000, "the first three messages");
 
-    assert.match(await redis(sys.redisPort, "FLUSHALL"), /^\+OK/);
+    assert.equal(await redis(sys.redisPort, "FLUSHALL"), "OK");
     const fresh = [await send(userId, 4), await send(userId, 5)];
     assert.deepEqual(fresh.map((s) => s.seq), [1, 2], "the counter started again");
     await waitFor(() => tab.delivered().length === 5, 10_000, "the two messages sent after FLUSHALL");
@@ -100,11 +76,13 @@ describe("epochs: Redis loses data while browsers are connected", () => {
     const laptop = browser(sys, laptopSession);
     const phone = browser(sys, phoneSession);
     await Promise.all([laptop.client.start(), phone.client.start()]);
-    for (let n = 1; n <= 5; n += 1) await send(userId, n);
+    const sent = [];
+    for (let n = 1; n <= 5; n += 1) sent.push(await send(userId, n));
     await waitFor(() => laptop.delivered().length === 5 && phone.delivered().length === 5, 10_000, "the first five messages on both");
     await phone.client.stop(); // the phone is away while Redis loses writes and new messages come
 
-    await loseNewest(sys.redisPort, stream, 5, 2);
+    const lost = await loseNewestWrites(sys.redisPort, stream, 2);
+    assert.deepEqual(lost, [sent[4].id, sent[3].id]);
     const fresh = [];
     for (let n = 6; n <= 8; n += 1) fresh.push(await send(userId, n));
     assert.deepEqual(fresh.map((s) => s.seq), [4, 5, 6], "the counter went back by 2: seqs 4 and 5 are used again");
