@@ -203,8 +203,8 @@ export class Sequencer {
         if (!this.#restarts.has(stream)) this.#restarts.set(stream, this.#syncsStarted);
       }
     } else if (state && message.seq === 1 && !this.#restarts.has(stream)) {
-      // The stream began again and nothing comes before its seq 1: start over without a sync
-      // (which may not even be possible: Redis lost the sessions too).
+      // The stream began again and nothing comes before its seq 1: deliver it without waiting for
+      // a sync (which may not even be possible: Redis lost the sessions too).
       state.epoch = epochOf(message.epoch);
       state.seq = 0;
       state.floor = 0;
@@ -213,7 +213,8 @@ export class Sequencer {
     }
     this.#hold(message);
     const delivered = this.#drain(stream);
-    return { delivered, needsSync: this.#held.has(stream) || this.#restarts.has(stream), lost };
+    // After a stream began again, sync anyway: the other streams, and maybe the session, went with it.
+    return { delivered, needsSync: lost.length > 0 || this.#held.has(stream) || this.#restarts.has(stream), lost };
   }
 
   /**

@@ -431,8 +431,9 @@ describe("PushClient: when Redis loses data (epochs)", () => {
     connection.push("message", first);
     await settle();
     const after = events.slice(events.findIndex(([name]) => name === "recovery-lost"));
-    assert.deepEqual(after.map(([name, value]) => (name === "message" ? value.id : name)), ["recovery-lost", first.id, second.id]);
-    assert.deepEqual(valuesOf(events, "recovery-lost"), [{ stream: "user:u1" }]);
+    // The new epoch's seq 1 is delivered at once; the sync it asks for finds that broadcast began again too.
+    assert.deepEqual(after.filter(([name]) => name === "message" || name === "recovery-lost").map(([name, value]) => (name === "message" ? value.id : `${name} ${value.stream}`)),
+      ["recovery-lost user:u1", first.id, second.id, "recovery-lost broadcast"]);
   });
 
   it("Redis lost everything and its sessions: the next sync's 401 sends the user to the login page", async () => {

@@ -341,12 +341,12 @@ describe("Sequencer: epochs (Redis lost data)", () => {
     assert.deepEqual(s.beginSync().cursors, { "user:u1": { seq: 3, epoch: "e1", id: "e1/user:u1#3" } });
   });
 
-  it("a new epoch's seq 1 live: starts the stream over, reports it lost, delivers it and what follows", () => {
+  it("a new epoch's seq 1 live: starts the stream over, reports it lost, delivers it and what follows, and asks for a sync", () => {
     const s = deliveredThree();
     const first = s.receive(em("user:u1", 1, "e2"));
     assert.deepEqual(first.lost, ["user:u1"]);
     assert.deepEqual(seqs(first.delivered), ["user:u1#1"]);
-    assert.equal(first.needsSync, false);
+    assert.equal(first.needsSync, true, "a sync finds what else Redis lost (other streams, the session)");
     assert.deepEqual(seqs(s.receive(em("user:u1", 2, "e2")).delivered), ["user:u1#2"]);
     assert.deepEqual(s.cursors()["user:u1"], { seq: 2, epoch: "e2", id: "e2/user:u1#2" });
     // A late push of the old epoch is not delivered.
