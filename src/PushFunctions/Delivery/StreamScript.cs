@@ -26,8 +26,8 @@ public abstract record AppendReply
 public sealed record StoredEntry(long Seq, string Id, string? From, long SentAtMs, string Payload);
 
 /// <summary>
-/// What stream.lua's 'read' answered. <see cref="Restarted"/>: the cursor was from another epoch or ahead of the
-/// counter, so the entries start over from the restart point instead.
+/// What stream.lua's 'read' answered. <see cref="Restarted"/>: the cursor was from another epoch, ahead of the
+/// counter, or its seq holds another message now, so the entries start over from the restart point instead.
 /// </summary>
 public sealed record ReadReply(long LatestSeq, long OldestRetainedSeq, string Epoch, bool Restarted, IReadOnlyList<StoredEntry> Entries);
 
@@ -61,13 +61,14 @@ public sealed class StreamScript
     }
 
     /// <param name="cursorEpoch">the epoch the cursor was taken in, or null when not known</param>
+    /// <param name="cursorId">the id of the message at the cursor's seq, or null when not known</param>
     /// <param name="restartAfter">where to start when the cursor is from another epoch or ahead of the stream</param>
     public async Task<ReadReply> ReadAsync(IDatabaseAsync database, StreamKeys keys, string newEpoch,
-        long afterSeq, int maxCount, long cutoffMs, string? cursorEpoch, long restartAfter)
+        long afterSeq, int maxCount, long cutoffMs, string? cursorEpoch, string? cursorId, long restartAfter)
     {
         var result = (RedisResult[])(await Script.RunAsync(database,
             [keys.Stream, keys.Seq, keys.Epoch],
-            ["read", newEpoch, afterSeq, maxCount, cutoffMs, cursorEpoch ?? "", restartAfter]))!;
+            ["read", newEpoch, afterSeq, maxCount, cutoffMs, cursorEpoch ?? "", restartAfter, cursorId ?? ""]))!;
         var entries = (RedisResult[])result[4]!;
         var decoded = new StoredEntry[entries.Length];
         for (var i = 0; i < entries.Length; i++)

@@ -39,8 +39,11 @@ public sealed record AppendOutcome(AppendStatus Status, AppendResult? Message = 
 /// </summary>
 public sealed record StreamPage(long LatestSeq, long OldestRetainedSeq, string Epoch, bool Restarted, IReadOnlyList<PushMessage> Messages);
 
-/// <summary>A position in a stream: a seq, and the epoch it was taken in (null when not known).</summary>
-public readonly record struct StreamPosition(long Seq, string? Epoch);
+/// <summary>
+/// A position in a stream: a seq, the epoch it was taken in, and the id of the message at that seq (each null when
+/// not known). The id tells a seq that Redis lost and used again for another message.
+/// </summary>
+public readonly record struct StreamPosition(long Seq, string? Epoch, string? Id = null);
 
 /// <summary>
 /// The delivery streams in Redis. Each stream is a Redis stream, its seq counter, its epoch and its idempotency
@@ -88,14 +91,15 @@ public sealed class StreamStore(RedisConnection redis, PushSettings settings, Ti
     }
 
     /// <summary>
-    /// The messages after <paramref name="after"/>. When its epoch is not the stream's, or its seq is ahead of the
-    /// stream (Redis lost data), the page starts after <paramref name="restartAfter"/> instead and says so.
+    /// The messages after <paramref name="after"/>. When its epoch is not the stream's, its seq is ahead of the
+    /// stream, or its seq holds another message (Redis lost data), the page starts after
+    /// <paramref name="restartAfter"/> instead and says so.
     /// </summary>
     public async Task<StreamPage> ReadAsync(StreamName stream, StreamPosition after, long restartAfter, int maxCount)
     {
         var cutoff = time.GetUtcNow() - settings.Retention.For(stream.Kind).MaxAge;
         var reply = await Script.ReadAsync(redis.Database, Keys(stream), NewEpoch(),
-            after.Seq, maxCount, cutoff.ToUnixTimeMilliseconds(), after.Epoch, restartAfter);
+            after.Seq, maxCount, cutoff.ToUnixTimeMilliseconds(), after.Epoch, after.Id, restartAfter);
         var name = stream.ToString();
         var messages = reply.Entries
             .Select(e => new PushMessage(e.Id, name, e.Seq, reply.Epoch, e.From, e.Payload, DateTimeOffset.FromUnixTimeMilliseconds(e.SentAtMs)))

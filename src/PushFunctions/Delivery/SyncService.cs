@@ -5,7 +5,10 @@ using PushFunctions.Security;
 
 namespace PushFunctions.Delivery;
 
-/// <summary>The body of <c>POST /api/sync</c>: a cursor per stream, <c>17</c> or <c>{"seq": 17, "epoch": "…"}</c>.</summary>
+/// <summary>
+/// The body of <c>POST /api/sync</c>: a cursor per stream, <c>17</c> or <c>{"seq": 17, "epoch": "…", "id": "…"}</c> (the id
+/// of the message at that seq, optional).
+/// </summary>
 public sealed record SyncRequest(
     [property: JsonConverter(typeof(SyncCursorsJsonConverter))] Dictionary<string, StreamPosition>? Cursors);
 
@@ -30,7 +33,8 @@ public sealed record SyncOutcome(SyncStatus Status, SyncResponse? Response = nul
 /// <summary>
 /// Recovery: for every stream the user may read, what came after their cursor, in seq order, a page at a time.
 /// A stream without a cursor from the device starts at the user's server-side cursor. A cursor from another epoch,
-/// or ahead of the stream (Redis lost data), starts over from what the stream holds now, with recovered false.
+/// ahead of the stream, or whose seq now holds another message (Redis lost data) starts over from what the stream
+/// holds now, with recovered false.
 /// </summary>
 public sealed class SyncService(StreamStore streams, SyncCursors cursors, RoomStore rooms)
 {
@@ -63,8 +67,10 @@ public sealed class SyncService(StreamStore streams, SyncCursors cursors, RoomSt
             var (name, floor) = entry.Value;
             var explicitCursor = requested.TryGetValue(entry.Key, out var cursor);
             var start = explicitCursor ? cursor : serverCursors.GetValueOrDefault(entry.Key);
-            var page = await streams.ReadAsync(name, start with { Seq = Math.Max(start.Seq, floor) }, restartAfter: floor, PageSize);
-            var from = page.Restarted ? Math.Min(floor, page.LatestSeq) : Math.Max(start.Seq, floor);
+            // Below a room's floor the cursor's id says nothing about where the user may read from.
+            var after = start.Seq >= floor ? start : new StreamPosition(floor, start.Epoch);
+            var page = await streams.ReadAsync(name, after, restartAfter: floor, PageSize);
+            var from = page.Restarted ? Math.Min(floor, page.LatestSeq) : after.Seq;
             var last = page.Messages.Count > 0 ? page.Messages[^1].Seq : from;
             var recovered = !page.Restarted && (explicitCursor && cursor.Seq == 0 || from + 1 >= page.OldestRetainedSeq);
             var sync = new StreamSync(page.Messages, page.LatestSeq, page.Epoch, recovered,
@@ -86,7 +92,7 @@ public sealed class SyncService(StreamStore streams, SyncCursors cursors, RoomSt
 }
 
 /// <summary>
-/// Reads sync cursors: a whole number (the seq; today's form) or <c>{"seq": n, "epoch": "…"}</c>. Anything else,
+/// Reads sync cursors: a whole number (the seq; today's form) or <c>{"seq": n, "epoch": "…", "id": "…"}</c>. Anything else,
 /// numbers in strings included, is a JSON error (so a 400).
 /// </summary>
 public sealed class SyncCursorsJsonConverter : JsonConverter<Dictionary<string, StreamPosition>>
@@ -112,6 +118,7 @@ public sealed class SyncCursorsJsonConverter : JsonConverter<Dictionary<string, 
             throw new JsonException($"The cursor for '{Truncate(stream)}' must be a whole number or {{\"seq\": n, \"epoch\": \"…\"}}.");
         long? seq = null;
         string? epoch = null;
+        string? id = null;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
             var property = reader.GetString();
@@ -127,13 +134,18 @@ public sealed class SyncCursorsJsonConverter : JsonConverter<Dictionary<string, 
                         throw new JsonException($"The cursor's 'epoch' for '{Truncate(stream)}' must be a string (from a message or a sync answer).");
                     epoch = reader.GetString();
                     break;
+                case "id":
+                    if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.Null))
+                        throw new JsonException($"The cursor's 'id' for '{Truncate(stream)}' must be a string (the id of the message at that seq).");
+                    id = reader.GetString();
+                    break;
                 default:
                     reader.Skip();
                     break;
             }
         }
         return seq is { } value
-            ? new StreamPosition(value, string.IsNullOrEmpty(epoch) ? null : epoch)
+            ? new StreamPosition(value, string.IsNullOrEmpty(epoch) ? null : epoch, string.IsNullOrEmpty(id) ? null : id)
             : throw new JsonException($"The cursor for '{Truncate(stream)}' needs a 'seq'.");
     }
 
@@ -149,6 +161,7 @@ public sealed class SyncCursorsJsonConverter : JsonConverter<Dictionary<string, 
             writer.WriteStartObject();
             writer.WriteNumber("seq", position.Seq);
             if (position.Epoch is not null) writer.WriteString("epoch", position.Epoch);
+            if (position.Id is not null) writer.WriteString("id", position.Id);
             writer.WriteEndObject();
         }
         writer.WriteEndObject();

@@ -82,16 +82,19 @@ if mode == 'read' then
   local cutoff = tonumber(ARGV[5])     -- ms; entries older than this are expired
   local cursor_epoch = ARGV[6]         -- the epoch the cursor was taken in ('' = not known)
   local restart_after = tonumber(ARGV[7]) -- where to start over when the cursor is of no use
-  -- A cursor from another epoch, or ahead of the counter (Redis lost the newest writes), means nothing
-  -- here: start again from restart_after and say so.
+  local cursor_id = ARGV[8]            -- the id of the message at the cursor's seq ('' = not known)
+  -- A cursor from another epoch, ahead of the counter, or whose seq now holds another message (Redis
+  -- lost its newest writes and the seqs were used again) means nothing here: start again from
+  -- restart_after and say so.
   -- Returns {latest seq, oldest retained seq, epoch, 1 if restarted else 0, entries after the start}.
   local epoch = epoch_of_counter()
   local latest = tonumber(redis.call('GET', seq_key))
-  local restarted = 0
-  if (cursor_epoch ~= '' and cursor_epoch ~= epoch) or after > latest then
-    after = math.min(restart_after, latest)
-    restarted = 1
+  local restarted = (cursor_epoch ~= '' and cursor_epoch ~= epoch) or after > latest
+  if not restarted and cursor_id ~= '' and after > 0 then
+    local at = redis.call('XRANGE', stream_key, after .. '-0', after .. '-0')
+    restarted = #at == 1 and at[1][2][2] ~= cursor_id
   end
+  if restarted then after = math.min(restart_after, latest) end
   trim_by_age(cutoff)
   local first = redis.call('XRANGE', stream_key, '-', '+', 'COUNT', 1)
   local oldest = latest + 1
@@ -100,7 +103,7 @@ if mode == 'read' then
   if after < latest then
     entries = redis.call('XRANGE', stream_key, '(' .. after .. '-0', '+', 'COUNT', count)
   end
-  return {latest, oldest, epoch, restarted, entries}
+  return {latest, oldest, epoch, restarted and 1 or 0, entries}
 end
 
 return redis.error_reply('stream.lua: unknown mode ' .. tostring(mode))
