@@ -89,7 +89,9 @@ if mode == 'read' then
   -- Returns {latest seq, oldest retained seq, epoch, 1 if restarted else 0, entries after the start}.
   local epoch = epoch_of_counter()
   local latest = tonumber(redis.call('GET', seq_key))
-  local restarted = (cursor_epoch ~= '' and cursor_epoch ~= epoch) or after > latest
+  -- Reading from restart_after itself (a room's join point) and finding the stream behind it is not a cursor
+  -- ahead: there is just nothing to read yet.
+  local restarted = (cursor_epoch ~= '' and cursor_epoch ~= epoch) or (after > latest and after ~= restart_after)
   if not restarted and cursor_id ~= '' and after > 0 then
     local at = redis.call('XRANGE', stream_key, after .. '-0', after .. '-0')
     restarted = #at == 1 and at[1][2][2] ~= cursor_id
