@@ -120,8 +120,8 @@ public sealed class Floor : IDisposable
         var retention = _retention.For(kind.Kind);
         var roomId = isRoom ? kind.Stream(i)["room:".Length..] : "";
         var result = (RedisResult[])(await _redis.GetDatabase().ScriptEvaluateAsync(_sha,
-            [tag + ":s", seq, seq, isRoom ? $"pf:{{room:{roomId}}}:members" : seq, isRoom ? $"pf:{{room:{roomId}}}:online" : seq],
-            ["append", Guid.CreateVersion7().ToString("N"), "", payload, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            [tag + ":s", seq, tag + ":epoch", seq, isRoom ? $"pf:{{room:{roomId}}}:members" : seq, isRoom ? $"pf:{{room:{roomId}}}:online" : seq],
+            ["append", "floorepoch", Guid.CreateVersion7().ToString("N"), "", payload, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
                 retention.MaxLength, (long)retention.MaxAge.TotalMilliseconds, 0, "0123456789abcdef0123456789abcdef",
                 isRoom ? "1" : "0", ""]))!;
         return (long)result[0] == 1;

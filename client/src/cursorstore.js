@@ -23,7 +23,7 @@ export class CursorStore {
     this.#logger = logger;
   }
 
-  /** @returns {Record<string, number>} */
+  /** @returns {Record<string, unknown>} as `Sequencer.snapshot()` wrote it */
   load() {
     const stored = this.#attempt("read", () => this.#storage?.getItem(this.#key));
     if (!stored) return {};
@@ -36,7 +36,7 @@ export class CursorStore {
     }
   }
 
-  /** @param {Record<string, number>} cursors */
+  /** @param {Record<string, unknown>} cursors a `Sequencer.snapshot()` */
   save(cursors) {
     this.#attempt("write", () => this.#storage?.setItem(this.#key, JSON.stringify(cursors)));
   }

@@ -5,8 +5,13 @@ export interface PushMessage<TPayload = unknown> {
   id: string;
   /** `user:{userId}`, `broadcast` or `room:{roomId}` */
   stream: string;
-  /** Increases by one per message within its stream, from 1. */
+  /** Increases by one per message within its stream and epoch, from 1. */
   seq: number;
+  /**
+   * The stream's epoch when the message was stored. A stream that Redis lost starts again from seq 1 under a new
+   * epoch, so a seq means something only together with its epoch.
+   */
+  epoch?: string;
   from?: string;
   payload: TPayload;
   /** ISO 8601 */
@@ -26,7 +31,12 @@ export interface RoomMessage<TPayload = unknown> extends PushMessage<TPayload> {
 export interface StreamPage {
   messages: PushMessage[];
   latestSeq: number;
-  /** false when the cursor sent was older than what the server still retains. */
+  /** The stream's epoch. */
+  epoch?: string;
+  /**
+   * false when the cursor sent was older than what the server still retains, or of no use any more (another epoch,
+   * ahead of the stream, or its seq now holds another message): then the answer starts from the stream's start.
+   */
   recovered: boolean;
   /** true when another sync would return more messages. */
   more: boolean;
@@ -47,8 +57,9 @@ export interface PushClientEvents {
   "redirect-to-login": { reason: RedirectReason };
   state: ConnectionState;
   /**
-   * Some of this stream's messages are gone for good (older than the server retains).
-   * Reload the affected data from the main backend; messages after the loss still follow.
+   * Some of this stream's messages may be gone for good: older than the server retains, or lost with Redis's data
+   * (the stream began again under a new epoch, or went back a few seqs). Reload the affected data from the main
+   * backend; messages after the loss still follow, once and in order.
    */
   "recovery-lost": { stream: string };
   /** A failed sync (retried), a malformed message, or an exception thrown by an event handler. */
@@ -130,9 +141,27 @@ export declare function cursorStorageKey(userId: string): string;
 
 export declare function isSequencedMessage(message: unknown): message is PushMessage;
 
+/** A sync cursor: a seq (the form from before epochs), or the seq with its epoch and the id of the message there. */
+export type Cursor = number | { seq: number; epoch: string; id?: string };
+
+/** A stream's state as the Sequencer persists it (`snapshot()`). */
+export interface StoredStream {
+  seq: number;
+  epoch?: string;
+  /** The last delivered [seq, id] pairs, at most RECENT_IDS. */
+  recent?: [number, string][];
+  /** The highest seq forgotten from `recent`. */
+  floor?: number;
+}
+
+/** How many delivered ids the Sequencer remembers per stream. */
+export declare const RECENT_IDS: number;
+
 export interface LiveResult {
   delivered: PushMessage[];
   needsSync: boolean;
+  /** Streams that began again (a new epoch's seq 1 came live): report them before delivering. */
+  lost: string[];
 }
 
 export interface SyncResult {
@@ -143,9 +172,13 @@ export interface SyncResult {
 
 /** The pure ordering/dedupe engine behind PushClient, exported for reuse and tests. */
 export declare class Sequencer {
-  constructor(cursors?: Record<string, number>);
-  cursors(): Record<string, number>;
+  /** From `snapshot()` (or cursors stored before epochs: numbers). */
+  constructor(stored?: Record<string, StoredStream | number>);
+  /** The cursors as sync takes them. */
+  cursors(): Record<string, Cursor>;
+  /** Everything to persist: cursors, epochs and recently delivered ids. */
+  snapshot(): Record<string, StoredStream>;
   receive(message: PushMessage): LiveResult;
-  beginSync(): { syncId: number; cursors: Record<string, number> };
+  beginSync(): { syncId: number; cursors: Record<string, Cursor> };
   completeSync(syncId: number, streams: Record<string, StreamPage>): SyncResult;
 }

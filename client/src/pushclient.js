@@ -9,7 +9,7 @@ import { Sequencer, isSequencedMessage } from "./sequencer.js";
 
 export { backoffDelay } from "./backoff.js";
 export { cursorStorageKey } from "./cursorstore.js";
-export { Sequencer, isSequencedMessage } from "./sequencer.js";
+export { RECENT_IDS, Sequencer, isSequencedMessage } from "./sequencer.js";
 
 /** @typedef {import("./sequencer.js").PushMessage} PushMessage */
 /** @typedef {import("./sequencer.js").StreamPage} StreamPage */
@@ -302,7 +302,8 @@ export class PushClient {
       this.#events.emit("error", new PushClientError("Dropped a live message without a stream and seq"));
       return;
     }
-    const { delivered, needsSync } = this.#sequencer.receive(message);
+    const { delivered, needsSync, lost } = this.#sequencer.receive(message);
+    for (const stream of lost) this.#events.emit("recovery-lost", { stream });
     if (delivered.length > 0) this.#deliver(delivered);
     if (needsSync) void this.sync();
   }
@@ -319,7 +320,7 @@ export class PushClient {
   #deliver(messages) {
     for (const message of messages) this.#events.emit(eventNameFor(message), message);
     // After the handlers ran: a crash in between means a redelivery after reload, not a loss.
-    this.#store.save(this.#sequencer.cursors());
+    this.#store.save(this.#sequencer.snapshot());
   }
 
   // ---- sync ----
@@ -352,7 +353,7 @@ export class PushClient {
    * POST /api/sync. A 403 means a cursor names a stream we may no longer read (we left a
    * room since the last sync): ask again without room cursors; the answer lists the rooms we
    * are still in, and the cursors kept locally still drop what we already have.
-   * @param {Record<string, number>} cursors
+   * @param {Record<string, import("./sequencer.js").Cursor>} cursors
    * @returns {Promise<Record<string, StreamPage>>}
    */
   async #requestSync(cursors) {
@@ -367,7 +368,7 @@ export class PushClient {
   }
 
   /**
-   * @param {Record<string, number>} cursors
+   * @param {Record<string, import("./sequencer.js").Cursor>} cursors
    * @returns {Promise<Record<string, StreamPage>>}
    */
   async #postSync(cursors) {

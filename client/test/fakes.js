@@ -150,15 +150,29 @@ export class FakeSyncServer {
   gate = null;
   inFlight = 0;
   maxInFlight = 0;
+  #ids = 0;
 
   /** @param {string[]} readable streams this user may read */
   constructor(readable = ["user:u1", "broadcast"]) {
     for (const stream of readable) this.addStream(stream);
   }
 
-  /** @param {string} stream */
-  addStream(stream) {
-    this.streams.set(stream, { messages: [], latestSeq: 0, trimmedThrough: 0 });
+  /** @param {string} stream @param {string} [epoch] set to give the stream's messages and answers an epoch */
+  addStream(stream, epoch) {
+    this.streams.set(stream, { messages: [], latestSeq: 0, trimmedThrough: 0, epoch });
+  }
+
+  /** Redis lost everything: every stream begins again, empty, under a new epoch. @param {string} epoch */
+  wipe(epoch) {
+    for (const stream of [...this.streams.keys()]) this.addStream(stream, epoch);
+    this.serverCursors.clear();
+  }
+
+  /** Redis lost the newest writes: the last k messages, and the counter goes back by k. @param {string} stream @param {number} k */
+  rewind(stream, k) {
+    const state = /** @type {any} */ (this.streams.get(stream));
+    state.messages.splice(-k);
+    state.latestSeq -= k;
   }
 
   /** @param {string} stream */
@@ -175,7 +189,9 @@ export class FakeSyncServer {
     const state = /** @type {any} */ (this.streams.get(stream));
     state.latestSeq += 1;
     const seq = state.latestSeq;
-    const message = { id: `${stream}#${seq}`, stream, seq, from: "server", payload, sentAt: new Date(0).toISOString() };
+    const id = state.epoch === undefined ? `${stream}#${seq}` : `${state.epoch}/${stream}#${seq}#${++this.#ids}`;
+    const message = { id, stream, seq, from: "server", payload, sentAt: new Date(0).toISOString() };
+    if (state.epoch !== undefined) Object.assign(message, { epoch: state.epoch });
     if (stream.startsWith("room:")) Object.assign(message, { roomId: stream.slice(5), total: 2, online: 1 });
     state.messages.push(message);
     return message;
@@ -220,17 +236,27 @@ export class FakeSyncServer {
     return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
   };
 
-  /** @param {Record<string, number>} cursors */
+  /**
+   * As the real sync: a cursor (a number or {seq, epoch, id}) of another epoch, ahead of the stream, or whose seq
+   * holds another message, is answered from the start with recovered false.
+   * @param {Record<string, any>} cursors
+   */
   #answer(cursors) {
     /** @type {Record<string, any>} */
     const streams = {};
     for (const [stream, state] of this.streams) {
-      const cursor = cursors[stream] ?? this.serverCursors.get(stream) ?? 0;
+      const sent = cursors[stream] ?? this.serverCursors.get(stream) ?? 0;
+      const seq = typeof sent === "number" ? sent : sent.seq;
+      const atCursor = typeof sent === "object" && sent.id ? state.messages.find((/** @type {any} */ m) => m.seq === seq) : undefined;
+      const restart = (typeof sent === "object" && sent.epoch !== undefined && sent.epoch !== state.epoch)
+        || seq > state.latestSeq || (atCursor !== undefined && atCursor.id !== sent.id);
+      const cursor = restart ? 0 : seq;
       const after = state.messages.filter((m) => m.seq > cursor);
       const messages = after.slice(0, this.pageSize);
-      const recovered = cursor >= state.trimmedThrough;
+      const recovered = !restart && cursor >= state.trimmedThrough;
       if (messages.length > 0) this.serverCursors.set(stream, messages[messages.length - 1].seq);
       streams[stream] = { messages, latestSeq: state.latestSeq, recovered, more: after.length > messages.length };
+      if (state.epoch !== undefined) streams[stream].epoch = state.epoch;
     }
     return { streams };
   }

@@ -273,6 +273,16 @@ describe("PushClient: delivery", () => {
   });
 });
 
+/**
+ * The seq of each stream in stored cursors (stored as `{seq, epoch, recent, floor}`).
+ * @param {FakeStorage} storage
+ * @param {string} key
+ */
+function storedSeqs(storage, key) {
+  const stored = JSON.parse(/** @type {string} */ (storage.getItem(key)));
+  return Object.fromEntries(Object.entries(stored).map(([stream, value]) => [stream, /** @type {any} */ (value).seq]));
+}
+
 describe("PushClient: cursors across reloads", () => {
   it("stores cursors per user and does not redeliver after a reload", async () => {
     const storage = new FakeStorage();
@@ -282,7 +292,7 @@ describe("PushClient: cursors across reloads", () => {
     const first = setup({ storage, server });
     await first.client.start();
     first.connection.push("message", server.append("user:u1"));
-    assert.deepEqual(JSON.parse(/** @type {string} */ (storage.getItem("pushclient:v1:u1:cursors"))), { "user:u1": 2, broadcast: 1 });
+    assert.deepEqual(storedSeqs(storage, "pushclient:v1:u1:cursors"), { "user:u1": 2, broadcast: 1 });
     await first.client.stop();
 
     server.append("broadcast");
@@ -393,8 +403,71 @@ describe("PushClient: sync failures", () => {
     assert.deepEqual(server.requests.at(-2)?.cursors, { "user:u1": 0, broadcast: 0, "room:a": 1, "room:b": 1 });
     assert.deepEqual(server.requests.at(-1)?.cursors, { "user:u1": 0, broadcast: 0 });
     assert.deepEqual(deliveredIds(events), ["room:a#1", "room:b#1", "room:b#2"]);
-    assert.deepEqual(JSON.parse(/** @type {string} */ (storage.getItem(cursorStorageKey("u1")))), { "user:u1": 0, broadcast: 0, "room:b": 2 });
+    assert.deepEqual(storedSeqs(storage, cursorStorageKey("u1")), { "user:u1": 0, broadcast: 0, "room:b": 2 });
     assert.deepEqual(valuesOf(events, "error"), []);
+  });
+});
+
+describe("PushClient: when Redis loses data (epochs)", () => {
+  /** A user whose own stream has an epoch and who received seq 1..3 of it. */
+  async function receivedThree() {
+    const server = new FakeSyncServer([]);
+    server.addStream("user:u1", "e1");
+    server.addStream("broadcast", "e1");
+    const harness = setup({ server });
+    await harness.client.start();
+    for (let i = 0; i < 3; i += 1) harness.connection.push("message", server.append("user:u1"));
+    assert.equal(deliveredIds(harness.events).length, 3);
+    return harness;
+  }
+
+  it("Redis lost everything (new epoch) while connected: reports the stream lost, then delivers the new messages once, in order", async () => {
+    const { server, connection, events } = await receivedThree();
+    server.wipe("e2");
+    const first = server.append("user:u1");
+    const second = server.append("user:u1");
+    connection.push("message", first);
+    connection.push("message", second);
+    connection.push("message", first);
+    await settle();
+    const after = events.slice(events.findIndex(([name]) => name === "recovery-lost"));
+    // The new epoch's seq 1 is delivered at once; the sync it asks for finds that broadcast began again too.
+    assert.deepEqual(after.filter(([name]) => name === "message" || name === "recovery-lost").map(([name, value]) => (name === "message" ? value.id : `${name} ${value.stream}`)),
+      ["recovery-lost user:u1", first.id, second.id, "recovery-lost broadcast"]);
+  });
+
+  it("Redis lost everything and its sessions: the next sync's 401 sends the user to the login page", async () => {
+    const { client, server, connection, events } = await receivedThree();
+    server.wipe("e2");
+    server.statuses.push(401);
+    server.append("user:u1");
+    connection.push("message", server.append("user:u1")); // seq 2 of the new epoch: needs a sync
+    await settle();
+    assert.deepEqual(valuesOf(events, "redirect-to-login"), [{ reason: "session_invalid" }]);
+    assert.equal(client.state, "disconnected");
+  });
+
+  it("Redis lost its newest writes: every new message at a reused seq is delivered once, in order", async () => {
+    const { server, connection, events } = await receivedThree();
+    const before = deliveredIds(events);
+    server.rewind("user:u1", 2);
+    const fresh = [server.append("user:u1"), server.append("user:u1"), server.append("user:u1")];
+    assert.deepEqual(fresh.map((m) => m.seq), [2, 3, 4]);
+    for (const m of fresh) connection.push("message", m);
+    await settle();
+    assert.deepEqual(deliveredIds(events), [...before, ...fresh.map((m) => m.id)]);
+    assert.deepEqual(valuesOf(events, "recovery-lost"), [{ stream: "user:u1" }]);
+  });
+
+  it("Redis lost its newest writes and the live pushes of the new ones: the reconnect sync still finds them", async () => {
+    const { server, connection, events } = await receivedThree();
+    const before = deliveredIds(events);
+    server.rewind("user:u1", 2);
+    const fresh = [server.append("user:u1"), server.append("user:u1"), server.append("user:u1")];
+    connection.dropAndReconnect();
+    await settle();
+    assert.deepEqual(deliveredIds(events), [...before, ...fresh.map((m) => m.id)]);
+    assert.deepEqual(valuesOf(events, "recovery-lost"), [{ stream: "user:u1" }]);
   });
 });
 

@@ -20,8 +20,7 @@ public sealed class DeliveryFunctions(Publisher publisher, SyncService sync)
         var stream = StreamName.ForUser(userId);
         var send = SendValidation.Validate(stream, body.Value, IdempotencyKeyOf(request), body.Value?.From);
         if (send.Message is not { } message) return Refused(send);
-        var sent = await publisher.PublishAsync(stream, message);
-        return TypedResults.Accepted((string?)null, new SendAccepted(sent.Id, stream.ToString(), sent.Seq));
+        return Accepted(stream, await publisher.PublishAsync(stream, message));
     }
 
     [Function("broadcast")]
@@ -35,8 +34,7 @@ public sealed class DeliveryFunctions(Publisher publisher, SyncService sync)
         var stream = StreamName.Broadcast;
         var send = SendValidation.Validate(stream, body.Value, IdempotencyKeyOf(request), body.Value?.From);
         if (send.Message is not { } message) return Refused(send);
-        var sent = await publisher.PublishAsync(stream, message);
-        return TypedResults.Accepted((string?)null, new SendAccepted(sent.Id, stream.ToString(), sent.Seq));
+        return Accepted(stream, await publisher.PublishAsync(stream, message));
     }
 
     [Function("sync")]
@@ -46,8 +44,29 @@ public sealed class DeliveryFunctions(Publisher publisher, SyncService sync)
     {
         var body = await JsonBody.ReadAsync<SyncRequest>(request);
         if (body.Problem is { } malformed) return malformed;
-        return TypedResults.Ok(await sync.SyncAsync(context.GetUser(), body.Value?.Cursors ?? []));
+        return await sync.SyncAsync(context.GetUser(), body.Value?.Cursors ?? []) switch
+        {
+            { Status: SyncStatus.Synced, Response: { } response } => TypedResults.Ok(response),
+            { Status: SyncStatus.NotReadable, Stream: var stream } => Problems.Forbidden(
+                $"You may not read stream '{stream}': only your own user stream, broadcast and rooms you are a member of."),
+            { Status: SyncStatus.NegativeCursor, Stream: var stream } => Problems.BadRequest($"The cursor for '{stream}' must be 0 or more."),
+            { Stream: var stream } => Problems.BadRequest(
+                $"'{SyncCursorsJsonConverter.Truncate(stream!)}' is not a stream name: use 'user:<userId>', 'broadcast' or 'room:<roomId>'."),
+        };
     }
+
+    private static Results<Accepted<SendAccepted>, ProblemHttpResult> Accepted(StreamName stream, AppendOutcome outcome) =>
+        Refused(outcome, stream) ?? (Results<Accepted<SendAccepted>, ProblemHttpResult>)
+            TypedResults.Accepted((string?)null, new SendAccepted(outcome.Message!.Id, stream.ToString(), outcome.Message.Seq));
+
+    /// <summary>The answer to a send the store refused; null when it was stored (or replayed).</summary>
+    internal static ProblemHttpResult? Refused(AppendOutcome outcome, StreamName stream) => outcome.Status switch
+    {
+        AppendStatus.SenderNotMember => Problems.Forbidden($"You are not a member of room '{stream.Id}': join it first."),
+        AppendStatus.IdempotencyKeyReused => Problems.Unprocessable(
+            "This Idempotency-Key was already used for a different request in the last 24 hours; use a new key."),
+        _ => null,
+    };
 
     internal static string? IdempotencyKeyOf(HttpRequest request) =>
         request.Headers.TryGetValue(SendValidation.IdempotencyHeader, out var key) ? key.ToString() : null;

@@ -18,12 +18,12 @@ public sealed class Publisher(
     public const string RoomMessageEvent = "room_message";
 
     /// <param name="liveEvent">Builds the live event's argument from the stored message (rooms add their counts).</param>
-    public async Task<AppendResult> PublishAsync(StreamName stream, NewMessage message, Func<PushMessage, AppendResult, object>? liveEvent = null)
+    public async Task<AppendOutcome> PublishAsync(StreamName stream, NewMessage message, Func<PushMessage, AppendResult, object>? liveEvent = null)
     {
-        var appended = await streams.AppendAsync(stream, message);
-        if (appended.Replayed) return appended;
+        var outcome = await streams.AppendAsync(stream, message);
+        if (outcome is not { Status: AppendStatus.Stored, Message: { } appended }) return outcome;
 
-        var stored = new PushMessage(appended.Id, stream.ToString(), appended.Seq, message.From, message.Payload, appended.SentAt);
+        var stored = new PushMessage(appended.Id, stream.ToString(), appended.Seq, appended.Epoch, message.From, message.Payload, appended.SentAt);
         var argument = JsonSerializer.SerializeToUtf8Bytes(liveEvent?.Invoke(stored, appended) ?? stored, json.Value.SerializerOptions);
         try
         {
@@ -38,6 +38,6 @@ public sealed class Publisher(
         {
             logger.LogWarning("Live push of {Stream} seq {Seq} failed; clients will get it by sync. {Reason}", stream, appended.Seq, e.Message);
         }
-        return appended;
+        return outcome;
     }
 }

@@ -1,6 +1,6 @@
+using System.Security.Cryptography;
 using StackExchange.Redis;
 using PushFunctions.Configuration;
-using PushFunctions.Http;
 using PushFunctions.Redis;
 using PushFunctions.Rooms;
 
@@ -15,27 +15,55 @@ public sealed record NewMessage(string? From, string Payload, string? Idempotenc
 /// <summary>
 /// Where a message landed. <see cref="Replayed"/>: an earlier request with the same idempotency key stored it.
 /// <see cref="Members"/> and <see cref="Online"/> count a room's members when the message was stored (0 elsewhere).
+/// <see cref="Epoch"/>: the stream's epoch when it was stored (null for a replay: nothing is pushed again).
 /// </summary>
-public sealed record AppendResult(string Id, long Seq, DateTimeOffset SentAt, bool Replayed, long Members, long Online);
+public sealed record AppendResult(string Id, long Seq, string? Epoch, DateTimeOffset SentAt, bool Replayed, long Members, long Online);
 
-/// <summary>A page of a stream: the messages after a cursor, and where the stream stands.</summary>
-public sealed record StreamPage(long LatestSeq, long OldestRetainedSeq, IReadOnlyList<PushMessage> Messages);
+public enum AppendStatus
+{
+    Stored,
+    /// <summary>An earlier request with the same idempotency key stored it; nothing was stored again.</summary>
+    Replayed,
+    /// <summary>A room send from a user who is not a member of the room.</summary>
+    SenderNotMember,
+    /// <summary>The idempotency key was used in the last 24 h for a different request.</summary>
+    IdempotencyKeyReused,
+}
+
+/// <summary>The outcome of an append; <see cref="Message"/> is set when it was stored or replayed.</summary>
+public sealed record AppendOutcome(AppendStatus Status, AppendResult? Message = null);
 
 /// <summary>
-/// The delivery streams in Redis. Each stream is a Redis stream, its seq counter and its idempotency records, all
-/// under the stream's own hash tag (<c>pf:{user:u1}:…</c>), so one script touches one slot even on a cluster.
+/// A page of a stream: the messages after a cursor, and where the stream stands. <see cref="Restarted"/>: the
+/// cursor was from another epoch or ahead of the stream, so the page starts over instead.
+/// </summary>
+public sealed record StreamPage(long LatestSeq, long OldestRetainedSeq, string Epoch, bool Restarted, IReadOnlyList<PushMessage> Messages);
+
+/// <summary>
+/// A position in a stream: a seq, the epoch it was taken in, and the id of the message at that seq (each null when
+/// not known). The id tells a seq that Redis lost and used again for another message.
+/// </summary>
+public readonly record struct StreamPosition(long Seq, string? Epoch, string? Id = null);
+
+/// <summary>
+/// The delivery streams in Redis. Each stream is a Redis stream, its seq counter, its epoch and its idempotency
+/// records, all under the stream's own hash tag (<c>pf:{user:u1}:…</c>), so one script touches one slot even on a
+/// cluster.
 /// </summary>
 public sealed class StreamStore(RedisConnection redis, PushSettings settings, TimeProvider time)
 {
+    private static readonly StreamScript Script = new();
     public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
-    private static readonly RedisScript Script = RedisScript.Load<StreamStore>("stream.lua");
 
     private static string Tag(StreamName stream) => $"pf:{{{stream}}}";
-    private static RedisKey StreamKey(StreamName stream) => Tag(stream) + ":s";
     private static RedisKey SeqKey(StreamName stream) => Tag(stream) + ":seq";
+    private static StreamKeys Keys(StreamName stream) => new(Tag(stream) + ":s", SeqKey(stream), Tag(stream) + ":epoch");
     private static RedisKey IdempotencyKey(StreamName stream, string? from, string key) => $"{Tag(stream)}:idem:{from}:{key}";
 
-    public async Task<AppendResult> AppendAsync(StreamName stream, NewMessage message)
+    /// <summary>A short random id, used only if the stream's counter has to be made.</summary>
+    private static string NewEpoch() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
+
+    public async Task<AppendOutcome> AppendAsync(StreamName stream, NewMessage message)
     {
         var retention = settings.Retention.For(stream.Kind);
         var id = Guid.CreateVersion7().ToString("N");
@@ -43,68 +71,49 @@ public sealed class StreamStore(RedisConnection redis, PushSettings settings, Ti
         var idempotent = message.IdempotencyKey is not null;
         var isRoom = stream.Kind == StreamKind.Room;
         var unused = SeqKey(stream);
-        var result = (RedisResult[])(await Script.RunAsync(redis.Database,
-            [
-                StreamKey(stream), SeqKey(stream),
-                idempotent ? IdempotencyKey(stream, message.From, message.IdempotencyKey!) : unused,
-                isRoom ? RoomStore.MembersKey(stream.Id) : unused,
-                isRoom ? RoomStore.OnlineMembersKey(stream.Id) : unused,
-            ],
-            [
-                "append", id, message.From ?? "", message.Payload, now.ToUnixTimeMilliseconds(),
+        var reply = await Script.AppendAsync(redis.Database, Keys(stream), NewEpoch(),
+            idempotent ? IdempotencyKey(stream, message.From, message.IdempotencyKey!) : unused,
+            isRoom ? (RoomStore.MembersKey(stream.Id), RoomStore.OnlineMembersKey(stream.Id)) : (unused, unused),
+            new AppendArgs(id, message.From ?? "", message.Payload, now.ToUnixTimeMilliseconds(),
                 retention.MaxLength, (long)retention.MaxAge.TotalMilliseconds,
                 idempotent ? (long)IdempotencyWindow.TotalSeconds : 0, message.RequestHash,
-                isRoom ? "1" : "0", message.SenderMustBeMember ? message.From : "",
-            ]))!;
+                isRoom, message.SenderMustBeMember ? message.From ?? "" : ""));
 
-        switch ((long)result[0])
+        return reply switch
         {
-            case 1:
-                return new AppendResult(id, (long)result[1], now, Replayed: false, (long)result[2], (long)result[3]);
-            case -1:
-                throw new InvalidRequestException(StatusCodes.Status403Forbidden,
-                    $"You are not a member of room '{stream.Id}': join it first.");
-        }
-
-        // An earlier request with the same key: answer with its result, unless this is a different request.
-        var previous = ((string)result[1]!).Split('|');
-        if (previous[2] != message.RequestHash)
-            throw new InvalidRequestException(StatusCodes.Status422UnprocessableEntity,
-                "This Idempotency-Key was already used for a different request in the last 24 hours; use a new key.");
-        return new AppendResult(previous[0], long.Parse(previous[1]), now, Replayed: true, long.Parse(previous[3]), long.Parse(previous[4]));
+            AppendReply.Stored stored => new AppendOutcome(AppendStatus.Stored,
+                new AppendResult(id, stored.Seq, stored.Epoch, now, Replayed: false, stored.Members, stored.Online)),
+            AppendReply.Earlier earlier when earlier.RequestHash != message.RequestHash => new AppendOutcome(AppendStatus.IdempotencyKeyReused),
+            AppendReply.Earlier earlier => new AppendOutcome(AppendStatus.Replayed,
+                new AppendResult(earlier.Id, earlier.Seq, null, now, Replayed: true, earlier.Members, earlier.Online)),
+            _ => new AppendOutcome(AppendStatus.SenderNotMember),
+        };
     }
 
-    public async Task<StreamPage> ReadAsync(StreamName stream, long afterSeq, int maxCount)
+    /// <summary>
+    /// The messages after <paramref name="after"/>. When its epoch is not the stream's, its seq is ahead of the
+    /// stream, or its seq holds another message (Redis lost data), the page starts after
+    /// <paramref name="restartAfter"/> instead and says so.
+    /// </summary>
+    public async Task<StreamPage> ReadAsync(StreamName stream, StreamPosition after, long restartAfter, int maxCount)
     {
         var cutoff = time.GetUtcNow() - settings.Retention.For(stream.Kind).MaxAge;
-        var result = (RedisResult[])(await Script.RunAsync(redis.Database,
-            [StreamKey(stream), SeqKey(stream), SeqKey(stream)],
-            ["read", afterSeq, maxCount, cutoff.ToUnixTimeMilliseconds()]))!;
-
+        var reply = await Script.ReadAsync(redis.Database, Keys(stream), NewEpoch(),
+            after.Seq, maxCount, cutoff.ToUnixTimeMilliseconds(), after.Epoch, after.Id, restartAfter);
         var name = stream.ToString();
-        var entries = (RedisResult[])result[2]!;
-        var messages = new PushMessage[entries.Length];
-        for (var i = 0; i < entries.Length; i++)
-        {
-            var entry = (RedisResult[])entries[i]!;
-            var entryId = (string)entry[0]!;
-            // Fields in the order stream.lua writes them: id, from, t, p.
-            var fields = (RedisValue[])entry[1]!;
-            var from = (string?)fields[3];
-            messages[i] = new PushMessage(
-                (string)fields[1]!,
-                name,
-                long.Parse(entryId.AsSpan(0, entryId.IndexOf('-'))),
-                string.IsNullOrEmpty(from) ? null : from,
-                (string)fields[7]!,
-                DateTimeOffset.FromUnixTimeMilliseconds((long)fields[5]));
-        }
-        return new StreamPage((long)result[0], (long)result[1], messages);
+        var messages = reply.Entries
+            .Select(e => new PushMessage(e.Id, name, e.Seq, reply.Epoch, e.From, e.Payload, DateTimeOffset.FromUnixTimeMilliseconds(e.SentAtMs)))
+            .ToArray();
+        return new StreamPage(reply.LatestSeq, reply.OldestRetainedSeq, reply.Epoch, reply.Restarted, messages);
     }
 
     /// <summary>The stream's latest seq (0 when nothing was ever sent).</summary>
     public async Task<long> LatestSeqAsync(StreamName stream) => (long?)await redis.Database.StringGetAsync(SeqKey(stream)) ?? 0;
 
-    /// <summary>Removes the stream, its counter and (by expiry) its idempotency records.</summary>
-    public Task DeleteAsync(StreamName stream) => redis.Database.KeyDeleteAsync([StreamKey(stream), SeqKey(stream)]);
+    /// <summary>Removes the stream, its counter, its epoch and (by expiry) its idempotency records.</summary>
+    public Task DeleteAsync(StreamName stream)
+    {
+        var keys = Keys(stream);
+        return redis.Database.KeyDeleteAsync([keys.Stream, keys.Seq, keys.Epoch]);
+    }
 }

@@ -3,9 +3,12 @@ using PushFunctions.Redis;
 
 namespace PushFunctions.Delivery;
 
+/// <summary>Where a sync left a user in a stream, for <see cref="SyncCursors.AdvanceAsync"/>.</summary>
+public sealed record CursorMove(string Stream, StreamPosition To, long LatestSeq);
+
 /// <summary>
-/// Each user's server-side cursor per stream: how far the user has received anywhere. A device with no cursor of
-/// its own (a fresh browser) starts here, which is how messages for an offline user wait for them.
+/// Each user's server-side cursor per stream and epoch: how far the user has received anywhere. A device with no
+/// cursor of its own (a fresh browser) starts here, which is how messages for an offline user wait for them.
 /// </summary>
 public sealed class SyncCursors(RedisConnection redis)
 {
@@ -13,18 +16,28 @@ public sealed class SyncCursors(RedisConnection redis)
 
     private static RedisKey Key(string userId) => $"pf:{{user:{userId}}}:cursors";
 
-    public async Task<Dictionary<string, long>> GetAllAsync(string userId)
+    public async Task<Dictionary<string, StreamPosition>> GetAllAsync(string userId)
     {
         var entries = await redis.Database.HashGetAllAsync(Key(userId));
-        return entries.ToDictionary(e => (string)e.Name!, e => (long)e.Value);
+        return entries.ToDictionary(e => (string)e.Name!, e => Parse(e.Value!));
     }
 
-    /// <summary>Moves cursors forward only; a stale device never moves one back.</summary>
-    public Task AdvanceAsync(string userId, IReadOnlyCollection<KeyValuePair<string, long>> positions) =>
-        positions.Count == 0
+    /// <summary>"seq:epoch" as cursors.lua writes it, or "seq" (epoch not known).</summary>
+    private static StreamPosition Parse(string value)
+    {
+        var colon = value.IndexOf(':');
+        return colon < 0 ? new StreamPosition(long.Parse(value), null) : new StreamPosition(long.Parse(value.AsSpan(0, colon)), value[(colon + 1)..]);
+    }
+
+    /// <summary>
+    /// Within an epoch cursors only move forward, so a stale device never moves one back; a cursor of another epoch,
+    /// or ahead of its stream, is replaced.
+    /// </summary>
+    public Task AdvanceAsync(string userId, IReadOnlyCollection<CursorMove> moves) =>
+        moves.Count == 0
             ? Task.CompletedTask
             : AdvanceScript.RunAsync(redis.Database, [Key(userId)],
-                positions.SelectMany(p => new RedisValue[] { p.Key, p.Value }).ToArray());
+                moves.SelectMany(m => new RedisValue[] { m.Stream, m.To.Seq, m.To.Epoch ?? "", m.LatestSeq }).ToArray());
 
     /// <summary>Sets where a user starts reading a stream, unless they already have a cursor there.</summary>
     public Task StartAtAsync(string userId, StreamName stream, long seq) =>

@@ -1,69 +1,111 @@
--- One delivery stream. Entries are XADDed with id "<seq>-0", so XRANGE by seq needs no index.
+-- One delivery stream: its entries, its seq counter and its epoch, all under the stream's hash tag.
+-- Entries are XADDed with id "<seq>-0", so XRANGE by seq needs no index.
 -- Fields, always in this order: id, from, t (sent at, ms), p (payload JSON).
--- KEYS[1] the stream, KEYS[2] its seq counter, KEYS[3] the idempotency record (append only),
--- KEYS[4] and KEYS[5] a room's member set and online-member set (room appends only; same hash tag)
--- ARGV[1] 'append' | 'read'
-local stream, seq_key = KEYS[1], KEYS[2]
+-- The epoch is made whenever the counter is made (first append or first read). A counter that Redis
+-- lost (restart without persistence, failover to an empty replica) comes back with another epoch, so a
+-- client tells "this stream started again" from "this stream moved on".
+local stream_key = KEYS[1]
+local seq_key = KEYS[2]
+local epoch_key = KEYS[3]
+local idempotency_key = KEYS[4]     -- append only
+local members_key = KEYS[5]         -- room appends only: the room's member set
+local online_members_key = KEYS[6]  -- room appends only: its online members
+local mode = ARGV[1]                -- 'append' | 'read'
+local new_epoch = ARGV[2]           -- the epoch to use if the counter does not exist yet
 local T_FIELD = 6 -- position of the sent-at value in an entry's field list
 
 local function seq_of(entry_id)
   return tonumber(string.match(entry_id, '^(%d+)'))
 end
 
+-- The stream's epoch, making the counter (at 0) and the epoch together when the counter is missing.
+-- A counter without an epoch predates epochs: it gets one and keeps its seq.
+local function epoch_of_counter()
+  if redis.call('EXISTS', seq_key) == 0 then
+    redis.call('SET', seq_key, 0)
+    redis.call('SET', epoch_key, new_epoch)
+    return new_epoch
+  end
+  local epoch = redis.call('GET', epoch_key)
+  if epoch then return epoch end
+  redis.call('SET', epoch_key, new_epoch)
+  return new_epoch
+end
+
 -- Drops entries older than cutoff. Bounded: one probe when nothing has expired, else at most 64 entries.
 local function trim_by_age(cutoff)
-  local probe = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)
+  local probe = redis.call('XRANGE', stream_key, '-', '+', 'COUNT', 1)
   if #probe == 0 or tonumber(probe[1][2][T_FIELD]) >= cutoff then return end
-  local oldest = redis.call('XRANGE', stream, '-', '+', 'COUNT', 64)
+  local oldest = redis.call('XRANGE', stream_key, '-', '+', 'COUNT', 64)
   for _, entry in ipairs(oldest) do
     if tonumber(entry[2][T_FIELD]) >= cutoff then
-      redis.call('XTRIM', stream, 'MINID', entry[1])
+      redis.call('XTRIM', stream_key, 'MINID', entry[1])
       return
     end
   end
-  redis.call('XTRIM', stream, 'MINID', (seq_of(oldest[#oldest][1]) + 1) .. '-0')
+  redis.call('XTRIM', stream_key, 'MINID', (seq_of(oldest[#oldest][1]) + 1) .. '-0')
 end
 
-local mode = ARGV[1]
-
 if mode == 'append' then
-  -- ARGV: mode, id, from, payload, now ms, max length, max age ms, idempotency ttl s (0 = none), request hash,
-  --       '1' for a room, the member the room send must come from ('' for the server)
-  -- Returns {1, seq, members, online members}, {0, 'id|seq|hash|members|online'} for a replay, or {-1} when the sender is no member.
-  local id, from, payload = ARGV[2], ARGV[3], ARGV[4]
-  local now, max_len, max_age, idem_ttl, request_hash =
-    tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
-  local is_room, member = ARGV[10] == '1', ARGV[11]
-  if is_room and member ~= '' and redis.call('SISMEMBER', KEYS[4], member) == 0 then return {-1} end
+  local id = ARGV[3]
+  local from = ARGV[4]
+  local payload = ARGV[5]
+  local now = tonumber(ARGV[6])
+  local max_len = ARGV[7]
+  local max_age = tonumber(ARGV[8])
+  local idem_ttl = tonumber(ARGV[9])  -- seconds; 0 = no idempotency key
+  local request_hash = ARGV[10]
+  local is_room = ARGV[11] == '1'
+  local member = ARGV[12]             -- the member a room send must come from ('' for the server)
+  -- Returns {1, seq, epoch, members, online members}, {0, 'id|seq|hash|members|online'} for a replay,
+  -- or {-1} when the sender is no member.
+  if is_room and member ~= '' and redis.call('SISMEMBER', members_key, member) == 0 then return {-1} end
   if idem_ttl > 0 then
-    local previous = redis.call('GET', KEYS[3])
+    local previous = redis.call('GET', idempotency_key)
     if previous then return {0, previous} end
   end
+  local epoch = epoch_of_counter()
   local seq = redis.call('INCR', seq_key)
-  redis.call('XADD', stream, 'MAXLEN', max_len, seq .. '-0', 'id', id, 'from', from, 't', now, 'p', payload)
+  redis.call('XADD', stream_key, 'MAXLEN', max_len, seq .. '-0', 'id', id, 'from', from, 't', now, 'p', payload)
   trim_by_age(now - max_age)
   local members, online = 0, 0
-  if is_room then members, online = redis.call('SCARD', KEYS[4]), redis.call('SCARD', KEYS[5]) end
+  if is_room then members, online = redis.call('SCARD', members_key), redis.call('SCARD', online_members_key) end
   if idem_ttl > 0 then
-    redis.call('SET', KEYS[3], table.concat({id, seq, request_hash, members, online}, '|'), 'EX', idem_ttl)
+    redis.call('SET', idempotency_key, table.concat({id, seq, request_hash, members, online}, '|'), 'EX', idem_ttl)
   end
-  return {1, seq, members, online}
+  return {1, seq, epoch, members, online}
 end
 
 if mode == 'read' then
-  -- ARGV: mode, after seq, max count, cutoff ms (entries older than this are expired)
-  -- Returns {latest seq, oldest retained seq, entries}.
-  local after, count, cutoff = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-  local latest = tonumber(redis.call('GET', seq_key) or '0')
+  local after = tonumber(ARGV[3])
+  local count = tonumber(ARGV[4])
+  local cutoff = tonumber(ARGV[5])     -- ms; entries older than this are expired
+  local cursor_epoch = ARGV[6]         -- the epoch the cursor was taken in ('' = not known)
+  local restart_after = tonumber(ARGV[7]) -- where to start over when the cursor is of no use
+  local cursor_id = ARGV[8]            -- the id of the message at the cursor's seq ('' = not known)
+  -- A cursor from another epoch, ahead of the counter, or whose seq now holds another message (Redis
+  -- lost its newest writes and the seqs were used again) means nothing here: start again from
+  -- restart_after and say so.
+  -- Returns {latest seq, oldest retained seq, epoch, 1 if restarted else 0, entries after the start}.
+  local epoch = epoch_of_counter()
+  local latest = tonumber(redis.call('GET', seq_key))
+  -- Reading from restart_after itself (a room's join point) and finding the stream behind it is not a cursor
+  -- ahead: there is just nothing to read yet.
+  local restarted = (cursor_epoch ~= '' and cursor_epoch ~= epoch) or (after > latest and after ~= restart_after)
+  if not restarted and cursor_id ~= '' and after > 0 then
+    local at = redis.call('XRANGE', stream_key, after .. '-0', after .. '-0')
+    restarted = #at == 1 and at[1][2][2] ~= cursor_id
+  end
+  if restarted then after = math.min(restart_after, latest) end
   trim_by_age(cutoff)
-  local first = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)
+  local first = redis.call('XRANGE', stream_key, '-', '+', 'COUNT', 1)
   local oldest = latest + 1
   if #first > 0 then oldest = seq_of(first[1][1]) end
   local entries = {}
   if after < latest then
-    entries = redis.call('XRANGE', stream, '(' .. after .. '-0', '+', 'COUNT', count)
+    entries = redis.call('XRANGE', stream_key, '(' .. after .. '-0', '+', 'COUNT', count)
   end
-  return {latest, oldest, entries}
+  return {latest, oldest, epoch, restarted and 1 or 0, entries}
 end
 
 return redis.error_reply('stream.lua: unknown mode ' .. tostring(mode))

@@ -90,10 +90,6 @@ public sealed class FrontDoorMiddleware(FunctionCatalog functions, RateLimits ra
                     "SignalR Service is unavailable; the change was not completed. Retry after the Retry-After delay (it is safe to repeat).", RetryAfter);
                 return;
 
-            case InvalidRequestException invalid:
-                await Problems.WriteAsync(http, invalid.StatusCode, invalid.Message);
-                return;
-
             case OperationCanceledException when http.RequestAborted.IsCancellationRequested:
                 return;
 
@@ -103,10 +99,4 @@ public sealed class FrontDoorMiddleware(FunctionCatalog functions, RateLimits ra
                 return;
         }
     }
-}
-
-/// <summary>A request a service rejects with a specific 4xx; the message is the problem title.</summary>
-public sealed class InvalidRequestException(int statusCode, string message) : Exception(message)
-{
-    public int StatusCode { get; } = statusCode;
 }

@@ -220,12 +220,13 @@ public class FrontDoorMiddlewareTests(FunctionTestHost host) : IClassFixture<Fun
     }
 
     [Fact]
-    public async Task A_request_a_service_rejects_gets_the_services_status_and_reason()
+    public async Task A_Redis_timeout_is_503_with_Retry_After()
     {
-        var run = await FailingAsync(new InvalidRequestException(StatusCodes.Status409Conflict, "That key was used for another request."));
+        var run = await FailingAsync(new StackExchange.Redis.RedisTimeoutException("Timeout awaiting response", StackExchange.Redis.CommandStatus.Sent));
 
-        Assert.Equal(StatusCodes.Status409Conflict, run.Response.Status);
-        Assert.Equal("That key was used for another request.", run.Response.ProblemTitle);
+        Assert.Equal(StatusCodes.Status503ServiceUnavailable, run.Response.Status);
+        Assert.Equal("2", run.Response.Headers.RetryAfter.ToString());
+        Assert.StartsWith("Storage (Redis) is unavailable", run.Response.ProblemTitle);
     }
 
     [Fact]

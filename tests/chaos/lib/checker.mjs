@@ -162,3 +162,114 @@ export function checkDeliveries({ sends, devices, audience, latest }) {
 function describeSend(s) {
   return s ? `${s.cid} (202)` : "no accepted send has this seq";
 }
+
+// ---- the data-loss run (issue 10) ---------------------------------------------------------------
+//
+// Redis loses data on purpose: a partial loss (a stream's newest K entries deleted and its counter set back
+// by K) and a restart without persistence (everything gone, sessions too: devices are sent to login and sign
+// in again). A device's life is one session: from its first sync to its redirect-to-login (or the end).
+//
+// Input:
+//   sends: [{cid, kind, target, stream, status, seq?, t0, t1, lost?: "partial" | "wipe"}]
+//   lives: [{id, userId, streams, startedAt, endedAt (null: signed in to the end), endReason,
+//            startCursors: {stream: {seq, epoch}}, events: [{ord, type: "message", stream, seq, epoch, cid}
+//            | {ord, type: "recovery-lost", stream} ], at: {ord: time}}]  (events in the order the app saw them)
+//   audience(send) → userIds;  latest: {stream: {seq, epoch}} at the end
+//
+// What must hold (each a count that must be 0):
+//   missing       an accepted send (not lost) made after a life began, not delivered in it, on a life that
+//                 stayed signed in to the end
+//   holes         a seq of the final epoch, after the life's start, up to latest, never delivered (same lives)
+//   duplicates    a life delivered the same message (cid) twice
+//   outOfOrder    a life delivered a stream's seq at or below the one before, without recovery-lost in between
+//   misrouted     a life delivered a message its user was not in the audience of
+//   lostSilently  a message lost with Redis's data, sent while a life of its audience was signed in, that this
+//                 life neither delivered nor reported (recovery-lost on its stream, or the session ending, after it)
+export function checkDataLoss({ sends, lives, audience, latest }) {
+  const accepted = sends.filter((s) => s.status === 202);
+  const byCid = new Map(sends.map((s) => [s.cid, s]));
+  const counts = {
+    sendsAttempted: sends.length, accepted: accepted.length, failed: sends.length - accepted.length,
+    lives: lives.length, livesSignedInToTheEnd: lives.filter((l) => l.endedAt === null).length,
+    sessionsEnded: lives.filter((l) => l.endedAt !== null).length,
+    acceptedAfterStartExpected: 0, acceptedAfterStartDelivered: 0, missing: 0, holes: 0,
+    duplicates: 0, outOfOrder: 0, misrouted: 0, recoveryLost: 0,
+    lostPartial: accepted.filter((s) => s.lost === "partial").length,
+    lostWipe: accepted.filter((s) => s.lost === "wipe").length,
+    lostExpected: 0, lostDelivered: 0, lostReportedByRecoveryLost: 0, lostReportedBySessionEnd: 0, lostSilently: 0,
+  };
+  const problems = [];
+  const note = (kind, detail) => { if (problems.length < 50) problems.push({ kind, ...detail }); };
+
+  for (const life of lives) {
+    const deliveredCids = new Map(); // cid → ord
+    const lastSeq = new Map();
+    const seen = new Set();
+    for (const e of life.events) {
+      if (e.type === "recovery-lost") {
+        counts.recoveryLost += 1;
+        lastSeq.delete(e.stream);
+        continue;
+      }
+      if (e.cid !== undefined && deliveredCids.has(e.cid)) {
+        counts.duplicates += 1;
+        note("duplicate", { life: life.id, stream: e.stream, seq: e.seq, cid: e.cid });
+        continue;
+      }
+      if (e.cid !== undefined) deliveredCids.set(e.cid, e.ord);
+      // A lost message's seq was used again: only what the stream still holds fills it.
+      if (!byCid.get(e.cid)?.lost) seen.add(`${e.stream}#${e.epoch}#${e.seq}`);
+      const prev = lastSeq.get(e.stream);
+      if (prev !== undefined && e.seq <= prev) {
+        counts.outOfOrder += 1;
+        note("outOfOrder", { life: life.id, stream: e.stream, seq: e.seq, after: prev });
+      }
+      lastSeq.set(e.stream, e.seq);
+      const send = byCid.get(e.cid);
+      if (send && (!audience(send).includes(life.userId) || send.stream !== e.stream)) {
+        counts.misrouted += 1;
+        note("misrouted", { life: life.id, stream: e.stream, cid: e.cid });
+      }
+    }
+    const reportedAfter = (stream, t) => life.events.some((e) => e.type === "recovery-lost" && e.stream === stream && life.at[e.ord] >= t);
+    const mine = (s) => audience(s).includes(life.userId);
+
+    // Lost with Redis's data while this life was signed in: delivered, or reported, never silently missing.
+    for (const s of accepted) {
+      if (!s.lost || !mine(s) || s.t0 < life.startedAt || (life.endedAt !== null && s.t1 > life.endedAt)) continue;
+      counts.lostExpected += 1;
+      if (deliveredCids.has(s.cid)) counts.lostDelivered += 1;
+      else if (reportedAfter(s.stream, s.t0)) counts.lostReportedByRecoveryLost += 1;
+      else if (life.endedAt !== null && life.endedAt >= s.t0) counts.lostReportedBySessionEnd += 1;
+      else {
+        counts.lostSilently += 1;
+        note("lostSilently", { life: life.id, cid: s.cid, stream: s.stream, seq: s.seq, lost: s.lost });
+      }
+    }
+    if (life.endedAt !== null) continue;
+
+    // Signed in to the end: everything accepted after it began and not lost, once.
+    for (const s of accepted) {
+      if (s.lost || !mine(s) || s.t0 < life.startedAt) continue;
+      counts.acceptedAfterStartExpected += 1;
+      if (deliveredCids.has(s.cid)) counts.acceptedAfterStartDelivered += 1;
+      else {
+        counts.missing += 1;
+        note("missing", { life: life.id, cid: s.cid, stream: s.stream, seq: s.seq });
+      }
+    }
+    for (const stream of life.streams) {
+      const end = latest[stream];
+      if (!end) continue;
+      const start = life.startCursors[stream]?.epoch === end.epoch ? life.startCursors[stream].seq : 0;
+      for (let seq = start + 1; seq <= end.seq; seq += 1) {
+        if (!seen.has(`${stream}#${end.epoch}#${seq}`)) {
+          counts.holes += 1;
+          note("hole", { life: life.id, stream, seq, epoch: end.epoch });
+        }
+      }
+    }
+  }
+  const ok = ["missing", "holes", "duplicates", "outOfOrder", "misrouted", "lostSilently"].every((k) => counts[k] === 0);
+  return { ok, counts, problems };
+}

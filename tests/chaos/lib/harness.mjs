@@ -302,6 +302,16 @@ export async function startChaosSystem(options = {}) {
     kill9: (which) => components[which].kill9(),
     /** Starts it again on the same port (same AOF dir / access key / settings). */
     restart: (which, opts) => components[which].start(opts),
+    /**
+     * Redis restarted WITHOUT its data, as after a restart without persistence or a failover to an empty
+     * replica: SIGKILL, its data directory emptied, started again on the same port.
+     */
+    async restartRedisEmpty() {
+      await redis.kill9();
+      rmSync(redisDir, { recursive: true, force: true });
+      mkdirSync(redisDir, { recursive: true });
+      await redis.start();
+    },
     /** Every component is up (started again if it is not). */
     async ensureAllUp() {
       await redis.start();

@@ -18,6 +18,7 @@ import * as signalR from "@microsoft/signalr";
 import { PushClient, cursorStorageKey } from "../../../client/src/pushclient.js";
 import { checkDeliveries } from "../lib/checker.mjs";
 import { http, startChaosSystem, waitFor } from "../lib/harness.mjs";
+import { MemoryStorage, prng, withTimeout } from "../lib/runkit.mjs";
 
 const SEED = Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000);
 const DURATION_MS = Number(process.env.CHAOS_DURATION_MS ?? 60_000);
@@ -34,28 +35,9 @@ const hardCap = setTimeout(() => {
 }, HARD_CAP_MS);
 hardCap.unref();
 
-/** mulberry32: the fault plan and the random choices come from the seed; their timing does not. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = prng(SEED);
 const between = (lo, hi) => lo + rand() * (hi - lo);
 const pick = (items) => items[Math.floor(rand() * items.length)];
-
-/** Web Storage in memory: one per device, so a device's cursors survive its reconnects and reloads. */
-class MemoryStorage {
-  #map = new Map();
-  getItem(key) { return this.#map.has(key) ? this.#map.get(key) : null; }
-  setItem(key, value) { this.#map.set(key, String(value)); }
-  removeItem(key) { this.#map.delete(key); }
-}
 
 /** A browser tab/device: one session, one storage, a PushClient that is stopped, started and reloaded. */
 class Device {
@@ -143,9 +125,10 @@ class Device {
     this.client = this.#createClient();
   }
 
+  /** The stored seq per stream (the client stores {seq, epoch, recent, floor}). */
   cursors() {
     const stored = this.storage.getItem(cursorStorageKey(this.userId));
-    return stored ? JSON.parse(stored) : {};
+    return Object.fromEntries(Object.entries(stored ? JSON.parse(stored) : {}).map(([stream, c]) => [stream, typeof c === "number" ? c : c.seq]));
   }
 
   /** Since when the device had been connected at time t (its last state change), or null if it was not. */
@@ -162,15 +145,6 @@ class Device {
     const cursors = this.cursors();
     return this.streams.every((s) => (cursors[s] ?? -1) >= (latest[s] ?? 0));
   }
-}
-
-/** Rejects when `promise` has not settled within `ms` (the promise itself keeps running). */
-function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function percentile(sorted, p) {

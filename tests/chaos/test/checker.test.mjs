@@ -1,7 +1,7 @@
 // The chaos checker must catch what it claims to: made-up histories with each kind of defect.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { checkDeliveries } from "../lib/checker.mjs";
+import { checkDataLoss, checkDeliveries } from "../lib/checker.mjs";
 
 const users = ["a", "b"];
 const audience = (s) => (s.kind === "private" ? [s.target] : users);
@@ -86,5 +86,58 @@ describe("chaos checker", () => {
     assert.equal(r.counts.deliveredFromFailedSends, 2);
     devices[1].deliveries.pop();
     assert.equal(checkDeliveries({ sends, devices, audience, latest: { ...latest, broadcast: 2 } }).counts.holes, 1);
+  });
+});
+
+describe("data-loss checker", () => {
+  const users2 = ["a", "b"];
+  const audience2 = (s) => (s.kind === "private" ? [s.target] : users2);
+  // a/1 is signed in from t=0 to the end; c1 (seq 1) and c2 (seq 2) are lost by a partial loss, c3 and c4 reuse seqs 2, 3.
+  const lossSends = [
+    { cid: "c1", kind: "private", target: "a", stream: "user:a", status: 202, seq: 1, t0: 1, t1: 2, lost: "partial" },
+    { cid: "c2", kind: "private", target: "a", stream: "user:a", status: 202, seq: 2, t0: 3, t1: 4, lost: "partial" },
+    { cid: "c3", kind: "private", target: "a", stream: "user:a", status: 202, seq: 1, t0: 5, t1: 6 },
+    { cid: "c4", kind: "private", target: "a", stream: "user:a", status: 202, seq: 2, t0: 7, t1: 8 },
+  ];
+  const msgEvent = (ord, cid, seq) => ({ ord, type: "message", stream: "user:a", seq, epoch: "e1", cid });
+  const life = (events, extra = {}) => ({
+    id: "a/1#1", userId: "a", streams: ["user:a"], startedAt: 0, endedAt: null, endReason: null,
+    startCursors: { "user:a": { seq: 0, epoch: "e1" } }, events, at: Object.fromEntries(events.map((e) => [e.ord, e.ord * 2])), ...extra,
+  });
+  const end = { "user:a": { seq: 2, epoch: "e1" } };
+
+  it("passes a history where the lost messages were delivered, then reported, and the new ones delivered once", () => {
+    const events = [msgEvent(1, "c1", 1), msgEvent(2, "c2", 2), { ord: 3, type: "recovery-lost", stream: "user:a" }, msgEvent(4, "c3", 1), msgEvent(5, "c4", 2)];
+    const r = checkDataLoss({ sends: lossSends, lives: [life(events)], audience: audience2, latest: end });
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.deepEqual([r.counts.lostExpected, r.counts.lostDelivered, r.counts.acceptedAfterStartDelivered], [2, 2, 2]);
+  });
+
+  it("catches a lost message neither delivered nor reported, and a reused seq delivered without recovery-lost", () => {
+    const events = [msgEvent(1, "c1", 1), msgEvent(4, "c3", 1), msgEvent(5, "c4", 2)];
+    const r = checkDataLoss({ sends: lossSends, lives: [life(events)], audience: audience2, latest: end });
+    assert.equal(r.ok, false);
+    assert.equal(r.counts.lostSilently, 1);
+    assert.equal(r.counts.outOfOrder, 1);
+  });
+
+  it("counts a lost message as reported when the session ended after it, and requires nothing more of that life", () => {
+    const r = checkDataLoss({ sends: lossSends, lives: [life([msgEvent(1, "c1", 1)], { endedAt: 5, endReason: "session_invalid" })], audience: audience2, latest: end });
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.equal(r.counts.lostReportedBySessionEnd, 1);
+  });
+
+  it("catches a new message missing on a life signed in to the end, and the hole it leaves", () => {
+    const events = [msgEvent(1, "c1", 1), msgEvent(2, "c2", 2), { ord: 3, type: "recovery-lost", stream: "user:a" }, msgEvent(4, "c3", 1)];
+    const r = checkDataLoss({ sends: lossSends, lives: [life(events)], audience: audience2, latest: end });
+    assert.equal(r.ok, false);
+    assert.deepEqual([r.counts.missing, r.counts.holes], [1, 1]);
+  });
+
+  it("catches a duplicate", () => {
+    const events = [msgEvent(1, "c1", 1), msgEvent(2, "c2", 2), { ord: 3, type: "recovery-lost", stream: "user:a" }, msgEvent(4, "c3", 1), msgEvent(5, "c4", 2), msgEvent(6, "c4", 2)];
+    const r = checkDataLoss({ sends: lossSends, lives: [life(events)], audience: audience2, latest: end });
+    assert.equal(r.counts.duplicates, 1);
+    assert.equal(r.ok, false);
   });
 });

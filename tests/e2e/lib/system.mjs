@@ -119,6 +119,81 @@ function pingRedis(port) {
   });
 }
 
+/**
+ * One Redis command sent as RESP (any arguments, Lua included); resolves with the parsed reply (strings,
+ * numbers, nested arrays, null), or rejects with a Redis error. For tests that change Redis behind the app's back.
+ */
+export function redisCall(port, ...args) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: "127.0.0.1", port });
+    let buffer = Buffer.alloc(0);
+    socket.setTimeout(5000, () => { socket.destroy(); reject(new Error(`redis ${args[0]}: timed out`)); });
+    socket.on("error", reject);
+    socket.on("data", (chunk) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      const parsed = parseResp(buffer, 0);
+      if (!parsed) return;
+      socket.end();
+      if (parsed.value instanceof Error) reject(parsed.value);
+      else resolve(parsed.value);
+    });
+    socket.on("connect", () => socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(String(a))}\r\n${a}\r\n`).join("")}`));
+  });
+}
+
+/**
+ * What Redis leaves when it loses its newest writes (an append-only file synced once a second, a failover to a
+ * replica that had not caught up), done to one stream in one step: its newest k entries deleted and its counter
+ * set back by as many. Resolves with the ids of the messages lost.
+ */
+export async function loseNewestWrites(port, stream, k) {
+  const script = `
+    local stream_key, seq_key, k = KEYS[1], KEYS[2], tonumber(ARGV[1])
+    local newest = redis.call('XREVRANGE', stream_key, '+', '-', 'COUNT', k)
+    local lost = {}
+    for _, entry in ipairs(newest) do
+      redis.call('XDEL', stream_key, entry[1])
+      table.insert(lost, entry[2][2])
+    end
+    local seq = redis.call('DECRBY', seq_key, #newest)
+    redis.call('XSETID', stream_key, seq .. '-0')
+    return lost`;
+  return redisCall(port, "EVAL", script, 2, `pf:{${stream}}:s`, `pf:{${stream}}:seq`, k);
+}
+
+/** One RESP2 value at `at`: {value, end}, or null when the buffer does not hold all of it yet. */
+function parseResp(buffer, at) {
+  const lineEnd = buffer.indexOf("\r\n", at);
+  if (lineEnd < 0) return null;
+  const head = buffer.toString("utf8", at + 1, lineEnd);
+  const next = lineEnd + 2;
+  switch (String.fromCharCode(buffer[at])) {
+    case "+": return { value: head, end: next };
+    case "-": return { value: new Error(head), end: next };
+    case ":": return { value: Number(head), end: next };
+    case "$": {
+      const length = Number(head);
+      if (length < 0) return { value: null, end: next };
+      if (buffer.length < next + length + 2) return null;
+      return { value: buffer.toString("utf8", next, next + length), end: next + length + 2 };
+    }
+    case "*": {
+      const count = Number(head);
+      if (count < 0) return { value: null, end: next };
+      const items = [];
+      let end = next;
+      for (let i = 0; i < count; i += 1) {
+        const item = parseResp(buffer, end);
+        if (!item) return null;
+        items.push(item.value);
+        end = item.end;
+      }
+      return { value: items, end };
+    }
+    default: return { value: new Error(`unexpected RESP: ${head}`), end: next };
+  }
+}
+
 /** Sends one inline command to redis; resolves with the first reply line or null. */
 function redisCommand(port, command) {
   return new Promise((resolve) => {
