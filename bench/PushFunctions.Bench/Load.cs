@@ -83,8 +83,7 @@ public sealed class Floor : IDisposable
             ?? throw new InvalidOperationException("stream.lua is not embedded in PushFunctions.");
         var script = new StreamReader(stream).ReadToEnd();
         _sha = System.Security.Cryptography.SHA1.HashData(Encoding.UTF8.GetBytes(script));
-        _redis.GetDatabase().ScriptEvaluate(script, [(RedisKey)"pf:{floor}:s", (RedisKey)"pf:{floor}:seq", (RedisKey)"pf:{floor}:seq"],
-            ["read", 0, 1, 0]); // loads the script
+        _redis.GetDatabase().Execute("SCRIPT", "LOAD", script);
         // The same handler settings as SignalRService.
         _http = new HttpClient(new SocketsHttpHandler
         {
@@ -120,10 +119,10 @@ public sealed class Floor : IDisposable
         var retention = _retention.For(kind.Kind);
         var roomId = isRoom ? kind.Stream(i)["room:".Length..] : "";
         var result = (RedisResult[])(await _redis.GetDatabase().ScriptEvaluateAsync(_sha,
-            [tag + ":s", seq, tag + ":epoch", seq, isRoom ? $"pf:{{room:{roomId}}}:members" : seq, isRoom ? $"pf:{{room:{roomId}}}:online" : seq],
+            [tag + ":s", seq, tag + ":epoch", tag + ":idem", isRoom ? $"pf:{{room:{roomId}}}:members" : seq, isRoom ? $"pf:{{room:{roomId}}}:online" : seq, tag + ":idem-order"],
             ["append", "floorepoch", Guid.CreateVersion7().ToString("N"), "", payload, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
                 retention.MaxLength, (long)retention.MaxAge.TotalMilliseconds, 0, "0123456789abcdef0123456789abcdef",
-                isRoom ? "1" : "0", ""]))!;
+                isRoom ? "1" : "0", "", ""]))!;
         return (long)result[0] == 1;
     }
 

@@ -41,6 +41,7 @@ public static partial class Settings
         ["FUNCTIONS_CUSTOMHANDLER_PORT"] = "set by the Functions host for the child process",
         ["FUNCTIONS_WORKER_RUNTIME"] = "func start only: Flex rejects it, functionAppConfig.runtime (dotnet-isolated) replaces it",
         ["AzureWebJobsStorage"] = "func start only (Azurite): Azure sets AzureWebJobsStorage__accountName/__credential/__clientId instead",
+        ["SignalRUpstreamAuthority"] = "Azure uses the default, Microsoft Entra ID's public cloud; only the Entra-mode tests point it at the emulator",
         ["SignalRUpstreamKeys"] = "SignalR Service runs with disableLocalAuth: no access keys, so no X-ASRS-Signature keys",
         ["Retention__UserMaxLength"] = "tuning, default in PushSettings",
         ["Retention__UserMaxAgeHours"] = "tuning, default in PushSettings",
@@ -55,6 +56,7 @@ public static partial class Settings
         ["Limits__SessionMaxTtlSeconds"] = "tuning, default in UserLimits",
         ["Limits__RoomsPerUser"] = "tuning, default in UserLimits",
         ["Limits__MembersPerRoom"] = "tuning, default in UserLimits",
+        ["Limits__SyncAnswerBytes"] = "tuning, default in UserLimits",
         ["Presence__LeaseSeconds"] = "tuning, default in PushSettings",
         ["Presence__OnlinePushIntervalMs"] = "tuning, default in PushSettings",
     };

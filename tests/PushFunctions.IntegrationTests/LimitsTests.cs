@@ -62,6 +62,28 @@ public sealed class LimitsTests(PushSystem system)
     }
 
     [Fact]
+    public async Task Every_key_a_user_leaves_has_a_lifetime_so_a_user_whose_sessions_expired_leaves_nothing_behind()
+    {
+        var api = system.Api;
+        var userId = PushSystem.NewId("gone");
+        var session = await api.LoginAsync(userId);
+        await api.SendToUserAsync(userId, "{\"n\":1}", idempotencyKey: "k-" + Guid.NewGuid().ToString("N"));
+        await api.SyncAsync(session);
+
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(system.Redis.ConnectionString);
+        var server = redis.GetServers()[0];
+        var keys = new List<RedisKey>();
+        await foreach (var key in server.KeysAsync(pattern: $"pf:{{user:{userId}}}*")) keys.Add(key);
+        await foreach (var key in server.KeysAsync(pattern: $"pf:{{session:{session.SessionId}}}*")) keys.Add(key);
+        Assert.True(keys.Count >= 6, $"the user's keys: {string.Join(", ", keys)}");
+        foreach (var key in keys)
+        {
+            var ttl = await redis.GetDatabase().KeyTimeToLiveAsync(key);
+            Assert.True(ttl is { } left && left > TimeSpan.Zero, $"{key} never expires");
+        }
+    }
+
+    [Fact]
     public async Task The_user_session_index_expires_with_the_longest_session()
     {
         var userId = PushSystem.NewId("ttl");

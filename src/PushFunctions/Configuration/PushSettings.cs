@@ -83,7 +83,8 @@ public sealed class PushSettings
             Positive(configuration, SettingNames.SessionsPerUser, UserLimits.Default.SessionsPerUser, errors),
             TimeSpan.FromSeconds(Positive(configuration, SettingNames.SessionMaxTtlSeconds, (int)UserLimits.Default.SessionMaxLifetime.TotalSeconds, errors)),
             Positive(configuration, SettingNames.RoomsPerUser, UserLimits.Default.RoomsPerUser, errors),
-            Positive(configuration, SettingNames.MembersPerRoom, UserLimits.Default.MembersPerRoom, errors));
+            Positive(configuration, SettingNames.MembersPerRoom, UserLimits.Default.MembersPerRoom, errors),
+            Positive(configuration, SettingNames.SyncAnswerBytes, UserLimits.Default.SyncAnswerBytes, errors));
         if (limits.RoomsPerUser > UserLimits.MaxRoomsPerUser)
             errors.Add($"Setting '{SettingNames.RoomsPerUser}' may be at most {UserLimits.MaxRoomsPerUser}: SignalR Service keeps at most that many group memberships per user, so live room messages would stop for the rest.");
         if (limits.SessionMaxLifetime < UserLimits.SessionMinLifetime)
@@ -153,12 +154,12 @@ public sealed class PushSettings
 }
 
 /// <summary>What one user may hold. Each is a setting (SettingNames "Limits__*"); docs/API.md says what exceeding it returns.</summary>
-public sealed record UserLimits(int SessionsPerUser, TimeSpan SessionMaxLifetime, int RoomsPerUser, int MembersPerRoom)
+public sealed record UserLimits(int SessionsPerUser, TimeSpan SessionMaxLifetime, int RoomsPerUser, int MembersPerRoom, int SyncAnswerBytes)
 {
     /// <summary>SignalR Service keeps at most 100 user-group memberships per user without a ttl; one group per room.</summary>
     public const int MaxRoomsPerUser = 100;
     public static readonly TimeSpan SessionMinLifetime = TimeSpan.FromMinutes(1);
-    public static UserLimits Default { get; } = new(20, TimeSpan.FromDays(30), MaxRoomsPerUser, 10_000);
+    public static UserLimits Default { get; } = new(20, TimeSpan.FromDays(30), MaxRoomsPerUser, 10_000, 1024 * 1024);
 }
 
 public sealed class InvalidSettingsException(IReadOnlyList<string> problems)

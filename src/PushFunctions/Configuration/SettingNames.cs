@@ -37,4 +37,5 @@ public static class SettingNames
     public const string SessionMaxTtlSeconds = "Limits__SessionMaxTtlSeconds";
     public const string RoomsPerUser = "Limits__RoomsPerUser";
     public const string MembersPerRoom = "Limits__MembersPerRoom";
+    public const string SyncAnswerBytes = "Limits__SyncAnswerBytes";
 }

@@ -4,12 +4,12 @@ using PushFunctions.Redis;
 namespace PushFunctions.Delivery;
 
 /// <summary>The keys of one stream, all under its hash tag.</summary>
-public sealed record StreamKeys(RedisKey Stream, RedisKey Seq, RedisKey Epoch);
+public sealed record StreamKeys(RedisKey Stream, RedisKey Seq, RedisKey Epoch, RedisKey Idempotency, RedisKey IdempotencyOrder);
 
 /// <summary>What an append asks for besides the keys (see stream.lua's 'append' inputs).</summary>
 public sealed record AppendArgs(
     string Id, string From, string Payload, long NowMs, long MaxLength, long MaxAgeMs,
-    long IdempotencyTtlSeconds, string RequestHash, bool IsRoom, string RequiredMember);
+    long IdempotencyTtlSeconds, string RequestHash, bool IsRoom, string RequiredMember, string IdempotencyField);
 
 /// <summary>What stream.lua's 'append' answered.</summary>
 public abstract record AppendReply
@@ -37,16 +37,15 @@ public sealed class StreamScript
     private static readonly RedisScript Script = RedisScript.Load<StreamScript>("stream.lua");
 
     /// <param name="newEpoch">used only if the stream's counter does not exist yet</param>
-    /// <param name="idempotency">the idempotency record (any key of the stream when there is none)</param>
     /// <param name="members">a room's member set and online-member set (any keys of the stream otherwise)</param>
     public async Task<AppendReply> AppendAsync(IDatabaseAsync database, StreamKeys keys, string newEpoch,
-        RedisKey idempotency, (RedisKey All, RedisKey Online) members, AppendArgs args)
+        (RedisKey All, RedisKey Online) members, AppendArgs args)
     {
         var result = (RedisResult[])(await Script.RunAsync(database,
-            [keys.Stream, keys.Seq, keys.Epoch, idempotency, members.All, members.Online],
+            [keys.Stream, keys.Seq, keys.Epoch, keys.Idempotency, members.All, members.Online, keys.IdempotencyOrder],
             [
                 "append", newEpoch, args.Id, args.From, args.Payload, args.NowMs, args.MaxLength, args.MaxAgeMs,
-                args.IdempotencyTtlSeconds, args.RequestHash, args.IsRoom ? "1" : "0", args.RequiredMember,
+                args.IdempotencyTtlSeconds, args.RequestHash, args.IsRoom ? "1" : "0", args.RequiredMember, args.IdempotencyField,
             ]))!;
         switch ((long)result[0])
         {
@@ -55,7 +54,7 @@ public sealed class StreamScript
             case -1:
                 return new AppendReply.NotAMember();
         }
-        // The idempotency record: id|seq|hash|members|online.
+        // The idempotency record: id|seq|hash|members|online|made at.
         var previous = ((string)result[1]!).Split('|');
         return new AppendReply.Earlier(previous[0], long.Parse(previous[1]), previous[2], long.Parse(previous[3]), long.Parse(previous[4]));
     }
@@ -64,11 +63,11 @@ public sealed class StreamScript
     /// <param name="cursorId">the id of the message at the cursor's seq, or null when not known</param>
     /// <param name="restartAfter">where to start when the cursor is from another epoch or ahead of the stream</param>
     public async Task<ReadReply> ReadAsync(IDatabaseAsync database, StreamKeys keys, string newEpoch,
-        long afterSeq, int maxCount, long cutoffMs, string? cursorEpoch, string? cursorId, long restartAfter)
+        long afterSeq, int maxCount, long maxBytes, long cutoffMs, long lifetimeMs, string? cursorEpoch, string? cursorId, long restartAfter)
     {
         var result = (RedisResult[])(await Script.RunAsync(database,
             [keys.Stream, keys.Seq, keys.Epoch],
-            ["read", newEpoch, afterSeq, maxCount, cutoffMs, cursorEpoch ?? "", restartAfter, cursorId ?? ""]))!;
+            ["read", newEpoch, afterSeq, maxCount, cutoffMs, cursorEpoch ?? "", restartAfter, cursorId ?? "", maxBytes, lifetimeMs]))!;
         var entries = (RedisResult[])result[4]!;
         var decoded = new StoredEntry[entries.Length];
         for (var i = 0; i < entries.Length; i++)

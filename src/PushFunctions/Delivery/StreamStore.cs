@@ -57,8 +57,8 @@ public sealed class StreamStore(RedisConnection redis, PushSettings settings, Ti
 
     private static string Tag(StreamName stream) => $"pf:{{{stream}}}";
     private static RedisKey SeqKey(StreamName stream) => Tag(stream) + ":seq";
-    private static StreamKeys Keys(StreamName stream) => new(Tag(stream) + ":s", SeqKey(stream), Tag(stream) + ":epoch");
-    private static RedisKey IdempotencyKey(StreamName stream, string? from, string key) => $"{Tag(stream)}:idem:{from}:{key}";
+    private static StreamKeys Keys(StreamName stream) =>
+        new(Tag(stream) + ":s", SeqKey(stream), Tag(stream) + ":epoch", Tag(stream) + ":idem", Tag(stream) + ":idem-order");
 
     /// <summary>A short random id, used only if the stream's counter has to be made.</summary>
     private static string NewEpoch() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
@@ -72,12 +72,12 @@ public sealed class StreamStore(RedisConnection redis, PushSettings settings, Ti
         var isRoom = stream.Kind == StreamKind.Room;
         var unused = SeqKey(stream);
         var reply = await Script.AppendAsync(redis.Database, Keys(stream), NewEpoch(),
-            idempotent ? IdempotencyKey(stream, message.From, message.IdempotencyKey!) : unused,
             isRoom ? (RoomStore.MembersKey(stream.Id), RoomStore.OnlineMembersKey(stream.Id)) : (unused, unused),
             new AppendArgs(id, message.From ?? "", message.Payload, now.ToUnixTimeMilliseconds(),
                 retention.MaxLength, (long)retention.MaxAge.TotalMilliseconds,
                 idempotent ? (long)IdempotencyWindow.TotalSeconds : 0, message.RequestHash,
-                isRoom, message.SenderMustBeMember ? message.From ?? "" : ""));
+                isRoom, message.SenderMustBeMember ? message.From ?? "" : "",
+                idempotent ? $"{message.From}:{message.IdempotencyKey}" : ""));
 
         return reply switch
         {
@@ -95,11 +95,13 @@ public sealed class StreamStore(RedisConnection redis, PushSettings settings, Ti
     /// stream, or its seq holds another message (Redis lost data), the page starts after
     /// <paramref name="restartAfter"/> instead and says so.
     /// </summary>
-    public async Task<StreamPage> ReadAsync(StreamName stream, StreamPosition after, long restartAfter, int maxCount)
+    /// <param name="maxBytes">Payload bytes the page may hold; it holds at least one message whatever its size.</param>
+    public async Task<StreamPage> ReadAsync(StreamName stream, StreamPosition after, long restartAfter, int maxCount, long maxBytes)
     {
-        var cutoff = time.GetUtcNow() - settings.Retention.For(stream.Kind).MaxAge;
+        var maxAge = settings.Retention.For(stream.Kind).MaxAge;
+        var cutoff = time.GetUtcNow() - maxAge;
         var reply = await Script.ReadAsync(redis.Database, Keys(stream), NewEpoch(),
-            after.Seq, maxCount, cutoff.ToUnixTimeMilliseconds(), after.Epoch, after.Id, restartAfter);
+            after.Seq, maxCount, maxBytes, cutoff.ToUnixTimeMilliseconds(), (long)maxAge.TotalMilliseconds, after.Epoch, after.Id, restartAfter);
         var name = stream.ToString();
         var messages = reply.Entries
             .Select(e => new PushMessage(e.Id, name, e.Seq, reply.Epoch, e.From, e.Payload, DateTimeOffset.FromUnixTimeMilliseconds(e.SentAtMs)))
@@ -110,10 +112,10 @@ public sealed class StreamStore(RedisConnection redis, PushSettings settings, Ti
     /// <summary>The stream's latest seq (0 when nothing was ever sent).</summary>
     public async Task<long> LatestSeqAsync(StreamName stream) => (long?)await redis.Database.StringGetAsync(SeqKey(stream)) ?? 0;
 
-    /// <summary>Removes the stream, its counter, its epoch and (by expiry) its idempotency records.</summary>
+    /// <summary>Removes the stream, its counter, its epoch and its idempotency records.</summary>
     public Task DeleteAsync(StreamName stream)
     {
         var keys = Keys(stream);
-        return redis.Database.KeyDeleteAsync([keys.Stream, keys.Seq, keys.Epoch]);
+        return redis.Database.KeyDeleteAsync([keys.Stream, keys.Seq, keys.Epoch, keys.Idempotency, keys.IdempotencyOrder]);
     }
 }

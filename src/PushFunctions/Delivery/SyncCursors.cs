@@ -43,6 +43,18 @@ public sealed class SyncCursors(RedisConnection redis)
     public Task StartAtAsync(string userId, StreamName stream, long seq) =>
         redis.Database.HashSetAsync(Key(userId), stream.ToString(), seq, When.NotExists);
 
+    /// <summary>
+    /// Keeps the user's cursors at least until <paramref name="until"/> (never shortens their life): past the
+    /// user's last session and what their stream may still hold, nobody reads them.
+    /// </summary>
+    public Task KeepUntilAsync(string userId, DateTimeOffset until)
+    {
+        var keep = redis.Database.CreateTransaction();
+        _ = keep.KeyExpireAsync(Key(userId), until.UtcDateTime, ExpireWhen.HasNoExpiry);
+        _ = keep.KeyExpireAsync(Key(userId), until.UtcDateTime, ExpireWhen.GreaterThanCurrentExpiry);
+        return keep.ExecuteAsync();
+    }
+
     public Task ForgetAsync(string userId, StreamName stream) => redis.Database.HashDeleteAsync(Key(userId), stream.ToString());
 
     public Task DeleteAsync(string userId) => redis.Database.KeyDeleteAsync(Key(userId));

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using PushFunctions.Configuration;
 using PushFunctions.Rooms;
 using PushFunctions.Security;
 
@@ -36,7 +37,7 @@ public sealed record SyncOutcome(SyncStatus Status, SyncResponse? Response = nul
 /// ahead of the stream, or whose seq now holds another message (Redis lost data) starts over from what the stream
 /// holds now, with recovered false.
 /// </summary>
-public sealed class SyncService(StreamStore streams, SyncCursors cursors, RoomStore rooms)
+public sealed class SyncService(StreamStore streams, SyncCursors cursors, RoomStore rooms, PushSettings settings)
 {
     public const int PageSize = 500;
 
@@ -62,6 +63,9 @@ public sealed class SyncService(StreamStore streams, SyncCursors cursors, RoomSt
         }
 
         var serverCursors = await serverCursorsTask;
+        // The answer's byte budget is shared by its streams; each stream's page holds at least one message, so a
+        // user in many rooms still moves forward, a page at a time (more: true).
+        var streamBudget = Math.Max(1, settings.Limits.SyncAnswerBytes / readable.Count);
         var results = await Task.WhenAll(readable.Select(async entry =>
         {
             var (name, floor) = entry.Value;
@@ -69,12 +73,12 @@ public sealed class SyncService(StreamStore streams, SyncCursors cursors, RoomSt
             var start = explicitCursor ? cursor : serverCursors.GetValueOrDefault(entry.Key);
             // Below a room's floor the cursor's id says nothing about where the user may read from.
             var after = start.Seq >= floor ? start : new StreamPosition(floor, start.Epoch);
-            var page = await streams.ReadAsync(name, after, restartAfter: floor, PageSize);
+            var page = await streams.ReadAsync(name, after, restartAfter: floor, PageSize, streamBudget);
             var from = page.Restarted ? Math.Min(floor, page.LatestSeq) : after.Seq;
             var last = page.Messages.Count > 0 ? page.Messages[^1].Seq : from;
             var recovered = !page.Restarted && (explicitCursor && cursor.Seq == 0 || from + 1 >= page.OldestRetainedSeq);
             var sync = new StreamSync(page.Messages, page.LatestSeq, page.Epoch, recovered,
-                More: last < page.LatestSeq && page.Messages.Count == PageSize);
+                More: last < page.LatestSeq);
             // What the device already had (its cursor) or now has (this page) counts as received by the user.
             return (Sync: sync, Move: new CursorMove(entry.Key, new StreamPosition(Math.Min(last, page.LatestSeq), page.Epoch), page.LatestSeq));
         }));

@@ -47,6 +47,7 @@ public sealed class SessionsFunctions(
         // A new user's broadcast history starts now: they are not flooded with what was sent before they existed.
         await cursors.StartAtAsync(userId, StreamName.Broadcast, await streams.LatestSeqAsync(StreamName.Broadcast));
         var session = await sessions.CreateAsync(userId, userName, login.Device, lifetime);
+        await cursors.KeepUntilAsync(userId, session.ExpiresAt + settings.Retention.User.MaxAge);
         // Past the cap, the oldest sessions go (their tabs are sent to the login page), so logins never fail for it.
         await revoker.RevokeBeyondAsync(userId, settings.Limits.SessionsPerUser);
         return TypedResults.Created($"/api/sessions/{session.Id}",

@@ -222,7 +222,7 @@ public class FrontDoorMiddlewareTests(FunctionTestHost host) : IClassFixture<Fun
     [Fact]
     public async Task A_Redis_timeout_is_503_with_Retry_After()
     {
-        var run = await FailingAsync(new StackExchange.Redis.RedisTimeoutException("Timeout awaiting response", StackExchange.Redis.CommandStatus.Sent));
+        var run = await FailingAsync(new StackExchange.Redis.RedisTimeoutException(StackExchange.Redis.CommandFlags.None, "Timeout awaiting response", StackExchange.Redis.CommandStatus.Sent));
 
         Assert.Equal(StatusCodes.Status503ServiceUnavailable, run.Response.Status);
         Assert.Equal("2", run.Response.Headers.RetryAfter.ToString());

@@ -31,8 +31,8 @@ public class SessionsFunctionsTests(FunctionTestHost host) : IClassFixture<Funct
     [InlineData("""{"userId":"u1","userName":"   "}""", "'userName' must be 1 to 128 printable characters.")]
     [InlineData("""{"userId":"u1","userName":"A\u0007nn"}""", "'userName' must be 1 to 128 printable characters.")]
     [InlineData("""{"userId":"u1","userName":"Ann","device":"tab\nlet"}""", "'device' must be at most 128 printable characters.")]
-    [InlineData("""{"userId":"u1","userName":"Ann","ttlSeconds":59}""", "'ttlSeconds' must be between 60 and 2592000.")]
-    [InlineData("""{"userId":"u1","userName":"Ann","ttlSeconds":2592001}""", "'ttlSeconds' must be between 60 and 2592000.")]
+    [InlineData("""{"userId":"u1","userName":"Ann","ttlSeconds":59}""", "'ttlSeconds' must be between 60 and 2592000 (Limits__SessionMaxTtlSeconds).")]
+    [InlineData("""{"userId":"u1","userName":"Ann","ttlSeconds":2592001}""", "'ttlSeconds' must be between 60 and 2592000 (Limits__SessionMaxTtlSeconds).")]
     [InlineData("""{"userId":"u1","userName":"Ann","ttlSeconds":"60"}""", "The body is not valid JSON of the expected shape")]
     [InlineData("""{"userId":""", "The body is not valid JSON of the expected shape")]
     public async Task Login_refuses_a_bad_body_with_400_saying_what_to_fix(string body, string title)

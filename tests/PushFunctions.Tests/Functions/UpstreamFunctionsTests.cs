@@ -47,7 +47,7 @@ public class UpstreamFunctionsTests(FunctionTestHost host) : IClassFixture<Funct
     [InlineData("connections", "reconnected")]
     public async Task Events_other_than_connect_and_disconnect_are_404(string category, string @event)
     {
-        var result = await functions.Handle(Event(), "PUSH", category, @event);
+        var result = await functions.Handle(Event(), "push", category, @event);
 
         var response = await Invocation.ExecuteAsync(result, host.Services);
         Assert.Equal(StatusCodes.Status404NotFound, response.Status);
