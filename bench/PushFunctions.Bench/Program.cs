@@ -157,11 +157,12 @@ namespace PushFunctions.Bench
                     client.Connection = connection;
                     return;
                 }
-                catch (Exception) when (attempt < 5)
+                catch (Exception)
                 {
                     await connection.DisposeAsync();
-                    await Task.Delay(200 * attempt);
+                    if (attempt == 5) throw;
                 }
+                await Task.Delay(200 * attempt);
             }
         }
 
