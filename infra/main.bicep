@@ -1,16 +1,15 @@
-// PushFunctions on Azure: Flex Consumption Function App (custom handler, HTTP proxy mode),
+// PushFunctions on Azure: Flex Consumption Function App (.NET isolated worker, runtime dotnet-isolated 10.0),
 // Azure SignalR Service (Serverless, Entra-only), Azure Managed Redis (Entra), storage,
 // Application Insights + Log Analytics, user-assigned identities and role assignments.
 //
-// UNCOMPILED: no Bicep CLI can run where this was written (see docs/DEPLOY.md, "Not verified").
-// Resource types, API versions, properties and role ids follow
-// /work/shared/functions-custom-handler.md §4, §5.1-§5.4 and the sources it cites
-// (Azure/bicep-types-az web/2025-03-01, AVM modules, Azure-Samples Flex and MCP samples).
+// tests/Deployment.Tests compiles and lints this file with the Bicep CLI (NuGet package
+// Azure.Bicep.CommandLine.linux-x64) and requires zero warnings; main.bicepparam is checked with
+// `bicep build-params`. Never deployed from here: see docs/DEPLOY.md, "Not verified".
 //
 // Deploy in two passes on a new app (docs/DEPLOY.md):
 //   1. this template with deployServerHostKeys=false, 2. publish artifacts/pushfunctions.zip,
 //   3. this template again with deployServerHostKeys=true (the host must be running to accept
-//      host keys: functions-custom-handler.md §7 pitfall 13).
+//      host keys: a Flex app without a package has no running host).
 
 targetScope = 'resourceGroup'
 
@@ -127,7 +126,7 @@ var upstreamUrlTemplate = 'https://${appHostName}/api/signalr/{hub}/{category}/{
 var serverKeyList = split(pushServerKeys, ',')
 var redisPort = 10000
 
-// Built-in role definition ids (functions-custom-handler.md §5.2).
+// Built-in role definition ids (Azure built-in roles).
 var roleIds = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
@@ -317,7 +316,7 @@ resource redisAccess 'Microsoft.Cache/redisEnterprise/databases/accessPolicyAssi
 }
 
 // ---------------------------------------------------------------------------------------------
-// Flex Consumption plan + Function App (runtime custom, self-contained linux-x64 executable)
+// Flex Consumption plan + Function App (runtime dotnet-isolated 10.0, the standard publish package)
 // ---------------------------------------------------------------------------------------------
 
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
@@ -339,9 +338,10 @@ var redisConnectionString = redisAuthMode == 'Entra'
   ? '${redisHost},ssl=True,abortConnect=False'
   : '${redisHost},password=${redisDatabase.listKeys().primaryKey},ssl=True,abortConnect=False'
 
-// Every name the app reads is in docs/CONTRACTS.md (settings table). Flex rejects or ignores
+// Every name the app reads is in README.md's settings table. Flex Consumption rejects or ignores
 // FUNCTIONS_WORKER_RUNTIME, FUNCTIONS_EXTENSION_VERSION, WEBSITE_RUN_FROM_PACKAGE and the
-// content-share settings, so none of them is set (functions-custom-handler.md §7 pitfall 14).
+// content-share settings (its documented deprecations): the worker runtime (dotnet-isolated) and
+// its version are functionAppConfig.runtime below, so none of them is set here.
 // ARM replaces this list wholesale on every deployment: keep the full set here.
 var appSettings = [
   // Functions host
@@ -370,7 +370,7 @@ var appSettings = [
     name: 'AZURE_CLIENT_ID'
     value: appIdentity.properties.clientId
   }
-  // The app (docs/CONTRACTS.md)
+  // The app (README.md, "Configuration")
   {
     name: 'AzureSignalRConnectionString'
     value: 'Endpoint=https://${signalR.properties.hostName};AuthType=azure.msi;ClientId=${appIdentity.properties.clientId};Version=1.0;'
@@ -430,7 +430,7 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
-      // The platform answers CORS preflights itself; they never reach the app (§7 pitfall 6).
+      // The platform answers CORS preflights itself; they never reach the app.
       cors: {
         allowedOrigins: corsAllowedOrigins
         supportCredentials: true
@@ -449,8 +449,8 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
         }
       }
       runtime: {
-        name: 'custom'
-        version: '1.0'
+        name: 'dotnet-isolated'
+        version: '10.0'
       }
       scaleAndConcurrency: {
         instanceMemoryMB: instanceMemoryMB
@@ -475,7 +475,7 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
 
 // Server keys as host keys, so the host itself rejects keyless calls to authLevel=function
 // routes (the app checks PushServerKeys as well). No Bicep types exist for this resource
-// (warning BCP081, functions-custom-handler.md §3); it fails while the host has no package.
+// (warning BCP081, silenced for this one line); it fails while the host has no package.
 #disable-next-line BCP081
 resource serverHostKeys 'Microsoft.Web/sites/host/functionKeys@2025-03-01' = [
   for (key, i) in serverKeyList: if (deployServerHostKeys) {

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using SignalRTestClient;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace PushFunctions.Bench;
 
@@ -30,11 +30,9 @@ public static class Receipts
 
     public static Mark NewMark(int id, int expected) => Marks[id] = new Mark(expected);
 
-    public static void OnInvocation(BenchClient client, HubInvocation invocation)
+    /// <summary>A <c>message</c> or <c>room_message</c> push to <paramref name="client"/>.</summary>
+    public static void OnMessage(BenchClient client, JsonElement argument)
     {
-        if (invocation.Target is not ("message" or "room_message")) return;
-        if (invocation.ArgumentCount < 1) return;
-        var argument = invocation.Argument(0);
         var stream = argument.GetProperty("stream").GetString()!;
         if (!stream.StartsWith("floor:", StringComparison.Ordinal)) client.Saw(stream, argument.GetProperty("seq").GetInt64());
         var payload = argument.GetProperty("payload");
@@ -69,7 +67,7 @@ public sealed class BenchClient(string userId, string token)
 
     public string UserId { get; } = userId;
     public string Token { get; } = token;
-    public SignalRClient? Connection { get; set; }
+    public HubConnection? Connection { get; set; }
 
     public void Saw(string stream, long seq) => _cursors.AddOrUpdate(stream, seq, (_, old) => Math.Max(old, seq));
 

@@ -4,7 +4,8 @@ using System.Text;
 using System.Text.Json;
 using PushFunctions.Bench;
 using PushFunctions.Delivery;
-using SignalRTestClient;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var options = BenchOptions.Parse(args);
@@ -139,21 +140,29 @@ namespace PushFunctions.Bench
         {
             for (var attempt = 1; ; attempt++)
             {
+                // As a browser tab: negotiate at the app with the session token, follow it to the service, WebSockets.
+                var connection = new HubConnectionBuilder()
+                    .WithUrl(_system.AppUrl + "/api", o =>
+                    {
+                        o.AccessTokenProvider = () => Task.FromResult<string?>(client.Token);
+                        o.Transports = HttpTransportType.WebSockets;
+                    })
+                    .Build();
+                connection.HandshakeTimeout = TimeSpan.FromSeconds(60);
+                connection.On<JsonElement>("message", m => Receipts.OnMessage(client, m));
+                connection.On<JsonElement>("room_message", m => Receipts.OnMessage(client, m));
                 try
                 {
-                    client.Connection = await SignalRClient.ConnectAsync(_system.AppUrl + "/api", client.Token, new SignalRClientOptions
-                    {
-                        HttpClient = Http,
-                        KeepHistory = false,
-                        OnInvocation = invocation => Receipts.OnInvocation(client, invocation),
-                        HandshakeTimeout = TimeSpan.FromSeconds(60),
-                    });
+                    await connection.StartAsync();
+                    client.Connection = connection;
                     return;
                 }
-                catch (Exception) when (attempt < 5)
+                catch (Exception)
                 {
-                    await Task.Delay(200 * attempt);
+                    await connection.DisposeAsync();
+                    if (attempt == 5) throw;
                 }
+                await Task.Delay(200 * attempt);
             }
         }
 

@@ -4,10 +4,11 @@ using System.Text.RegularExpressions;
 namespace Deployment.Tests;
 
 /// <summary>
-/// A deliberately simple reading of a .bicep file (no Bicep compiler can run here): comments are removed,
-/// then the text is cut into top-level statements (a line at column 0 starting with param, var, resource,
-/// output, module, targetScope, type or func, with the decorator lines just above it). It knows no types
-/// and evaluates nothing; tests use it for structure and for plain text checks inside one statement.
+/// A deliberately simple reading of a .bicep file, so that tests can state our intent in the template's own words
+/// (which identity gets which role, which setting comes from which parameter); the Bicep CLI (BicepCli) checks
+/// that the file compiles. Comments are removed, then the text is cut into top-level statements (a line at column 0
+/// starting with param, var, resource, output, module, targetScope, type or func, with the decorator lines just
+/// above it). It knows no types and evaluates nothing.
 /// </summary>
 public sealed partial class BicepFile
 {

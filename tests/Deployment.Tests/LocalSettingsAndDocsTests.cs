@@ -75,7 +75,7 @@ public class LocalSettingsAndDocsTests
         string[] needed =
         [
             "## Prerequisites", "az deployment group create", "scripts/package.sh", "az functionapp deploy",
-            "## Rotate keys", "## Cost", "## Not verified", "infra/main.parameters.json",
+            "## Rotate keys", "## Cost", "## Not verified", "infra/main.bicepparam",
         ];
         Assert.Empty(needed.Where(n => !doc.Contains(n, StringComparison.Ordinal)).ToList());
     }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using PushFunctions.IntegrationTests.Support;
-using SignalRTestClient;
 
 namespace PushFunctions.IntegrationTests;
 
@@ -26,7 +25,7 @@ public sealed class DeliveryTests(PushSystem system)
 
         foreach (var connection in new[] { aliceLaptop, alicePhone })
         {
-            var message = (await connection.WaitForAsync("message", m => HasMarker(m, marker))).Argument(0);
+            var message = (await connection.WaitForAsync("message", m => HasMarker(m, marker))).Argument;
             Assert.Equal(sent.Id, message.GetProperty("id").GetString());
             Assert.Equal(sent.Stream, message.GetProperty("stream").GetString());
             Assert.Equal(sent.Seq, message.GetProperty("seq").GetInt64());
@@ -38,7 +37,7 @@ public sealed class DeliveryTests(PushSystem system)
         await Api.SendToUserAsync(bob, $"{{\"marker\":\"{fence}\"}}");
         await bobTab.WaitForAsync("message", m => HasMarker(m, fence));
         Assert.False(bobTab.HasReceived("message", m => HasMarker(m, marker)), "Bob received Alice's private message");
-        Assert.DoesNotContain(bobTab.Received, m => m.Target == "message" && m.Argument(0).GetProperty("stream").GetString() == "user:" + alice);
+        Assert.DoesNotContain(bobTab.Received, m => m.Target == "message" && m.Argument.GetProperty("stream").GetString() == "user:" + alice);
         Assert.False(aliceLaptop.HasReceived("message", m => HasMarker(m, fence)), "Alice received Bob's private message");
     }
 
@@ -99,9 +98,8 @@ public sealed class DeliveryTests(PushSystem system)
         Assert.True(JsonText.Equivalent(payloadJson, received, out var difference), $"payload changed: {difference}\nsent {payloadJson}\ngot  {received}");
     }
 
-    private static bool HasMarker(HubInvocation invocation, string marker) =>
-        invocation.ArgumentCount > 0
-        && invocation.Argument(0).TryGetProperty("payload", out var payload)
+    private static bool HasMarker(Pushed pushed, string marker) =>
+        pushed.Argument.TryGetProperty("payload", out var payload)
         && payload.ValueKind == JsonValueKind.Object
         && payload.TryGetProperty("marker", out var value)
         && value.GetString() == marker;

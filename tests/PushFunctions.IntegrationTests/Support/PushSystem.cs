@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using SignalREmulator;
-using SignalRTestClient;
 
 namespace PushFunctions.IntegrationTests.Support;
 
@@ -78,8 +77,7 @@ public sealed class PushSystem : IAsyncLifetime
     public static string NewId(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
 
     /// <summary>Connects as a browser would: negotiate at the app with the session token, then the emulator's WebSocket.</summary>
-    public Task<SignalRClient> ConnectAsync(Session session) =>
-        SignalRClient.ConnectAsync(App.Url + "/api", session.Token, new SignalRClientOptions { HttpClient = SharedHttp, DefaultWaitTimeout = TimeSpan.FromSeconds(20) });
+    public Task<PushConnection> ConnectAsync(Session session) => PushConnection.ConnectAsync(App.Url + "/api", session.Token, TimeSpan.FromSeconds(20));
 }
 
 [CollectionDefinition(Name)]

@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json;
+
+namespace Deployment.Tests;
+
+/// <summary>
+/// The Bicep CLI from the NuGet package Azure.Bicep.CommandLine.linux-x64 (a PackageDownload of this project;
+/// its path comes from the csproj as assembly metadata). Offline: infra/main.bicep references no registry module.
+/// </summary>
+public static class BicepCli
+{
+    public sealed record Result(int ExitCode, string Output)
+    {
+        /// <summary>Every diagnostic line the CLI printed (warnings and errors go to its output, not its exit code).</summary>
+        public IReadOnlyList<string> Diagnostics => Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+        public override string ToString() => $"exit {ExitCode}\n{Output}";
+    }
+
+    private static readonly Lazy<JsonDocument> MainTemplate = new(() =>
+    {
+        var outFile = Path.Combine(Path.GetTempPath(), $"main-{Guid.NewGuid():N}.json");
+        try
+        {
+            var result = Run(["build", RepoFiles.PathOf("infra", "main.bicep"), "--outfile", outFile]);
+            if (result.ExitCode != 0) throw new InvalidOperationException("bicep build failed: " + result);
+            return JsonDocument.Parse(File.ReadAllText(outFile));
+        }
+        finally
+        {
+            File.Delete(outFile);
+        }
+    });
+
+    public static string Executable { get; } = typeof(BicepCli).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "BicepCli").Value!;
+
+    /// <summary>infra/main.bicep compiled to its ARM JSON template (built once per test run).</summary>
+    public static JsonElement CompiledMain => MainTemplate.Value.RootElement;
+
+    /// <summary>The compiled template's resources of one type.</summary>
+    public static IEnumerable<JsonElement> CompiledResources(string type) =>
+        CompiledMain.GetProperty("resources").EnumerateArray().Where(r => r.GetProperty("type").GetString() == type);
+
+    /// <summary>Runs the CLI with <paramref name="arguments"/>; <paramref name="environment"/> is added to (null: removed from) its environment.</summary>
+    public static Result Run(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        Assert.True(File.Exists(Executable), $"Bicep CLI not found at {Executable}: restore tests/Deployment.Tests (PackageDownload Azure.Bicep.CommandLine.linux-x64)");
+        if (!OperatingSystem.IsWindows() && !File.GetUnixFileMode(Executable).HasFlag(UnixFileMode.UserExecute))
+            File.SetUnixFileMode(Executable, File.GetUnixFileMode(Executable) | UnixFileMode.UserExecute);
+
+        var start = new ProcessStartInfo(Executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = RepoFiles.Root,
+        };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        // No telemetry or update checks from a test run.
+        start.Environment["BICEP_TELEMETRY_ENABLED"] = "false";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null) start.Environment.Remove(name);
+            else start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("bicep " + string.Join(' ', start.ArgumentList) + " did not finish in 2 minutes");
+        }
+        return new Result(process.ExitCode, stdout.Result + stderr.Result);
+    }
+}
