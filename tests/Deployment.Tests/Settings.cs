@@ -50,6 +50,7 @@ public static partial class Settings
         ["RateLimit__ServerPerSecond"] = "tuning, default in PushSettings",
         ["Presence__LeaseSeconds"] = "tuning, default in PushSettings",
         ["Presence__OnlinePushIntervalMs"] = "tuning, default in PushSettings",
+        ["Presence__OnlinePushBudgetPerSecond"] = "tuning, default in PushSettings",
     };
 
     /// <summary>Settings introduced for Azure (Entra auth) by the deployment; the app must implement them.</summary>

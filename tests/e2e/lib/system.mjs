@@ -277,7 +277,7 @@ const DEFAULT_INSTANCES = Number(process.env.E2E_INSTANCES ?? 1);
  * next instance in turn, so consecutive calls of one client (and the upstream events of one connection)
  * land on different instances.
  */
-async function roundRobinProxy(port, targets) {
+export async function roundRobinProxy(port, targets) {
   let next = 0;
   const server = createServer((req, res) => {
     const target = new URL(targets[next++ % targets.length]);
