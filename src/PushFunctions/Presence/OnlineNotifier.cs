@@ -96,11 +96,13 @@ public sealed class OnlineNotifier(
 
     private async Task PushCurrentStateAsync()
     {
+        // The audience (connections, not users: each gets the message) is read beside the page, not after it.
         var pageTask = presence.PageAsync(UserListCap, after: null);
         var audienceTask = presence.ConnectionCountAsync();
-        var page = await pageTask;
+        await Task.WhenAll(pageTask, audienceTask);
+        var page = pageTask.Result;
         var update = new OnlineCountUpdate(page.OnlineCount, page.Users);
         await signalR.SendToAllAsync(Event, JsonSerializer.SerializeToUtf8Bytes(update, JsonSerializerOptions.Web));
-        await RunAsync("pushed", await audienceTask);
+        await RunAsync("pushed", audienceTask.Result);
     }
 }
