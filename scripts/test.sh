@@ -9,7 +9,8 @@
 # Scale-out variants (issue 14): the integration tests run a second time against a three-master Redis
 # Cluster (PUSH_TEST_REDIS=cluster), and the e2e files that prove delivery, idempotency, presence,
 # account deletion and sessions run a second time against the cluster with two app instances behind a
-# round-robin balancer (E2E_REDIS_CLUSTER=1 E2E_INSTANCES=2).
+# round-robin balancer (E2E_REDIS_CLUSTER=1 E2E_INSTANCES=2), and the chaos run once more on the cluster with
+# two instances (CHAOS_REDIS_CLUSTER=1 CHAOS_INSTANCES=2).
 #
 # Knobs: TEST_TIMEOUT (per runner, default 20m), E2E_CONCURRENCY (test files run at once,
 # default 2), TEST_SKIP_DOTNET=1, TEST_SKIP_CLIENT=1, TEST_SKIP_E2E=1, TEST_SKIP_BROWSER=1, TEST_SKIP_CHAOS=1,
@@ -241,6 +242,13 @@ fi
 # exactly once, in order. Its own processes and ports; logs in .run/chaos-logs/.
 if [ "${TEST_SKIP_CHAOS:-0}" != 1 ] && [ -d "$ROOT/tests/chaos/test" ]; then
   run_node_suite chaos "$ROOT/tests/chaos" --test-concurrency=1 --test-timeout=240000
+  # Again on a three-master Redis Cluster (each node AOF, kill -9 one node at a time) with two app instances
+  # behind a round-robin balancer (kill -9 one instance at a time).
+  if [ "${TEST_SKIP_SCALEOUT:-0}" != 1 ]; then
+    NODE_SUITE_ENV=(CHAOS_REDIS_CLUSTER=1 CHAOS_INSTANCES=2)
+    run_node_suite "chaos (cluster, 2 instances)" "$ROOT/tests/chaos" --test-concurrency=1 --test-timeout=240000 test/chaos.test.mjs
+    NODE_SUITE_ENV=()
+  fi
 fi
 
 trap - INT TERM
