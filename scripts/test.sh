@@ -179,7 +179,7 @@ if [ "${TEST_SKIP_DOTNET:-0}" != 1 ]; then
   # The app in-process against a three-master Redis Cluster (RedisCluster in Support/RedisServer.cs): every
   # script and command of every route must keep to one hash slot.
   if [ "${TEST_SKIP_SCALEOUT:-0}" != 1 ] && [ -f "$ROOT/tests/PushFunctions.IntegrationTests/PushFunctions.IntegrationTests.csproj" ]; then
-    run_dotnet_test "IntegrationTests (Redis Cluster)" tests/PushFunctions.IntegrationTests/PushFunctions.IntegrationTests.csproj PUSH_TEST_REDIS=cluster
+    run_dotnet_test "IntegrationTests: cluster" tests/PushFunctions.IntegrationTests/PushFunctions.IntegrationTests.csproj PUSH_TEST_REDIS=cluster
   fi
 fi
 
@@ -225,7 +225,7 @@ if [ "${TEST_SKIP_E2E:-0}" != 1 ] && [ -d "$ROOT/tests/e2e/test" ]; then
                 rooms offline-sync sync broadcast; do
       [ -f "$ROOT/tests/e2e/test/$file.test.mjs" ] && scaleout_files+=("test/$file.test.mjs")
     done
-    run_node_suite "e2e (cluster, 2 instances)" "$ROOT/tests/e2e" --test-concurrency="$E2E_CONCURRENCY" --test-timeout=300000 "${scaleout_files[@]}"
+    run_node_suite "e2e: cluster, 2 apps" "$ROOT/tests/e2e" --test-concurrency="$E2E_CONCURRENCY" --test-timeout=300000 "${scaleout_files[@]}"
     NODE_SUITE_ENV=()
   fi
 fi
@@ -246,7 +246,7 @@ if [ "${TEST_SKIP_CHAOS:-0}" != 1 ] && [ -d "$ROOT/tests/chaos/test" ]; then
   # behind a round-robin balancer (kill -9 one instance at a time).
   if [ "${TEST_SKIP_SCALEOUT:-0}" != 1 ]; then
     NODE_SUITE_ENV=(CHAOS_REDIS_CLUSTER=1 CHAOS_INSTANCES=2)
-    run_node_suite "chaos (cluster, 2 instances)" "$ROOT/tests/chaos" --test-concurrency=1 --test-timeout=240000 test/chaos.test.mjs
+    run_node_suite "chaos: cluster, 2 apps" "$ROOT/tests/chaos" --test-concurrency=1 --test-timeout=240000 test/chaos.test.mjs
     NODE_SUITE_ENV=()
   fi
 fi
