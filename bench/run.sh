@@ -3,6 +3,8 @@
 #   bash bench/run.sh            N = 100 and 1,000 connections (about 3 minutes)
 #   bash bench/run.sh --quick    small N, short phases: a smoke check (about 1 minute)
 # Further options go to the tool: --n 100,1000,2000  --concurrency 32  --duration 6  --recover 10000
+#   --cluster (a three-master Redis Cluster, scripts/redis-cluster.sh)  --instances 2 (app instances behind a
+#   round-robin proxy, as in Azure)
 #   --profile (only the one-call-at-a-time hot-path sections)
 # Needs redis-server on PATH (scripts/ensure-deps.sh installs it). Results: see bench/RESULTS.md.
 set -euo pipefail

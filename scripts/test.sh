@@ -7,8 +7,15 @@
 # runner that ends without a summary counts as 1 failed), or the build failed (counted as
 # 1 failed).
 #
+# Scale-out variants (issue 14): the integration tests run a second time against a three-master Redis
+# Cluster (PUSH_TEST_REDIS=cluster), and the e2e files that prove delivery, idempotency, presence,
+# account deletion and sessions run a second time against the cluster with two app instances behind a
+# round-robin balancer (E2E_REDIS_CLUSTER=1 E2E_INSTANCES=2), and the chaos run once more on the cluster with
+# two instances (CHAOS_REDIS_CLUSTER=1 CHAOS_INSTANCES=2).
+#
 # Knobs: TEST_TIMEOUT (per runner, default 20m), E2E_CONCURRENCY (test files run at once,
-# default 2), TEST_SKIP_DOTNET=1, TEST_SKIP_CLIENT=1, TEST_SKIP_E2E=1, TEST_SKIP_BROWSER=1, TEST_SKIP_CHAOS=1.
+# default 2), TEST_SKIP_DOTNET=1, TEST_SKIP_CLIENT=1, TEST_SKIP_E2E=1, TEST_SKIP_BROWSER=1, TEST_SKIP_CHAOS=1,
+# TEST_SKIP_SCALEOUT=1 (the cluster / two-instance variants).
 # Logs: .run/test-logs/<suite>.log
 set -uo pipefail
 # shellcheck source=scripts/lib/common.sh
@@ -149,32 +156,46 @@ test_projects() {
   done
 }
 
+# run_dotnet_test NAME PROJECT [ENV=VALUE...]: `dotnet test` on one project; counts from its summary lines.
+run_dotnet_test() {
+  local name=$1 project=$2 logfile found p f s
+  shift 2
+  logfile="$LOG_DIR/${name//[^A-Za-z0-9._-]/-}.log"
+  log "dotnet test $project $*"
+  run_bounded "$logfile" env "$@" dotnet test "$ROOT/$project" --no-build -c Release -nologo
+  # One summary line per test assembly, e.g.
+  #   Passed!  - Failed:     0, Passed:    12, Skipped:     0, Total:    12, Duration: 1 s - X.dll (net10.0)
+  read -r found p f s < <(sed -nE 's/^.*(Passed|Failed)! +- +Failed: +([0-9]+), +Passed: +([0-9]+), +Skipped: +([0-9]+), +Total: +([0-9]+).*$/\3 \2 \4/p' "$logfile" \
+    | awk '{p+=$1; f+=$2; s+=$3; n++} END {printf "%d %d %d %d\n", n, p, f, s}')
+  # "No test is available in X.dll": ran fine, holds no tests yet.
+  if [ "$found" -eq 0 ] && [ "$RUN_RC" -eq 0 ] && grep -q 'No test is available' "$logfile"; then found=1; fi
+  judge "$name" "$RUN_RC" "$found" "$p" "$f" "$s"
+}
+
 if [ "${TEST_SKIP_DOTNET:-0}" != 1 ]; then
   while read -r project; do
     [ -n "$project" ] || continue
-    name=$(basename "$project" .csproj)
-    logfile="$LOG_DIR/$name.log"
-    log "dotnet test $project"
-    run_bounded "$logfile" dotnet test "$ROOT/$project" --no-build -c Release -nologo
-    # One summary line per test assembly, e.g.
-    #   Passed!  - Failed:     0, Passed:    12, Skipped:     0, Total:    12, Duration: 1 s - X.dll (net10.0)
-    read -r found p f s < <(sed -nE 's/^.*(Passed|Failed)! +- +Failed: +([0-9]+), +Passed: +([0-9]+), +Skipped: +([0-9]+), +Total: +([0-9]+).*$/\3 \2 \4/p' "$logfile" \
-      | awk '{p+=$1; f+=$2; s+=$3; n++} END {printf "%d %d %d %d\n", n, p, f, s}')
-    # "No test is available in X.dll": ran fine, holds no tests yet.
-    if [ "$found" -eq 0 ] && [ "$RUN_RC" -eq 0 ] && grep -q 'No test is available' "$logfile"; then found=1; fi
-    judge "$name" "$RUN_RC" "$found" "$p" "$f" "$s"
+    run_dotnet_test "$(basename "$project" .csproj)" "$project"
   done < <(test_projects)
+  # The app in-process against a three-master Redis Cluster (RedisCluster in Support/RedisServer.cs): every
+  # script and command of every route must keep to one hash slot.
+  if [ "${TEST_SKIP_SCALEOUT:-0}" != 1 ] && [ -f "$ROOT/tests/PushFunctions.IntegrationTests/PushFunctions.IntegrationTests.csproj" ]; then
+    run_dotnet_test "IntegrationTests: cluster" tests/PushFunctions.IntegrationTests/PushFunctions.IntegrationTests.csproj PUSH_TEST_REDIS=cluster
+  fi
 fi
 
 # ---- 3. Node test suites (node --test) -------------------------------------------------------
 # run_node_suite NAME DIR [ARGS...]: `node --test ARGS` in DIR; counts from its TAP summary.
+# NODE_SUITE_ENV (an array of NAME=VALUE) is passed to that one run.
+NODE_SUITE_ENV=()
 run_node_suite() {
-  local name=$1 dir=$2 tapfile p f c s t found
+  local name=$1 dir=$2 tapfile logname p f c s t found
   shift 2
-  tapfile="$LOG_DIR/$name.tap"
+  logname=${name//[^A-Za-z0-9._-]/-}
+  tapfile="$LOG_DIR/$logname.tap"
   : >"$tapfile"
-  log "node --test in ${dir#"$ROOT"/} $*"
-  run_bounded "$LOG_DIR/$name.log" env -C "$dir" node --test \
+  log "node --test in ${dir#"$ROOT"/} ${NODE_SUITE_ENV[*]} $*"
+  run_bounded "$LOG_DIR/$logname.log" env -C "$dir" "${NODE_SUITE_ENV[@]}" node --test \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$tapfile" "$@"
   # node's TAP summary: "# pass N", "# fail N", "# cancelled N", "# skipped N", "# todo N"
@@ -193,6 +214,21 @@ fi
 # so E2E_CONCURRENCY files at once fit the 2 cores.
 if [ "${TEST_SKIP_E2E:-0}" != 1 ] && [ -d "$ROOT/tests/e2e/test" ]; then
   run_node_suite e2e "$ROOT/tests/e2e" --test-concurrency="$E2E_CONCURRENCY" --test-timeout=300000
+  # Again on what Azure runs: a three-master Redis Cluster (scripts/redis-cluster.sh) and two app instances
+  # behind a round-robin balancer (the main backend's calls, browsers' calls and upstream events alternate),
+  # for the files that prove delivery once and in order, idempotency under racing retries, presence and the
+  # bounded online pushes, account deletion and session revocation. Not the Redis-outage file (it stops the
+  # one redis-server) nor the rate limits (per instance by design).
+  if [ "${TEST_SKIP_SCALEOUT:-0}" != 1 ]; then
+    NODE_SUITE_ENV=(E2E_REDIS_CLUSTER=1 E2E_INSTANCES=2)
+    scaleout_files=()
+    for file in private-messages idempotency presence presence-coalescing presence-lease account-deletion sessions \
+                rooms offline-sync sync broadcast; do
+      [ -f "$ROOT/tests/e2e/test/$file.test.mjs" ] && scaleout_files+=("test/$file.test.mjs")
+    done
+    run_node_suite "e2e: cluster, 2 apps" "$ROOT/tests/e2e" --test-concurrency="$E2E_CONCURRENCY" --test-timeout=300000 "${scaleout_files[@]}"
+    NODE_SUITE_ENV=()
+  fi
 fi
 
 # The same cases in the Azure auth mode (Microsoft Entra, what infra/main.bicep deploys): a subset
@@ -217,6 +253,13 @@ fi
 # exactly once, in order. Its own processes and ports; logs in .run/chaos-logs/.
 if [ "${TEST_SKIP_CHAOS:-0}" != 1 ] && [ -d "$ROOT/tests/chaos/test" ]; then
   run_node_suite chaos "$ROOT/tests/chaos" --test-concurrency=1 --test-timeout=240000
+  # Again on a three-master Redis Cluster (each node AOF, kill -9 one node at a time) with two app instances
+  # behind a round-robin balancer (kill -9 one instance at a time).
+  if [ "${TEST_SKIP_SCALEOUT:-0}" != 1 ]; then
+    NODE_SUITE_ENV=(CHAOS_REDIS_CLUSTER=1 CHAOS_INSTANCES=2)
+    run_node_suite "chaos: cluster, 2 apps" "$ROOT/tests/chaos" --test-concurrency=1 --test-timeout=240000 test/chaos.test.mjs
+    NODE_SUITE_ENV=()
+  fi
 fi
 
 trap - INT TERM

@@ -11,9 +11,17 @@ using SignalREmulator;
 
 namespace PushFunctions.Bench;
 
+/// <summary>What a round runs on: one redis-server or a three-master Redis Cluster; one app instance or several.</summary>
+/// <param name="Instances">app instances; with more than one, requests (and the emulator's upstream events) go to them in turn through <see cref="RoundRobinProxy"/></param>
+public sealed record Topology(bool Cluster, int Instances)
+{
+    public override string ToString() => $"{(Cluster ? "Redis Cluster (3 masters)" : "one redis-server")}, {Instances} app instance{(Instances > 1 ? "s" : "")}";
+}
+
 /// <summary>
-/// What one benchmark round runs against: its own redis-server process on a free port, the SignalR emulator
-/// in-process and PushFunctions in-process under the development host (DevHost.Build), both on port 0, the emulator's upstream at the app.
+/// What one benchmark round runs against: its own redis-server process on a free port (or a Redis Cluster started by
+/// scripts/redis-cluster.sh), the SignalR emulator in-process and PushFunctions in-process under the development host
+/// (DevHost.Build), all on port 0, the emulator's upstream at the app (or at the round-robin proxy before the instances).
 /// </summary>
 public sealed class BenchSystem : IAsyncDisposable
 {
@@ -21,22 +29,27 @@ public sealed class BenchSystem : IAsyncDisposable
 
     private Process? _redis;
     private string? _redisDir;
-    private WebApplication? _app;
+    private readonly List<WebApplication> _apps = [];
+    private RoundRobinProxy? _proxy;
+    private string? _clusterDir;
 
-    public int RedisPort { get; private set; }
-    public string RedisConnectionString => $"127.0.0.1:{RedisPort}";
+    /// <summary>Every Redis node's port (one, or the cluster's three).</summary>
+    public IReadOnlyList<int> RedisPorts { get; private set; } = [];
+    public string RedisConnectionString { get; private set; } = "";
     public EmulatorHost Emulator { get; private set; } = null!;
     public string AppUrl { get; private set; } = "";
-    public IServiceProvider AppServices => _app!.Services;
+    public IServiceProvider AppServices => _apps[0].Services;
     public string ServerKey { get; } = "bench-srv-" + Guid.NewGuid().ToString("N");
     public string AccessKey { get; } = "bench-emu-" + Guid.NewGuid().ToString("N");
+    private string SigningKey { get; } = "bench-sign-" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
 
-    public static async Task<BenchSystem> StartAsync(int userStreamMaxLength)
+    public static async Task<BenchSystem> StartAsync(int userStreamMaxLength, Topology topology)
     {
         var system = new BenchSystem();
         try
         {
-            await system.StartRedisAsync();
+            if (topology.Cluster) await system.StartClusterAsync();
+            else await system.StartRedisAsync();
             system.Emulator = await EmulatorHost.StartAsync(new EmulatorOptions
             {
                 Port = 0,
@@ -44,7 +57,10 @@ public sealed class BenchSystem : IAsyncDisposable
                 ConfigureLogging = logging => logging.SetMinimumLevel(LogLevel.Error),
                 // The load tool's clients ping every 15 s; leave the defaults (30 s client timeout).
             });
-            await system.StartAppAsync(userStreamMaxLength);
+            var urls = new List<string>();
+            for (var i = 0; i < topology.Instances; i++) urls.Add(await system.StartAppAsync(userStreamMaxLength));
+            if (urls.Count > 1) system._proxy = await RoundRobinProxy.StartAsync(urls);
+            system.AppUrl = system._proxy?.Url ?? urls[0];
             system.Emulator.UpstreamTemplate = system.AppUrl + "/api/signalr/{hub}/{category}/{event}";
             return system;
         }
@@ -55,14 +71,14 @@ public sealed class BenchSystem : IAsyncDisposable
         }
     }
 
-    private async Task StartAppAsync(int userStreamMaxLength)
+    private async Task<string> StartAppAsync(int userStreamMaxLength)
     {
         var settings = new Dictionary<string, string?>
         {
             ["AzureSignalRConnectionString"] = Emulator.ConnectionString,
             ["RedisConnectionString"] = RedisConnectionString,
             ["PushServerKeys"] = ServerKey,
-            ["SessionSigningKeys"] = "bench-sign-" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"),
+            ["SessionSigningKeys"] = SigningKey, // the same for every instance, as in Azure
             // The limiter must not cap the numbers.
             ["RateLimit:ServerPerSecond"] = "10000000",
             ["RateLimit:SessionPerSecond"] = "10000000",
@@ -80,16 +96,50 @@ public sealed class BenchSystem : IAsyncDisposable
             builder.Logging.SetMinimumLevel(LogLevel.Error);
         });
         await app.StartAsync();
-        _app = app;
-        AppUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        _apps.Add(app);
+        return app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+    }
+
+    /// <summary>The repository's scripts/redis-cluster.sh: the one way the tests and the benchmark make a cluster.</summary>
+    private static string ClusterScript()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var script = System.IO.Path.Combine(dir.FullName, "scripts", "redis-cluster.sh");
+            if (File.Exists(script)) return script;
+        }
+        throw new InvalidOperationException("scripts/redis-cluster.sh not found above " + AppContext.BaseDirectory);
+    }
+
+    private async Task StartClusterAsync()
+    {
+        _clusterDir = System.IO.Path.Combine(Directory.CreateTempSubdirectory("pf-bench-cluster-").FullName, "cluster");
+        var output = await RunClusterScriptAsync("start", _clusterDir, Environment.ProcessId.ToString());
+        RedisConnectionString = output.Trim().Split('\n')[^1];
+        RedisPorts = RedisConnectionString.Split(',').Select(e => int.Parse(e.Split(':')[1])).ToList();
+    }
+
+    private static async Task<string> RunClusterScriptAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("bash") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(ClusterScript());
+        foreach (var a in arguments) start.ArgumentList.Add(a);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("bash did not start.");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"redis-cluster.sh {arguments[0]} failed: {await error}");
+        return await output;
     }
 
     private async Task StartRedisAsync()
     {
-        RedisPort = FreePort();
+        var port = FreePort();
+        RedisPorts = [port];
+        RedisConnectionString = $"127.0.0.1:{port}";
         _redisDir = Directory.CreateTempSubdirectory("pf-bench-redis-").FullName;
         var start = new ProcessStartInfo("redis-server") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "--port", RedisPort.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        foreach (var a in new[] { "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                      "--dir", _redisDir, "--daemonize", "no", "--loglevel", "warning" })
             start.ArgumentList.Add(a);
         _redis = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start (apt-get install -y redis-server).");
@@ -109,7 +159,7 @@ public sealed class BenchSystem : IAsyncDisposable
             try
             {
                 using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, RedisPort);
+                await client.ConnectAsync(IPAddress.Loopback, port);
                 var stream = client.GetStream();
                 await stream.WriteAsync("PING\r\n"u8.ToArray());
                 var buffer = new byte[16];
@@ -125,17 +175,18 @@ public sealed class BenchSystem : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_app is not null)
+        if (_proxy is not null) await _proxy.DisposeAsync();
+        foreach (var app in _apps)
         {
             try
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                await _app.StopAsync(timeout.Token);
+                await app.StopAsync(timeout.Token);
             }
             catch (OperationCanceledException)
             {
             }
-            await _app.DisposeAsync();
+            await app.DisposeAsync();
         }
         if (Emulator is not null) await Emulator.DisposeAsync();
         if (_redis is { HasExited: false })
@@ -147,6 +198,11 @@ public sealed class BenchSystem : IAsyncDisposable
         if (_redisDir is not null)
         {
             try { Directory.Delete(_redisDir, true); } catch (IOException) { }
+        }
+        if (_clusterDir is not null)
+        {
+            await RunClusterScriptAsync("stop", _clusterDir);
+            try { Directory.Delete(System.IO.Path.GetDirectoryName(_clusterDir)!, true); } catch (IOException) { }
         }
     }
 

@@ -122,12 +122,26 @@ public sealed class AppApi(HttpClient http, string appUrl, string serverKey)
     private Action<HttpRequestMessage> Server => r => r.Headers.TryAddWithoutValidation("x-functions-key", serverKey);
     private static Action<HttpRequestMessage> Session(string token) => r => r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
+    /// <summary>A set-up call; a 503 is retried after its Retry-After, as a main backend does (a cluster node still connecting).</summary>
     private async Task<JsonElement> SendJsonAsync(HttpMethod method, string path, Action<HttpRequestMessage> credential, string? body, int expected)
     {
-        using var request = new HttpRequestMessage(method, appUrl + path);
-        credential(request);
-        if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, "application/json");
-        using var response = await http.SendAsync(request);
+        for (var attempt = 1; ; attempt++)
+        {
+            using var request = new HttpRequestMessage(method, appUrl + path);
+            credential(request);
+            if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+            using var response = await http.SendAsync(request);
+            if ((int)response.StatusCode == 503 && attempt < 10)
+            {
+                await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1));
+                continue;
+            }
+            return await ReadAsync(method, path, response, expected);
+        }
+    }
+
+    private static async Task<JsonElement> ReadAsync(HttpMethod method, string path, HttpResponseMessage response, int expected)
+    {
         var text = await response.Content.ReadAsStringAsync();
         if ((int)response.StatusCode != expected)
             throw new InvalidOperationException($"{method} {path} answered {(int)response.StatusCode}: {text}");

@@ -69,6 +69,7 @@ public sealed class Floor : IDisposable
     private const string ApiVersion = "2022-06-01";
     private readonly ConnectionMultiplexer _redis;
     private readonly byte[] _sha;
+    private readonly string _script;
     private readonly HttpClient _http;
     private readonly string _hubBase;
     private readonly string _accessKey;
@@ -83,7 +84,7 @@ public sealed class Floor : IDisposable
             ?? throw new InvalidOperationException("stream.lua is not embedded in PushFunctions.");
         var script = new StreamReader(stream).ReadToEnd();
         _sha = System.Security.Cryptography.SHA1.HashData(Encoding.UTF8.GetBytes(script));
-        _redis.GetDatabase().Execute("SCRIPT", "LOAD", script);
+        _script = script; // each node learns it on its first NOSCRIPT, as the app's RedisScript does
         // The same handler settings as SignalRService.
         _http = new HttpClient(new SocketsHttpHandler
         {
@@ -117,12 +118,19 @@ public sealed class Floor : IDisposable
         RedisKey seq = tag + ":seq";
         var isRoom = kind.Kind == StreamKind.Room;
         var retention = _retention.For(kind.Kind);
-        var roomId = isRoom ? kind.Stream(i)["room:".Length..] : "";
-        var result = (RedisResult[])(await _redis.GetDatabase().ScriptEvaluateAsync(_sha,
-            [tag + ":s", seq, tag + ":epoch", tag + ":idem", isRoom ? $"pf:{{room:{roomId}}}:members" : seq, isRoom ? $"pf:{{room:{roomId}}}:online" : seq, tag + ":idem-order"],
-            ["append", "floorepoch", Guid.CreateVersion7().ToString("N"), "", payload, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-                retention.MaxLength, (long)retention.MaxAge.TotalMilliseconds, 0, "0123456789abcdef0123456789abcdef",
-                isRoom ? "1" : "0", "", ""]))!;
+        // The room's member sets under the floor's own tag: one slot per call, as the app's (empty sets, the same SCARDs).
+        RedisKey[] keys = [tag + ":s", seq, tag + ":epoch", tag + ":idem", isRoom ? tag + ":members" : seq, isRoom ? tag + ":online" : seq, tag + ":idem-order"];
+        RedisValue[] args = ["append", "floorepoch", Guid.CreateVersion7().ToString("N"), "", payload, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            retention.MaxLength, (long)retention.MaxAge.TotalMilliseconds, 0, "0123456789abcdef0123456789abcdef", isRoom ? "1" : "0", "", ""];
+        RedisResult[] result;
+        try
+        {
+            result = (RedisResult[])(await _redis.GetDatabase().ScriptEvaluateAsync(_sha, keys, args))!;
+        }
+        catch (RedisServerException e) when (e.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+        {
+            result = (RedisResult[])(await _redis.GetDatabase().ScriptEvaluateAsync(_script, keys, args))!;
+        }
         return (long)result[0] == 1;
     }
 

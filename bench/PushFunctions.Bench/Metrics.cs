@@ -42,6 +42,16 @@ public static class RedisStats
     /// <summary>Commands that are not work on behalf of a send: the client library's housekeeping and our own probe.</summary>
     public static readonly HashSet<string> Housekeeping = ["info", "ping", "echo", "client", "cluster", "config", "subscribe", "command", "select"];
 
+    /// <summary>Calls per command, summed over every node (one, or a cluster's masters).</summary>
+    public static async Task<Dictionary<string, long>> CommandCallsAsync(IReadOnlyList<int> ports)
+    {
+        var total = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var port in ports)
+            foreach (var (name, calls) in await CommandCallsAsync(port))
+                total[name] = total.GetValueOrDefault(name) + calls;
+        return total;
+    }
+
     public static async Task<Dictionary<string, long>> CommandCallsAsync(int port)
     {
         using var client = new TcpClient();

@@ -11,12 +11,12 @@ CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var options = BenchOptions.Parse(args);
 Console.WriteLine(Machine.Describe());
 Console.WriteLine($"options: N = {string.Join(", ", options.Connections)}, concurrency {options.Concurrency}, {options.Duration.TotalSeconds:F0} s per phase, " +
-                  $"recovery {options.RecoverMessages} messages{(options.Quick ? " (quick)" : "")}");
+                  $"recovery {options.RecoverMessages} messages{(options.Quick ? " (quick)" : "")}; {options.Topology}");
 
 var report = new Report();
 {
     // The hot path in sections, on a system with no clients connected.
-    await using var system = await BenchSystem.StartAsync(1000);
+    await using var system = await BenchSystem.StartAsync(1000, options.Topology);
     var api = new AppApi(new HttpClient(), system.AppUrl, system.ServerKey);
     report.Profile = await Profile.RunAsync(system, api, options.ProfileIterations);
     Console.WriteLine("\nhot path, one call at a time:\n" + Profile.Format(report.Profile));
@@ -33,7 +33,7 @@ return 0;
 namespace PushFunctions.Bench
 {
     public sealed record BenchOptions(bool Quick, int[] Connections, int Concurrency, TimeSpan Duration, int RecoverMessages, long DeliveryBudget, int BroadcastSamples,
-        bool ProfileOnly, int ProfileIterations)
+        bool ProfileOnly, int ProfileIterations, Topology Topology)
     {
         public static BenchOptions Parse(string[] args)
         {
@@ -49,7 +49,8 @@ namespace PushFunctions.Bench
                 long.Parse(Value("--delivery-budget") ?? (quick ? "100000" : "1500000")),
                 quick ? 3 : 10,
                 args.Contains("--profile"),
-                int.Parse(Value("--profile-iterations") ?? (quick ? "1000" : "5000")));
+                int.Parse(Value("--profile-iterations") ?? (quick ? "1000" : "5000")),
+                new Topology(args.Contains("--cluster"), int.Parse(Value("--instances") ?? "1")));
         }
     }
 
@@ -90,7 +91,7 @@ namespace PushFunctions.Bench
         public async Task RunAsync()
         {
             Console.WriteLine($"\n== N = {n} connections ==");
-            _system = await BenchSystem.StartAsync(Retention.User.MaxLength);
+            _system = await BenchSystem.StartAsync(Retention.User.MaxLength, options.Topology);
             _api = new AppApi(Http, _system.AppUrl, _system.ServerKey);
             _floor = new Floor(_system.RedisConnectionString, _system.Emulator.Url, _system.AccessKey, Retention);
 
@@ -185,7 +186,7 @@ namespace PushFunctions.Bench
             var maxOps = Math.Max(200, options.DeliveryBudget / kind.FanOut);
             if (path is Path.RestOnly or Path.Both) _floor.MintTokens(kind, n);
 
-            var redisBefore = await RedisStats.CommandCallsAsync(_system.RedisPort);
+            var redisBefore = await RedisStats.CommandCallsAsync(_system.RedisPorts);
             var restBefore = _system.Emulator.Stats.Snapshot();
             var processBefore = ProcessSample.Take();
 
@@ -213,7 +214,7 @@ namespace PushFunctions.Bench
                 return ok;
             });
             var process = ProcessSample.Take() - processBefore;
-            var redisDelta = RedisStats.Delta(redisBefore, await RedisStats.CommandCallsAsync(_system.RedisPort));
+            var redisDelta = RedisStats.Delta(redisBefore, await RedisStats.CommandCallsAsync(_system.RedisPorts));
             var restAfter = _system.Emulator.Stats.Snapshot();
 
             // Wait for the live pushes still queued in the emulator to arrive (or stop arriving).

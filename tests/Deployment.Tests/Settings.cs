@@ -59,6 +59,7 @@ public static partial class Settings
         ["Limits__SyncAnswerBytes"] = "tuning, default in UserLimits",
         ["Presence__LeaseSeconds"] = "tuning, default in PushSettings",
         ["Presence__OnlinePushIntervalMs"] = "tuning, default in PushSettings",
+        ["Presence__OnlinePushBudgetPerSecond"] = "tuning, default in PushSettings",
     };
 
     /// <summary>Settings introduced for Azure (Entra auth) by the deployment; the app must implement them.</summary>

@@ -28,6 +28,7 @@ public static class SettingNames
     public const string RoomStreamMaxAgeHours = "Retention__RoomMaxAgeHours";
     public const string PresenceLeaseSeconds = "Presence__LeaseSeconds";
     public const string OnlinePushIntervalMs = "Presence__OnlinePushIntervalMs";
+    public const string OnlinePushBudgetPerSecond = "Presence__OnlinePushBudgetPerSecond";
     public const string SessionRequestsPerSecond = "RateLimit__SessionPerSecond";
     public const string ServerRequestsPerSecond = "RateLimit__ServerPerSecond";
     public const string UserRequestsPerSecond = "RateLimit__UserPerSecond";

@@ -78,6 +78,10 @@ public sealed class FrontDoorMiddleware(FunctionCatalog functions, RateLimits ra
         switch (exception)
         {
             case RedisConnectionException or RedisTimeoutException or ObjectDisposedException { ObjectName: "ConnectionMultiplexer" }:
+            // A cluster's node for the key's slot not connected, the cluster down, a node loading after a restart: the same outage.
+            case RedisServerException when exception.Message.Contains("is not reachable", StringComparison.Ordinal)
+                || exception.Message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal) || exception.Message.StartsWith("LOADING", StringComparison.Ordinal)
+                || exception.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal):
                 logger.LogWarning("Redis unavailable for {Method} {Path}: {Message}", request.Method, request.Path, exception.Message);
                 // A command cut off mid-flight may have run, so never claim nothing was stored: point to the safe retry.
                 await Problems.WriteAsync(http, StatusCodes.Status503ServiceUnavailable,

@@ -16,8 +16,11 @@ public sealed record OnlineCountUpdate(
 /// Pushes <c>update_online_count</c> to everyone, coalesced across every app instance by a window held in Redis:
 /// the first change pushes at once and opens the window; the first change during the window waits (inside its
 /// own request) for the window's end and pushes the state of that moment; later ones need nothing. So a burst
-/// of N logins costs about one push per interval, not N pushes of N names. A push whose waiter stopped is sent
-/// by <see cref="PresenceFunctions.RepairOnlinePush"/>.
+/// of N logins costs about one push per interval, not N pushes of N names. A push whose waiter stopped, or whose
+/// window is longer than a request should wait, is sent by <see cref="PresenceFunctions.RepairOnlinePush"/>.
+/// Each push is one message to every connection, and SignalR Service bills each, so the window is as long as the
+/// last push's audience divided by <see cref="PushSettings.OnlinePushBudgetPerSecond"/> (never shorter than
+/// <see cref="PushSettings.OnlinePushInterval"/>): the pushes of all instances together deliver within the budget.
 /// </summary>
 public sealed class OnlineNotifier(
     PresenceStore presence, RedisConnection redis, ISignalRService signalR, PushSettings settings, TimeProvider time, ILogger<OnlineNotifier> logger)
@@ -26,7 +29,13 @@ public sealed class OnlineNotifier(
     public const int UserListCap = 100;
 
     private static readonly RedisScript Script = RedisScript.Load<OnlineNotifier>("online_push.lua");
-    private static readonly RedisKey[] Keys = ["pf:{presence}:push-window", "pf:{presence}:push-pending"];
+    private static readonly RedisKey[] Keys = ["pf:{presence}:push-window", "pf:{presence}:push-pending", "pf:{presence}:push-audience"];
+
+    /// <summary>
+    /// The longest a change waits for its window inside its own request (an upstream event or an API call); a
+    /// longer window is left to the repair timer, which runs every 5 s.
+    /// </summary>
+    public static readonly TimeSpan MaxWaitInRequest = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Called after presence changed; returns once the change is pushed or another caller owns its push. Never
@@ -46,32 +55,54 @@ public sealed class OnlineNotifier(
 
     private async Task CoalesceAsync()
     {
-        var answer = (RedisResult[])(await Script.RunAsync(redis.Database, Keys, ["changed", IntervalMs]))!;
+        var answer = await RunAsync("changed");
         switch ((long)answer[0])
         {
             case 1:
                 await PushCurrentStateAsync();
                 break;
             case -1:
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(1, (long)answer[1])), time);
-                await PushIfOverdueAsync();
+                await WaitAndPushAsync((long)answer[1]);
                 break;
+        }
+    }
+
+    // The window can grow while we wait (the push that opened it found a larger audience): wait again then.
+    private async Task WaitAndPushAsync(long waitMs)
+    {
+        var waited = TimeSpan.Zero;
+        while (true)
+        {
+            var wait = TimeSpan.FromMilliseconds(Math.Max(1, waitMs));
+            waited += wait;
+            if (waited > MaxWaitInRequest) return;
+            await Task.Delay(wait, time);
+            var answer = await RunAsync("due");
+            if ((long)answer[0] == 1) await PushCurrentStateAsync();
+            if ((long)answer[0] != -1) return;
+            waitMs = (long)answer[1];
         }
     }
 
     /// <summary>Pushes when a change is waiting and no window is open.</summary>
     public async Task PushIfOverdueAsync()
     {
-        var answer = (RedisResult[])(await Script.RunAsync(redis.Database, Keys, ["due", IntervalMs]))!;
-        if ((long)answer[0] == 1) await PushCurrentStateAsync();
+        if ((long)(await RunAsync("due"))[0] == 1) await PushCurrentStateAsync();
     }
 
-    private long IntervalMs => (long)settings.OnlinePushInterval.TotalMilliseconds;
+    private async Task<RedisResult[]> RunAsync(string mode, long audience = 0) =>
+        (RedisResult[])(await Script.RunAsync(redis.Database, Keys,
+            [mode, (long)settings.OnlinePushInterval.TotalMilliseconds, settings.OnlinePushBudgetPerSecond, audience]))!;
 
     private async Task PushCurrentStateAsync()
     {
-        var page = await presence.PageAsync(UserListCap, after: null);
+        // The audience (connections, not users: each gets the message) is read beside the page, not after it.
+        var pageTask = presence.PageAsync(UserListCap, after: null);
+        var audienceTask = presence.ConnectionCountAsync();
+        await Task.WhenAll(pageTask, audienceTask);
+        var page = pageTask.Result;
         var update = new OnlineCountUpdate(page.OnlineCount, page.Users);
         await signalR.SendToAllAsync(Event, JsonSerializer.SerializeToUtf8Bytes(update, JsonSerializerOptions.Web));
+        await RunAsync("pushed", audienceTask.Result);
     }
 }

@@ -43,6 +43,9 @@ public sealed class PresenceStore(RedisConnection redis, PushSettings settings, 
     public async Task<bool> IsOnlineAsync(string userId) =>
         (await redis.Database.SortedSetScoreAsync(OnlineKey, userId)).HasValue;
 
+    /// <summary>Live connections (one lease each): the audience of a push to everyone.</summary>
+    public Task<long> ConnectionCountAsync() => redis.Database.SortedSetLengthAsync(LeasesKey);
+
     /// <summary>Online users in user-id order, after <paramref name="after"/>.</summary>
     public async Task<OnlinePage> PageAsync(int limit, string? after)
     {

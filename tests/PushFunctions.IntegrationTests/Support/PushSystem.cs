@@ -4,7 +4,7 @@ using SignalREmulator;
 namespace PushFunctions.IntegrationTests.Support;
 
 /// <summary>
-/// The whole system, started once per test run: a real redis-server, the SignalR emulator in-process, and
+/// The whole system, started once per test run: a real redis-server (or a Redis Cluster), the SignalR emulator in-process, and
 /// PushFunctions in-process under the development host (DevHost.Build) on real loopback ports, the emulator's upstream pointing at the app.
 /// </summary>
 public sealed class PushSystem : IAsyncLifetime
@@ -18,7 +18,8 @@ public sealed class PushSystem : IAsyncLifetime
     })
     { Timeout = Timeout.InfiniteTimeSpan };
 
-    public RedisServer Redis { get; private set; } = null!;
+    /// <summary>One redis-server, or a three-master Redis Cluster when <c>PUSH_TEST_REDIS=cluster</c>.</summary>
+    public ITestRedis Redis { get; private set; } = null!;
 
     public EmulatorHost Emulator { get; private set; } = null!;
 
@@ -34,7 +35,7 @@ public sealed class PushSystem : IAsyncLifetime
     {
         try
         {
-            Redis = await RedisServer.StartAsync();
+            Redis = await RedisCluster.StartRequestedAsync();
             Emulator = await EmulatorHost.StartAsync(new EmulatorOptions
             {
                 Port = 0,

@@ -5,12 +5,86 @@ using System.Text;
 
 namespace PushFunctions.IntegrationTests.Support;
 
+/// <summary>The Redis a test system runs against: one redis-server, or a Redis Cluster.</summary>
+public interface ITestRedis : IAsyncDisposable
+{
+    /// <summary>The StackExchange.Redis configuration string (every endpoint of a cluster).</summary>
+    string ConnectionString { get; }
+}
+
+/// <summary>
+/// A real Redis Cluster on loopback, as Azure Managed Redis is one: three masters (<c>redis-server --cluster-enabled
+/// yes</c>, each a <see cref="RedisServer"/> with its own port and temp dir), the slots spread over them by
+/// <c>redis-cli --cluster create</c>, no replicas. A script or command touching keys of two slots fails here with
+/// CROSSSLOT, as it would in Azure.
+/// </summary>
+public sealed class RedisCluster : ITestRedis
+{
+    private readonly List<RedisServer> _nodes = [];
+
+    public IReadOnlyList<RedisServer> Nodes => _nodes;
+
+    public string ConnectionString => string.Join(",", _nodes.Select(n => n.ConnectionString));
+
+    /// <summary>Whether the tests run against a cluster: <c>PUSH_TEST_REDIS=cluster</c> (scripts/test.sh sets it for a second run).</summary>
+    public static bool Requested => string.Equals(Environment.GetEnvironmentVariable("PUSH_TEST_REDIS"), "cluster", StringComparison.OrdinalIgnoreCase);
+
+    public static async Task<ITestRedis> StartRequestedAsync() => Requested ? await StartAsync() : await RedisServer.StartAsync();
+
+    public static async Task<RedisCluster> StartAsync(int masters = 3)
+    {
+        var cluster = new RedisCluster();
+        try
+        {
+            for (var i = 0; i < masters; i++)
+                cluster._nodes.Add(await RedisServer.StartAsync("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000"));
+            await cluster.CreateAsync();
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task CreateAsync()
+    {
+        var start = new ProcessStartInfo(RedisServer.FindProgram("redis-cli")) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "--cluster", "create" }.Concat(_nodes.Select(n => n.ConnectionString)).Concat(["--cluster-replicas", "0", "--cluster-yes"]))
+            start.ArgumentList.Add(argument);
+        using var create = Process.Start(start) ?? throw new InvalidOperationException("redis-cli did not start.");
+        var output = create.StandardOutput.ReadToEndAsync();
+        var error = create.StandardError.ReadToEndAsync();
+        await create.WaitForExitAsync();
+        if (create.ExitCode != 0)
+            throw new InvalidOperationException($"redis-cli --cluster create failed ({create.ExitCode}): {await output}{await error}");
+
+        // Every node must know every slot's owner before a client's first command.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        foreach (var node in _nodes)
+        {
+            while (!(await node.CommandAsync("CLUSTER INFO")).Contains("cluster_state:ok", StringComparison.Ordinal))
+            {
+                if (DateTime.UtcNow > deadline) throw new TimeoutException($"the cluster did not reach cluster_state:ok (node {node.Port}).");
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _nodes) await node.DisposeAsync();
+        _nodes.Clear();
+    }
+}
+
 /// <summary>
 /// A real redis-server process on a free loopback port, no persistence, in its own temp dir. It can be stopped and
 /// started again on the same port (the Redis-down test). A watchdog shell kills it if this test process dies
 /// without disposing (killed runner, crash), so no test run leaves a server behind.
 /// </summary>
-public sealed class RedisServer : IAsyncDisposable
+public sealed class RedisServer : ITestRedis
 {
     private readonly string _directory;
     private readonly string _executable;
@@ -196,14 +270,37 @@ public sealed class RedisServer : IAsyncDisposable
         watchdog.Dispose();
     }
 
-    private static string FindExecutable()
+    private static string FindExecutable() => FindProgram("redis-server");
+
+    /// <summary>A program of the redis-server package (redis-server, redis-cli) on PATH.</summary>
+    internal static string FindProgram(string name)
     {
         foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Append("/usr/bin").Append("/usr/local/bin"))
         {
-            var candidate = Path.Combine(directory, "redis-server");
+            var candidate = Path.Combine(directory, name);
             if (File.Exists(candidate)) return candidate;
         }
-        throw new InvalidOperationException("redis-server is not installed: run scripts/ensure-deps.sh (apt-get install -y redis-server).");
+        throw new InvalidOperationException($"{name} is not installed: run scripts/ensure-deps.sh (apt-get install -y redis-server).");
+    }
+
+    /// <summary>Sends one inline command over raw TCP and returns the reply's text ("" when nothing answers).</summary>
+    public async Task<string> CommandAsync(string command)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await client.ConnectAsync(IPAddress.Loopback, Port, timeout.Token);
+            var stream = client.GetStream();
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(command + "\r\n"), timeout.Token);
+            var buffer = new byte[16384];
+            var read = await stream.ReadAsync(buffer, timeout.Token);
+            return Encoding.ASCII.GetString(buffer, 0, read);
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+        {
+            return "";
+        }
     }
 
     public static int FreePort()

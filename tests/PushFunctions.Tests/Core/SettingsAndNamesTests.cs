@@ -37,6 +37,27 @@ public class PushSettingsTests
         Assert.Equal("push", settings.HubName);
         Assert.Equal(2, settings.SessionSigningKeys.Count);
         Assert.Equal(RetentionSettings.Default.User, settings.Retention.User);
+        Assert.Equal(PushSettings.DefaultOnlinePushBudgetPerSecond, settings.OnlinePushBudgetPerSecond);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-5")]
+    [InlineData("lots")]
+    public void Online_push_budget_must_be_a_positive_number(string value)
+    {
+        var error = Assert.Throws<InvalidSettingsException>(() => PushSettings.Load(TestSettings.Configuration(new()
+        {
+            [SettingNames.OnlinePushBudgetPerSecond.Replace("__", ":")] = value,
+        })));
+        Assert.Contains(SettingNames.OnlinePushBudgetPerSecond, error.Message);
+    }
+
+    [Fact]
+    public void Online_push_budget_is_read()
+    {
+        var settings = PushSettings.Load(TestSettings.Configuration(new() { [SettingNames.OnlinePushBudgetPerSecond.Replace("__", ":")] = "2500" }));
+        Assert.Equal(2500, settings.OnlinePushBudgetPerSecond);
     }
 }
 

@@ -7,10 +7,15 @@
 //   await sys.kill9("redis"); await sys.restart("redis");
 //   await sys.stop();            // always (also runs on process exit / SIGINT / SIGTERM)
 //
+// Scale-out (issue 14): {cluster: true} runs a three-master Redis Cluster (each node AOF, appendfsync
+// always, in its own dir) and {instances: 2} two app instances behind a round-robin balancer; "redis" and
+// "app" are then groups whose kill9 kills one member in turn (one shard, one instance) and whose restart
+// starts it again on its port. Defaults: CHAOS_REDIS_CLUSTER=1, CHAOS_INSTANCES=2 in the environment.
+//
 // Each incarnation of a process appends to the same log file (<logDir>/<name>.log) after a
 // "==== start #N" marker line, so a log reads as the component's whole life during the run.
-import { spawn } from "node:child_process";
-import { freePort, http as e2eHttp, waitFor } from "../../e2e/lib/system.mjs";
+import { execFile, spawn } from "node:child_process";
+import { freePort, http as e2eHttp, roundRobinProxy, waitFor } from "../../e2e/lib/system.mjs";
 import { randomBytes } from "node:crypto";
 import { appendFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
@@ -188,6 +193,50 @@ class Component {
   }
 }
 
+/**
+ * Several components that stand for one ("redis" on a cluster, "app" with several instances): up when all are;
+ * kill9 crashes one member, in turn; start starts whichever is down.
+ */
+class Group {
+  constructor(name, members) {
+    this.name = name;
+    this.members = members;
+    this.kills = 0;
+    this.next = 0;
+  }
+
+  get up() { return this.members.every((m) => m.up); }
+
+  get alive() { return this.members.every((m) => m.alive); }
+
+  async start(options) {
+    await Promise.all(this.members.map((m) => m.start(options)));
+  }
+
+  async kill9() {
+    const member = this.members[this.next++ % this.members.length];
+    if (!member.alive) return;
+    this.kills += 1;
+    await member.kill9();
+  }
+
+  async stop() {
+    await Promise.all(this.members.map((m) => m.stop()));
+  }
+}
+
+/** redis-cli --cluster create over the nodes' ports (no replicas), then waits for every node to say cluster_state:ok. */
+async function createCluster(ports) {
+  await new Promise((resolve, reject) => execFile("redis-cli",
+    ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "0", "--cluster-yes"],
+    { timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(`redis-cli --cluster create: ${err.message}\n${stdout}${stderr}`)) : resolve())));
+  for (const port of ports) await waitFor(async () => clusterOk(port), 30_000, `cluster_state:ok on ${port}`, 100);
+}
+
+async function clusterOk(port) {
+  return (await redisCommand(port, "CLUSTER INFO"))?.includes("cluster_state:ok") ?? false;
+}
+
 function baseEnv() {
   const env = { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: "1", DOTNET_NOLOGO: "1" };
   delete env.ASPNETCORE_URLS;
@@ -208,7 +257,9 @@ async function httpAnswers(url) {
 /**
  * Starts redis-server (AOF on, appendfsync always, its own temp dir), the emulator and the app on
  * fixed free loopback ports. Options: name (log folder), appEnv (extra app settings),
- * redisPersistence ("always" by default; "everysec" or "none" to see the checker catch lost writes).
+ * redisPersistence ("always" by default; "everysec" or "none" to see the checker catch lost writes),
+ * cluster (a three-master Redis Cluster; default CHAOS_REDIS_CLUSTER=1), instances (app instances behind a
+ * round-robin balancer; default CHAOS_INSTANCES or 1).
  */
 export async function startChaosSystem(options = {}) {
   installExitHooks();
@@ -226,21 +277,36 @@ export async function startChaosSystem(options = {}) {
   // "none" only to check that the checker notices lost writes.
   const persistence = options.redisPersistence ?? "always";
   if (!["always", "everysec", "none"].includes(persistence)) throw new Error(`redisPersistence: ${persistence}?`);
-  const [redisPort, emulatorPort, appPort] = await distinctFreePorts(3);
+  const cluster = options.cluster ?? process.env.CHAOS_REDIS_CLUSTER === "1";
+  const instances = options.instances ?? Number(process.env.CHAOS_INSTANCES ?? 1);
+  const nodes = cluster ? 3 : 1;
+  const ports = await distinctFreePorts(2 + nodes + (instances > 1 ? instances : 0));
+  const [emulatorPort, appPort] = ports;
+  const redisPorts = ports.slice(2, 2 + nodes);
+  const instancePorts = instances > 1 ? ports.slice(2 + nodes) : [appPort];
+  const redisPort = redisPorts[0];
   const apiUrl = `http://127.0.0.1:${appPort}`;
   const emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
   const connectionString = `Endpoint=http://127.0.0.1;Port=${emulatorPort};AccessKey=${accessKey};Version=1.0;`;
 
-  const redis = new Component("redis", logDir, () => ({
-    command: "redis-server",
-    args: [
-      "--port", String(redisPort), "--bind", "127.0.0.1", "--dir", redisDir,
-      ...(persistence === "none" ? ["--appendonly", "no"] : ["--appendonly", "yes", "--appendfsync", persistence]), "--save", "",
-      "--aof-use-rdb-preamble", "no", "--loglevel", "notice",
-    ],
-    cwd: redisDir,
-    env: baseEnv(),
-  }), async () => (await redisCommand(redisPort, "PING"))?.startsWith("+PONG"));
+  let clusterCreated = false;
+  const redisNodes = redisPorts.map((port, i) => {
+    const dir = cluster ? path.join(redisDir, `node-${i + 1}`) : redisDir;
+    mkdirSync(dir, { recursive: true });
+    return new Component(cluster ? `redis-${i + 1}` : "redis", logDir, () => ({
+      command: "redis-server",
+      args: [
+        "--port", String(port), "--bind", "127.0.0.1", "--dir", dir,
+        ...(persistence === "none" ? ["--appendonly", "no"] : ["--appendonly", "yes", "--appendfsync", persistence]), "--save", "",
+        "--aof-use-rdb-preamble", "no", "--loglevel", "notice",
+        // A restarted node finds its slots and peers again in nodes.conf (in its dir).
+        ...(cluster ? ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000"] : []),
+      ],
+      cwd: dir,
+      env: baseEnv(),
+    }), async () => (await redisCommand(port, "PING"))?.startsWith("+PONG") && (!clusterCreated || await clusterOk(port)));
+  });
+  const redis = cluster ? new Group("redis", redisNodes) : redisNodes[0];
 
   const [emuCmd, emuArgs] = entryCommand(EMULATOR_DLL);
   const emulator = new Component("emulator", logDir, () => ({
@@ -252,19 +318,21 @@ export async function startChaosSystem(options = {}) {
   }), (inc) => inc.lines.some((l) => l.includes("SignalREmulator listening on")));
 
   const [appCmd, appArgs] = entryCommand(APP_DLL);
-  const app = new Component("app", logDir, () => ({
+  const appInstances = instancePorts.map((port, i) => new Component(instances > 1 ? `app-${i + 1}` : "app", logDir, () => ({
     command: appCmd,
-    args: [...appArgs, "--urls", apiUrl],
+    args: [...appArgs, "--urls", `http://127.0.0.1:${port}`],
     cwd: path.dirname(APP_DLL),
     env: {
       ...baseEnv(),
       AzureSignalRConnectionString: connectionString,
-      RedisConnectionString: `127.0.0.1:${redisPort}`,
+      RedisConnectionString: redisPorts.map((p) => `127.0.0.1:${p}`).join(","),
       PushServerKeys: serverKey,
       SessionSigningKeys: signingKey,
       ...(options.appEnv ?? {}),
     },
-  }), (inc) => inc.lines.some((l) => l.includes("Application started")));
+  }), (inc) => inc.lines.some((l) => l.includes("Application started"))));
+  const app = instances > 1 ? new Group("app", appInstances) : appInstances[0];
+  let proxy;
   // Listening is "up": /api/health may say 503 while Redis or the emulator is down, and a
   // freshly started app on a busy machine can take seconds to answer its first requests.
 
@@ -273,6 +341,7 @@ export async function startChaosSystem(options = {}) {
   const stopAll = async () => {
     if (stopped) return;
     stopped = true;
+    proxy?.close();
     await Promise.all([app.stop(), emulator.stop()]);
     await redis.stop();
     rmSync(redisDir, { recursive: true, force: true });
@@ -281,6 +350,11 @@ export async function startChaosSystem(options = {}) {
 
   try {
     await redis.start({ readyTimeoutMs: 20_000 });
+    if (cluster) {
+      await createCluster(redisPorts);
+      clusterCreated = true;
+    }
+    if (instances > 1) proxy = await roundRobinProxy(appPort, instancePorts.map((p) => `http://127.0.0.1:${p}`));
     await emulator.start({ readyTimeoutMs: 90_000 });
     await app.start({ readyTimeoutMs: 90_000 });
     await waitFor(async () => (await httpAnswers(`${apiUrl}/api/health`))?.status === 200, 30_000, "/api/health 200");
@@ -294,6 +368,9 @@ export async function startChaosSystem(options = {}) {
     apiUrl,
     emulatorUrl,
     redisPort,
+    redisPorts,
+    cluster,
+    instances,
     redisDir,
     serverKey,
     logDir,

@@ -13,7 +13,7 @@
 // E2E_AUTH=entra (or startSystem({auth: "entra"})) runs the Azure auth mode: the emulator refuses
 // access keys, the app has AuthType=azure.msi and gets Entra tokens through Azure.Identity from the
 // emulator's managed-identity endpoint, and upstream calls carry Entra bearer tokens.
-import { spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, request as httpRequest } from "node:http";
@@ -30,6 +30,7 @@ const APP_DLL = process.env.E2E_APP_DLL
 const EMULATOR_DLL = process.env.E2E_EMULATOR_DLL
   ?? path.join(ROOT, "tools/SignalREmulator/bin/Release/net10.0/SignalREmulator.dll");
 const LOG_ROOT = path.join(ROOT, ".run/e2e-logs");
+const REDIS_CLUSTER_SCRIPT = path.join(ROOT, "scripts/redis-cluster.sh");
 
 /** The client events a connection records. */
 export const CLIENT_EVENTS = ["message", "update_online_count", "redirect_to_login", "room_message"];
@@ -312,6 +313,41 @@ function baseEnv() {
   return env;
 }
 
+// ---- a Redis Cluster ---------------------------------------------------------------------------
+
+const clusterDirs = new Set();
+process.on("exit", () => {
+  for (const dir of clusterDirs) {
+    try { execFileSync("bash", [REDIS_CLUSTER_SCRIPT, "stop", dir], { stdio: "ignore" }); } catch { /* best effort */ }
+  }
+});
+
+/**
+ * A three-master Redis Cluster on loopback, started by scripts/redis-cluster.sh in `dir` (its watchdog stops it if
+ * this process dies). Returns {connectionString, stop()}; connectionString lists every node, as the app expects.
+ */
+export async function startRedisCluster(dir) {
+  const connectionString = await new Promise((resolve, reject) => {
+    execFile("bash", [REDIS_CLUSTER_SCRIPT, "start", dir, String(process.pid)], { timeout: 90_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`starting the Redis Cluster: ${err.message}\n${stderr}`));
+      else resolve(stdout.trim().split("\n").at(-1));
+    });
+  });
+  clusterDirs.add(dir);
+  return {
+    connectionString,
+    ports: connectionString.split(",").map((endpoint) => Number(endpoint.split(":")[1])),
+    async stop() {
+      await new Promise((resolve) => execFile("bash", [REDIS_CLUSTER_SCRIPT, "stop", dir], () => resolve()));
+      clusterDirs.delete(dir);
+    },
+  };
+}
+
+/** The suite-wide defaults of startSystem's `cluster` and `instances`: scripts/test.sh's second e2e run sets them. */
+const DEFAULT_CLUSTER = process.env.E2E_REDIS_CLUSTER === "1";
+const DEFAULT_INSTANCES = Number(process.env.E2E_INSTANCES ?? 1);
+
 // ---- the system ------------------------------------------------------------------------------
 
 /**
@@ -319,7 +355,7 @@ function baseEnv() {
  * next instance in turn, so consecutive calls of one client (and the upstream events of one connection)
  * land on different instances.
  */
-async function roundRobinProxy(port, targets) {
+export async function roundRobinProxy(port, targets) {
   let next = 0;
   const server = createServer((req, res) => {
     const target = new URL(targets[next++ % targets.length]);
@@ -373,8 +409,10 @@ function authMode(mode, authType = "azure.msi") {
  *   appEnv      extra environment variables (settings) for the app
  *   emulatorArgs extra command-line arguments for the emulator
  *   hub         SignalR hub name (default: the app's default, "push")
- *   instances   app instances (default 1); with more, every request (the main backend's, browsers' and
- *               SignalR Service's upstream events) goes to them in turn through a round-robin proxy
+ *   instances   app instances (default 1, or E2E_INSTANCES); with more, every request (the main backend's,
+ *               browsers' and SignalR Service's upstream events) goes to them in turn through a round-robin proxy
+ *   cluster     true: a three-master Redis Cluster instead of one redis-server (default: E2E_REDIS_CLUSTER=1);
+ *               stopRedis/startRedis are then not available
  *   auth        "key" (access key) or "entra" (Microsoft Entra); default: E2E_AUTH, else "key"
  *   authType    with auth "entra": the connection string's AuthType, "azure.msi" (default) or "azure"
  * Returns the system (see the object literal at the end).
@@ -397,9 +435,11 @@ export async function startSystem(options = {}) {
   const children = [];
   const connections = new Set();
 
-  const redisPort = await freePort();
+  const cluster = (options.cluster ?? DEFAULT_CLUSTER) ? await startRedisCluster(path.join(redisDir, "cluster")) : null;
+  const redisPort = cluster ? cluster.ports[0] : await freePort();
   let redis;
   async function startRedis() {
+    if (cluster) throw new Error("startRedis: not with cluster: true");
     if (redis?.alive) return;
     redis = new Child("redis-server", "redis-server", [
       "--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
@@ -413,6 +453,7 @@ export async function startSystem(options = {}) {
   }
   /** Stops redis-server; with `persist` (default) its data is saved and reloaded by startRedis(). */
   async function stopRedis({ persist = true } = {}) {
+    if (cluster) throw new Error("stopRedis: not with cluster: true");
     if (!redis?.alive) return;
     await redisCommand(redisPort, persist ? "SHUTDOWN SAVE" : "SHUTDOWN NOSAVE");
     await Promise.race([redis.exitPromise, sleep(10_000)]);
@@ -429,11 +470,12 @@ export async function startSystem(options = {}) {
     proxy?.close();
     await Promise.all([...apps, emulator].filter(Boolean).map((c) => c.stop()));
     if (redis) await redis.stop();
+    await cluster?.stop();
     rmSync(redisDir, { recursive: true, force: true });
   };
 
   try {
-    await startRedis();
+    if (!cluster) await startRedis();
 
     const appPort = await freePort();
     const apiBase = `http://127.0.0.1:${appPort}`;
@@ -448,7 +490,7 @@ export async function startSystem(options = {}) {
     const listening = await emulator.waitForLine(/SignalREmulator listening on (http\S+)/, 5_000, "its listening line");
     const emulatorUrl = listening[1].replace(/\/$/, "");
 
-    const instances = options.instances ?? 1;
+    const instances = options.instances ?? DEFAULT_INSTANCES;
     const [appCmd, appArgs] = entryCommand(APP_DLL);
     const appUrls = [];
     for (let i = 0; i < instances; i++) {
@@ -458,7 +500,7 @@ export async function startSystem(options = {}) {
         env: {
           ...baseEnv(),
           AzureSignalRConnectionString: connectionString,
-          RedisConnectionString: `127.0.0.1:${redisPort}`,
+          RedisConnectionString: cluster?.connectionString ?? `127.0.0.1:${redisPort}`,
           PushServerKeys: serverKey,
           SessionSigningKeys: signingKey,
           CorsAllowedOrigins: "http://127.0.0.1:5173",
@@ -487,6 +529,7 @@ export async function startSystem(options = {}) {
       instances,
       /** The emulator's access key: what signs upstream events (tests forge replays with it). */
       accessKey,
+      cluster: Boolean(cluster),
       serverKey,
       emulatorUrl,
       redisPort,
