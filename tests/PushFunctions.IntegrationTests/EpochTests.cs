@@ -32,7 +32,7 @@ public sealed class EpochTests(PushSystem system) : IAsyncLifetime
         await using var tab = await system.ConnectAsync(session);
         var sent = await Api.SendToUserAsync(userId, "{\"n\":1}");
 
-        var live = (await tab.WaitForAsync("message", m => m.Argument(0).GetProperty("id").GetString() == sent.Id)).Argument(0);
+        var live = (await tab.WaitForAsync("message", m => m.Argument.GetProperty("id").GetString() == sent.Id)).Argument;
         var sync = await Api.SyncAsync(session, $"{{\"user:{userId}\":0}}");
         var streams = sync.GetProperty("streams");
         var epoch = streams.GetProperty("user:" + userId).GetProperty("epoch").GetString();
