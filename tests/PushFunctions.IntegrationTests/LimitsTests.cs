@@ -71,10 +71,12 @@ public sealed class LimitsTests(PushSystem system)
         await api.SyncAsync(session);
 
         await using var redis = await ConnectionMultiplexer.ConnectAsync(system.Redis.ConnectionString);
-        var server = redis.GetServers()[0];
         var keys = new List<RedisKey>();
-        await foreach (var key in server.KeysAsync(pattern: $"pf:{{user:{userId}}}*")) keys.Add(key);
-        await foreach (var key in server.KeysAsync(pattern: $"pf:{{session:{session.SessionId}}}*")) keys.Add(key);
+        foreach (var server in redis.GetServers().Where(s => !s.IsReplica)) // every shard, on a cluster
+        {
+            await foreach (var key in server.KeysAsync(pattern: $"pf:{{user:{userId}}}*")) keys.Add(key);
+            await foreach (var key in server.KeysAsync(pattern: $"pf:{{session:{session.SessionId}}}*")) keys.Add(key);
+        }
         Assert.True(keys.Count >= 6, $"the user's keys: {string.Join(", ", keys)}");
         foreach (var key in keys)
         {
