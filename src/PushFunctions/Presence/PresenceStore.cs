@@ -43,6 +43,8 @@ public sealed class PresenceStore(RedisConnection redis, PushSettings settings, 
     public async Task<bool> IsOnlineAsync(string userId) =>
         (await redis.Database.SortedSetScoreAsync(OnlineKey, userId)).HasValue;
 
+    public Task<long> OnlineCountAsync() => redis.Database.SortedSetLengthAsync(OnlineKey);
+
     /// <summary>Online users in user-id order, after <paramref name="after"/>.</summary>
     public async Task<OnlinePage> PageAsync(int limit, string? after)
     {
