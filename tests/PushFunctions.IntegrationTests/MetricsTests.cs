@@ -74,12 +74,33 @@ public sealed class MetricsTests(PushSystem system) : IDisposable
     }
 
     [Fact]
+    public async Task A_503_for_a_down_SignalR_Service_is_counted_as_dependency_unavailable()
+    {
+        var roomId = PushSystem.NewId("metric");
+        var userId = PushSystem.NewId("metric");
+        system.Emulator.Faults.Set(new FaultSettings { RestStatus = 503 });
+        ApiResponse add;
+        try
+        {
+            add = await system.Api.ServerAsync(HttpMethod.Put, $"/api/rooms/{roomId}/members/{userId}");
+        }
+        finally
+        {
+            system.Emulator.Faults.Reset();
+        }
+
+        ProblemAssert.Problem(add, 503, "adding a room member while SignalR Service fails");
+        Assert.Equal(1, meter.Total("push.dependency.unavailable", ("dependency", PushTelemetry.Dependencies.SignalR)));
+        Assert.Equal(0, meter.Total("push.dependency.unavailable", ("dependency", PushTelemetry.Dependencies.Redis)));
+    }
+
+    [Fact]
     public async Task Requests_without_credentials_are_counted_as_refused_by_credentials()
     {
         var response = await system.Api.CallAsync(HttpMethod.Post, "/api/sync", Credential.None, "{}");
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.Status);
-        Assert.Equal(1, meter.Total("push.requests.refused", ("reason", "credentials")));
+        Assert.Equal(1, meter.Total("push.requests.refused", ("reason", PushTelemetry.Refusals.Credentials)));
     }
 
     [Fact]

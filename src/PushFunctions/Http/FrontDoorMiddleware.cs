@@ -38,7 +38,7 @@ public sealed class FrontDoorMiddleware(FunctionCatalog functions, RateLimits ra
             }
             if (rateLimits.TryAcquire(http.Request) is { } wait)
             {
-                telemetry.Refused("rate_limit");
+                telemetry.Refused(PushTelemetry.Refusals.RateLimit);
                 await Problems.WriteAsync(http, StatusCodes.Status429TooManyRequests, RateLimits.Refusal, wait);
                 return;
             }
@@ -49,19 +49,19 @@ public sealed class FrontDoorMiddleware(FunctionCatalog functions, RateLimits ra
                 var authentication = await authenticator.AuthenticateAsync(http.Request, function.Accepts.Contains(Credential.Upstream), http.RequestAborted);
                 if (authentication.Caller is not { } caller)
                 {
-                    telemetry.Refused("credentials");
+                    telemetry.Refused(PushTelemetry.Refusals.Credentials);
                     await Problems.WriteAsync(http, StatusCodes.Status401Unauthorized, authentication.Failure ?? MissingCredentials);
                     return;
                 }
                 if (!function.Accepts.Contains(caller.Credential))
                 {
-                    telemetry.Refused("wrong_credential_kind");
+                    telemetry.Refused(PushTelemetry.Refusals.CredentialKind);
                     await Problems.WriteAsync(http, StatusCodes.Status403Forbidden, WrongCredentialKind);
                     return;
                 }
                 if (caller.User is { } user && rateLimits.TryAcquireForUser(user.UserId) is { } userWait)
                 {
-                    telemetry.Refused("user_rate_limit");
+                    telemetry.Refused(PushTelemetry.Refusals.UserRateLimit);
                     await Problems.WriteAsync(http, StatusCodes.Status429TooManyRequests, RateLimits.Refusal, userWait);
                     return;
                 }
@@ -83,7 +83,7 @@ public sealed class FrontDoorMiddleware(FunctionCatalog functions, RateLimits ra
         switch (exception)
         {
             case RedisConnectionException or RedisTimeoutException or ObjectDisposedException { ObjectName: "ConnectionMultiplexer" }:
-                telemetry.DependencyUnavailable("redis");
+                telemetry.DependencyUnavailable(PushTelemetry.Dependencies.Redis);
                 logger.LogWarning("Redis unavailable for {Method} {Path}: {Message}", request.Method, request.Path, exception.Message);
                 // A command cut off mid-flight may have run, so never claim nothing was stored: point to the safe retry.
                 await Problems.WriteAsync(http, StatusCodes.Status503ServiceUnavailable,
@@ -91,7 +91,7 @@ public sealed class FrontDoorMiddleware(FunctionCatalog functions, RateLimits ra
                 return;
 
             case SignalRException signalR:
-                telemetry.DependencyUnavailable("signalr");
+                telemetry.DependencyUnavailable(PushTelemetry.Dependencies.SignalR);
                 logger.LogWarning("SignalR Service unavailable for {Method} {Path}: {Message}", request.Method, request.Path, signalR.Message);
                 await Problems.WriteAsync(http, StatusCodes.Status503ServiceUnavailable,
                     "SignalR Service is unavailable; the change was not completed. Retry after the Retry-After delay (it is safe to repeat).", RetryAfter);

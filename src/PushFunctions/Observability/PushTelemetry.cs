@@ -18,6 +18,24 @@ public sealed class PushTelemetry
     public const string ReasonTag = "reason";
     public const string DependencyTag = "dependency";
 
+    /// <summary>The <see cref="ReasonTag"/> values of <c>push.requests.refused</c>.</summary>
+    public static class Refusals
+    {
+        public const string RateLimit = "rate_limit";
+        public const string UserRateLimit = "user_rate_limit";
+        /// <summary>401: credentials missing or wrong.</summary>
+        public const string Credentials = "credentials";
+        /// <summary>403: valid credentials of a kind the function does not accept.</summary>
+        public const string CredentialKind = "wrong_credential_kind";
+    }
+
+    /// <summary>The <see cref="DependencyTag"/> values of <c>push.dependency.unavailable</c>.</summary>
+    public static class Dependencies
+    {
+        public const string Redis = "redis";
+        public const string SignalR = "signalr";
+    }
+
     /// <summary>Spans the app adds to what the worker, HttpClient and Redis instrumentation record.</summary>
     public static readonly ActivitySource Source = new(MeterName);
 
@@ -84,10 +102,10 @@ public sealed class PushTelemetry
 
     public void LostDisconnectFound() => lostDisconnects.Add(1);
 
-    /// <param name="reason">One of the words in the instrument's description.</param>
+    /// <param name="reason">One of <see cref="Refusals"/>.</param>
     public void Refused(string reason) => refused.Add(1, new KeyValuePair<string, object?>(ReasonTag, reason));
 
-    /// <param name="dependency"><c>redis</c> or <c>signalr</c>.</param>
+    /// <param name="dependency">One of <see cref="Dependencies"/>.</param>
     public void DependencyUnavailable(string dependency) => unavailable.Add(1, new KeyValuePair<string, object?>(DependencyTag, dependency));
 
     /// <summary>A span for one upstream (SignalR Service webhook) event; unknown events share one name.</summary>
