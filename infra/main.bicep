@@ -111,6 +111,9 @@ param deployerPrincipalType string = 'ServicePrincipal'
 @maxValue(730)
 param logRetentionDays int = 30
 
+@description('Action group the monitoring alerts notify (resource id); empty: the alerts fire in the portal only.')
+param alertActionGroupId string = ''
+
 @description('Tags for every resource.')
 param tags object = {}
 
@@ -214,6 +217,17 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
     Application_Type: 'web'
     WorkspaceResourceId: logAnalytics.id
     DisableLocalAuth: true
+  }
+}
+
+// The app's workbook and its two first alerts (live pushes failing, dependency unavailable): monitoring.bicep.
+module monitoring 'monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    location: location
+    appInsightsName: appInsights.name
+    alertActionGroupId: alertActionGroupId
+    tags: tags
   }
 }
 

@@ -6,6 +6,7 @@
 # Ports (each: the default when free, else a free one; set a variable to insist on a port):
 #   PUSH_APP_PORT (7071), PUSH_EMULATOR_PORT (8888), PUSH_REDIS_PORT (6399), PUSH_DEMO_PORT (5173)
 # Other knobs: PUSH_CORS_ORIGINS (browser origins allowed), PUSH_SKIP_BUILD=1,
+#   PUSH_METRICS_SECONDS (how often the app prints its metrics to app.log; 15, 0 = never),
 #   PUSH_APP_DLL / PUSH_EMULATOR_DLL (other entry points; a .mjs/.js runs with node),
 #   PUSH_HOST=func: run the app with Azure Functions Core Tools (`func start`, Azurite for
 #   AzureWebJobsStorage) instead of the development host; only where `func` is installed, and
@@ -124,6 +125,8 @@ APP_SETTINGS=(
   PushServerKeys="$SERVER_KEY"
   SessionSigningKeys="$SIGNING_KEY"
   CorsAllowedOrigins="$CORS_ORIGINS"
+  # The app's metrics printed to app.log (docs/OBSERVABILITY.md); 0 turns it off.
+  Observability__ConsoleMetricsSeconds="${PUSH_METRICS_SECONDS:-15}"
 )
 if [ "${PUSH_HOST:-dev}" = func ]; then
   command -v func >/dev/null 2>&1 || die "PUSH_HOST=func needs Azure Functions Core Tools (func) on the PATH"
@@ -179,6 +182,7 @@ cat <<EOF
    development server key (x-functions-key): $SERVER_KEY
      kept in $(rel "$RUN_DIR")/dev-server-key; delete .run/ for new keys
    logs: $(rel "$LOG_DIR")/{redis,emulator,app,demo}.log
+   metrics: every ${PUSH_METRICS_SECONDS:-15} s in $(rel "$LOG_DIR")/app.log (meter PushFunctions, docs/OBSERVABILITY.md)
 
  Try it:
    # log a user in (what the main backend does); prints {sessionId, sessionToken, ...}

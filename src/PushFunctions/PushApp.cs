@@ -4,6 +4,7 @@ using PushFunctions.Accounts;
 using PushFunctions.Configuration;
 using PushFunctions.Delivery;
 using PushFunctions.Http;
+using PushFunctions.Observability;
 using PushFunctions.Presence;
 using PushFunctions.Redis;
 using PushFunctions.Rooms;
@@ -34,7 +35,8 @@ public static class PushApp
             .AddDelivery()
             .AddPresence()
             .AddRooms()
-            .AddSingleton<AccountService>();
+            .AddSingleton<AccountService>()
+            .AddObservability(configuration);
         worker.UseMiddleware<FrontDoorMiddleware>();
         return settings;
     }

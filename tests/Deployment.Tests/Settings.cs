@@ -60,6 +60,8 @@ public static partial class Settings
         ["Presence__LeaseSeconds"] = "tuning, default in PushSettings",
         ["Presence__OnlinePushIntervalMs"] = "tuning, default in PushSettings",
         ["Presence__OnlinePushBudgetPerSecond"] = "tuning, default in PushSettings",
+        ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "Azure exports to Application Insights (APPLICATIONINSIGHTS_*); OTLP is for other collectors",
+        ["Observability__ConsoleMetricsSeconds"] = "the local view of scripts/dev.sh; Azure has Application Insights",
     };
 
     /// <summary>Settings introduced for Azure (Entra auth) by the deployment; the app must implement them.</summary>

@@ -72,4 +72,22 @@ public sealed class SignalRServiceTests
         await Assert.ThrowsAsync<SignalRException>(() => service.ConnectionExistsAsync("c1"));
         await Assert.ThrowsAsync<SignalRException>(() => service.CloseConnectionAsync("c1", "logged_out"));
     }
+
+    [Fact]
+    public async Task A_refused_call_names_its_status_as_the_reason_metrics_count_it_by()
+    {
+        using var service = Service();
+        answer = _ => NotFound(null);
+        var refused = await Assert.ThrowsAsync<SignalRException>(() => service.SendToUserAsync("u1", "message", "{}"u8.ToArray()));
+        Assert.Equal("404", refused.Reason);
+    }
+
+    [Fact]
+    public async Task An_unanswered_call_is_unreachable_for_metrics()
+    {
+        using var service = Service();
+        answer = _ => throw new HttpRequestException("connection refused");
+        var failed = await Assert.ThrowsAsync<SignalRException>(() => service.SendToUserAsync("u1", "message", "{}"u8.ToArray()));
+        Assert.Equal("unreachable", failed.Reason);
+    }
 }

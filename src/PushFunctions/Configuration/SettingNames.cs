@@ -39,4 +39,10 @@ public static class SettingNames
     public const string RoomsPerUser = "Limits__RoomsPerUser";
     public const string MembersPerRoom = "Limits__MembersPerRoom";
     public const string SyncAnswerBytes = "Limits__SyncAnswerBytes";
+
+    // Telemetry (docs/OBSERVABILITY.md): the exporters' standard names, and the console view of scripts/dev.sh.
+    public const string AppInsightsConnectionString = "APPLICATIONINSIGHTS_CONNECTION_STRING";
+    public const string AppInsightsAuthenticationString = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
+    public const string OtlpEndpoint = "OTEL_EXPORTER_OTLP_ENDPOINT";
+    public const string ConsoleMetricsSeconds = "Observability__ConsoleMetricsSeconds";
 }

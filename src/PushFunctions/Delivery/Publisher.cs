@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using PushFunctions.Observability;
 using PushFunctions.SignalR;
 
 namespace PushFunctions.Delivery;
@@ -12,6 +13,7 @@ public sealed class Publisher(
     StreamStore streams,
     ISignalRService signalR,
     IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
+    PushTelemetry telemetry,
     ILogger<Publisher> logger)
 {
     public const string MessageEvent = "message";
@@ -21,6 +23,7 @@ public sealed class Publisher(
     public async Task<AppendOutcome> PublishAsync(StreamName stream, NewMessage message, Func<PushMessage, AppendResult, object>? liveEvent = null)
     {
         var outcome = await streams.AppendAsync(stream, message);
+        telemetry.Appended(stream.Kind, outcome.Status);
         if (outcome is not { Status: AppendStatus.Stored, Message: { } appended }) return outcome;
 
         var stored = new PushMessage(appended.Id, stream.ToString(), appended.Seq, appended.Epoch, message.From, message.Payload, appended.SentAt);
@@ -36,6 +39,7 @@ public sealed class Publisher(
         }
         catch (SignalRException e)
         {
+            telemetry.LivePushFailed(stream.Kind, e.Reason);
             logger.LogWarning("Live push of {Stream} seq {Seq} failed; clients will get it by sync. {Reason}", stream, appended.Seq, e.Message);
         }
         return outcome;

@@ -1,5 +1,6 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
+using PushFunctions.Observability;
 using PushFunctions.Security;
 using PushFunctions.SignalR;
 using StackExchange.Redis;
@@ -11,7 +12,7 @@ namespace PushFunctions.Http;
 /// function declares with <see cref="AcceptsAttribute"/> (401 when missing or wrong, 403 when it is another
 /// kind), and failures as problem+json (503 + Retry-After while Redis or SignalR Service is down).
 /// </summary>
-public sealed class FrontDoorMiddleware(FunctionCatalog functions, RateLimits rateLimits, Authenticator authenticator, ILogger<FrontDoorMiddleware> logger)
+public sealed class FrontDoorMiddleware(FunctionCatalog functions, RateLimits rateLimits, Authenticator authenticator, PushTelemetry telemetry, ILogger<FrontDoorMiddleware> logger)
     : IFunctionsWorkerMiddleware
 {
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(2);
@@ -37,6 +38,7 @@ public sealed class FrontDoorMiddleware(FunctionCatalog functions, RateLimits ra
             }
             if (rateLimits.TryAcquire(http.Request) is { } wait)
             {
+                telemetry.Refused(PushTelemetry.Refusals.RateLimit);
                 await Problems.WriteAsync(http, StatusCodes.Status429TooManyRequests, RateLimits.Refusal, wait);
                 return;
             }
@@ -47,16 +49,19 @@ public sealed class FrontDoorMiddleware(FunctionCatalog functions, RateLimits ra
                 var authentication = await authenticator.AuthenticateAsync(http.Request, function.Accepts.Contains(Credential.Upstream), http.RequestAborted);
                 if (authentication.Caller is not { } caller)
                 {
+                    telemetry.Refused(PushTelemetry.Refusals.Credentials);
                     await Problems.WriteAsync(http, StatusCodes.Status401Unauthorized, authentication.Failure ?? MissingCredentials);
                     return;
                 }
                 if (!function.Accepts.Contains(caller.Credential))
                 {
+                    telemetry.Refused(PushTelemetry.Refusals.CredentialKind);
                     await Problems.WriteAsync(http, StatusCodes.Status403Forbidden, WrongCredentialKind);
                     return;
                 }
                 if (caller.User is { } user && rateLimits.TryAcquireForUser(user.UserId) is { } userWait)
                 {
+                    telemetry.Refused(PushTelemetry.Refusals.UserRateLimit);
                     await Problems.WriteAsync(http, StatusCodes.Status429TooManyRequests, RateLimits.Refusal, userWait);
                     return;
                 }
@@ -82,6 +87,7 @@ public sealed class FrontDoorMiddleware(FunctionCatalog functions, RateLimits ra
             case RedisServerException when exception.Message.Contains("is not reachable", StringComparison.Ordinal)
                 || exception.Message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal) || exception.Message.StartsWith("LOADING", StringComparison.Ordinal)
                 || exception.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal):
+                telemetry.DependencyUnavailable(PushTelemetry.Dependencies.Redis);
                 logger.LogWarning("Redis unavailable for {Method} {Path}: {Message}", request.Method, request.Path, exception.Message);
                 // A command cut off mid-flight may have run, so never claim nothing was stored: point to the safe retry.
                 await Problems.WriteAsync(http, StatusCodes.Status503ServiceUnavailable,
@@ -89,6 +95,7 @@ public sealed class FrontDoorMiddleware(FunctionCatalog functions, RateLimits ra
                 return;
 
             case SignalRException signalR:
+                telemetry.DependencyUnavailable(PushTelemetry.Dependencies.SignalR);
                 logger.LogWarning("SignalR Service unavailable for {Method} {Path}: {Message}", request.Method, request.Path, signalR.Message);
                 await Problems.WriteAsync(http, StatusCodes.Status503ServiceUnavailable,
                     "SignalR Service is unavailable; the change was not completed. Retry after the Retry-After delay (it is safe to repeat).", RetryAfter);

@@ -1,3 +1,4 @@
+using PushFunctions.Observability;
 using PushFunctions.SignalR;
 
 namespace PushFunctions.Presence;
@@ -10,7 +11,7 @@ namespace PushFunctions.Presence;
 /// check per connection per lease period.
 /// </summary>
 public sealed class LeaseReconciler(
-    PresenceStore store, ConnectionOwners owners, PresenceService presence, ISignalRService signalR, ILogger<LeaseReconciler> logger)
+    PresenceStore store, ConnectionOwners owners, PresenceService presence, ISignalRService signalR, PushTelemetry telemetry, ILogger<LeaseReconciler> logger)
 {
     private const int BatchSize = 200;
 
@@ -24,6 +25,7 @@ public sealed class LeaseReconciler(
                 await Task.WhenAll(store.RenewLeaseAsync(lease), owners.RenewAsync(lease.ConnectionId));
                 return;
             }
+            telemetry.LostDisconnectFound();
             logger.LogInformation("Connection of user {UserId} is gone without a disconnected event; marking it offline", lease.UserId);
             await presence.DisconnectedAsync(lease.UserId, lease.ConnectionId);
         });

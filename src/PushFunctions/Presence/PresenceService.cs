@@ -1,3 +1,4 @@
+using PushFunctions.Observability;
 using PushFunctions.Rooms;
 using PushFunctions.Sessions;
 
@@ -7,10 +8,11 @@ namespace PushFunctions.Presence;
 /// Turns connection events into presence. Online = at least one live connection; a user's first connection and
 /// last disconnection change the online list (and their rooms' online counts) and schedule an online push.
 /// </summary>
-public sealed class PresenceService(PresenceStore store, ConnectionOwners owners, RoomStore rooms, RoomService roomGroups, OnlineNotifier notifier)
+public sealed class PresenceService(PresenceStore store, ConnectionOwners owners, RoomStore rooms, RoomService roomGroups, OnlineNotifier notifier, PushTelemetry telemetry)
 {
     public async Task ConnectedAsync(Session session, string connectionId)
     {
+        telemetry.Connected();
         if (await store.ConnectAsync(session.UserId, session.UserName, connectionId, session.Id))
             await BecameAsync(session.UserId, online: true);
         await roomGroups.RestoreGroupsOrRetryLaterAsync(session.UserId);
@@ -18,6 +20,7 @@ public sealed class PresenceService(PresenceStore store, ConnectionOwners owners
 
     public async Task DisconnectedAsync(string userId, string connectionId)
     {
+        telemetry.Disconnected();
         if (await store.DisconnectAsync(userId, connectionId))
             await BecameAsync(userId, online: false);
         await owners.ForgetAsync(connectionId);

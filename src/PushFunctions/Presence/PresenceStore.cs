@@ -45,6 +45,7 @@ public sealed class PresenceStore(RedisConnection redis, PushSettings settings, 
 
     /// <summary>Live connections (one lease each): the audience of a push to everyone.</summary>
     public Task<long> ConnectionCountAsync() => redis.Database.SortedSetLengthAsync(LeasesKey);
+    public Task<long> OnlineCountAsync() => redis.Database.SortedSetLengthAsync(OnlineKey);
 
     /// <summary>Online users in user-id order, after <paramref name="after"/>.</summary>
     public async Task<OnlinePage> PageAsync(int limit, string? after)

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 using PushFunctions.Configuration;
 using PushFunctions.Http;
+using PushFunctions.Observability;
 using PushFunctions.Security;
 using PushFunctions.Sessions;
 using PushFunctions.SignalR;
@@ -26,6 +27,7 @@ public sealed class UpstreamFunctions(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "signalr/{hub}/{category}/{event}")] HttpRequest request,
         string hub, string category, string @event)
     {
+        using var span = PushTelemetry.StartUpstream(category, @event);
         // Exact: the service sends the hub as it knows it (lower case), and a signature is only for that hub.
         if (!hub.Equals(settings.HubName, StringComparison.Ordinal))
             return Problems.NotFound($"Hub '{hub}' is not served here; the hub is '{settings.HubName}'.");

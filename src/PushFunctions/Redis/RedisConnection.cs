@@ -45,6 +45,9 @@ public sealed class RedisConnection : IDisposable
 
     public IDatabase Database => multiplexer.GetDatabase();
 
+    /// <summary>For the tracing instrumentation, which profiles every command on it.</summary>
+    internal IConnectionMultiplexer Multiplexer => multiplexer;
+
     /// <summary>The client's options for <paramref name="connectionString"/> with the app's defaults where it names none.</summary>
     internal static ConfigurationOptions Options(string connectionString)
     {

@@ -128,11 +128,14 @@ public sealed class SignalRService : ISignalRService, IDisposable
 
             // A bare 404 is a wrong URL or hub (or a proxy's page), not a gone connection.
             var code = errorCode is null ? "" : $" ({errorCode})";
-            throw new SignalRException($"SignalR Service answered {(int)response.StatusCode}{code} to {Operation()}.");
+            throw new SignalRException($"SignalR Service answered {(int)response.StatusCode}{code} to {Operation()}.")
+            {
+                Reason = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            };
         }
         catch (BrokenCircuitException e)
         {
-            throw new SignalRException($"SignalR Service is failing; {Operation()} was not attempted.", e);
+            throw new SignalRException($"SignalR Service is failing; {Operation()} was not attempted.", e) { Reason = "circuit_open" };
         }
         catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException)
         {

@@ -1,0 +1,91 @@
+using Azure.Identity;
+using Azure.Monitor.OpenTelemetry.Exporter;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using PushFunctions.Configuration;
+using PushFunctions.Redis;
+
+namespace PushFunctions.Observability;
+
+/// <summary>
+/// OpenTelemetry through the worker's integration: each invocation is a trace, with the app's spans, every Redis
+/// command (StackExchange.Redis instrumentation) and every SignalR REST call (HttpClient's own spans, status
+/// included; query values are redacted by .NET and the Authorization header is never recorded). Exporters by
+/// setting: Application Insights (Azure), OTLP (any collector), the console (scripts/dev.sh).
+/// </summary>
+public static class ObservabilityServices
+{
+    /// <summary>HttpClient's spans and metrics (.NET 9 and later record them without an instrumentation package).</summary>
+    private const string HttpClientSource = "System.Net.Http";
+
+    public static IServiceCollection AddObservability(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddMetrics();
+        services.AddSingleton<PushTelemetry>();
+        services.AddSingleton<OnlineUsersGauge>();
+        // The gauge registers its instrument when created: create it at start, not at a first use that never comes.
+        services.AddHostedService<GaugeAtStart>();
+
+        var azureMonitor = !string.IsNullOrEmpty(configuration[SettingNames.AppInsightsConnectionString]);
+        var otlp = !string.IsNullOrEmpty(configuration[SettingNames.OtlpEndpoint]);
+        var telemetry = services.AddOpenTelemetry()
+            .UseFunctionsWorkerDefaults()
+            .WithMetrics(metrics => metrics.AddMeter(PushTelemetry.MeterName, HttpClientSource));
+
+        // Spans cost on every call (each Redis command is profiled and becomes an activity, measured in the
+        // benchmark): they are recorded only when an exporter takes them.
+        if (azureMonitor || otlp)
+        {
+            telemetry.WithTracing(tracing => tracing
+                .AddSource(PushTelemetry.MeterName, HttpClientSource)
+                .AddRedisInstrumentation()
+                .ConfigureRedisInstrumentation((sp, redis) => redis.AddConnection(sp.GetRequiredService<RedisConnection>().Multiplexer)));
+        }
+        if (azureMonitor)
+        {
+            telemetry.UseAzureMonitorExporter(options =>
+            {
+                options.ConnectionString = configuration[SettingNames.AppInsightsConnectionString];
+                // Application Insights with local auth disabled takes only Entra tokens (infra/main.bicep).
+                if (AppInsightsIdentity(configuration[SettingNames.AppInsightsAuthenticationString]) is { } identity)
+                    options.Credential = new ManagedIdentityCredential(identity);
+            });
+        }
+        if (otlp) telemetry.UseOtlpExporter();
+        if (int.TryParse(configuration[SettingNames.ConsoleMetricsSeconds.Replace("__", ":", StringComparison.Ordinal)], out var seconds) && seconds > 0)
+        {
+            telemetry.WithMetrics(metrics => metrics.AddConsoleExporter((_, reader) =>
+                reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = seconds * 1000));
+        }
+        return services;
+    }
+
+    /// <summary>
+    /// The managed identity named by <c>ClientId=…;Authorization=AAD</c> (the form the Functions host reads too); without
+    /// a ClientId, the system-assigned one; null when the string does not ask for Entra.
+    /// </summary>
+    internal static ManagedIdentityId? AppInsightsIdentity(string? authenticationString)
+    {
+        if (string.IsNullOrEmpty(authenticationString)
+            || !authenticationString.Contains("Authorization=AAD", StringComparison.OrdinalIgnoreCase)) return null;
+        foreach (var part in authenticationString.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part.StartsWith("ClientId=", StringComparison.OrdinalIgnoreCase))
+                return ManagedIdentityId.FromUserAssignedClientId(part["ClientId=".Length..]);
+        }
+        return ManagedIdentityId.SystemAssigned;
+    }
+
+    private sealed class GaugeAtStart(OnlineUsersGauge gauge) : Microsoft.Extensions.Hosting.IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            GC.KeepAlive(gauge);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
