@@ -101,6 +101,16 @@ public sealed class FrontDoorMiddleware(FunctionCatalog functions, RateLimits ra
                     "SignalR Service is unavailable; the change was not completed. Retry after the Retry-After delay (it is safe to repeat).", RetryAfter);
                 return;
 
+            // The server's own refusals while reading the request (a body shorter than its Content-Length, a
+            // connection cut mid-body): the client's fault, answered as such when it is still listening.
+            case BadHttpRequestException bad:
+                await Problems.WriteAsync(http, bad.StatusCode, $"The request could not be read: {bad.Message}");
+                return;
+
+            case EndOfStreamException:
+                await Problems.WriteAsync(http, StatusCodes.Status400BadRequest, "The request body ended before its Content-Length.");
+                return;
+
             case OperationCanceledException when http.RequestAborted.IsCancellationRequested:
                 return;
 

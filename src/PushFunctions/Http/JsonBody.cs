@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Unicode;
@@ -47,13 +48,30 @@ public static class JsonBody
     /// <returns>The body, or null when it is over <see cref="RequestGuards.MaxBodyBytes"/> (a chunked body has no length to check first).</returns>
     private static async Task<byte[]?> ReadBoundedAsync(HttpRequest request)
     {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        var aborted = request.HttpContext.RequestAborted;
+        if (request.ContentLength is { } length)
         {
-            if (buffer.Length + read > RequestGuards.MaxBodyBytes) return null;
-            buffer.Write(chunk, 0, read);
+            // The usual case: read straight into a buffer of the announced size (the guard refused larger ones).
+            if (length > RequestGuards.MaxBodyBytes) return null;
+            var body = new byte[length];
+            await request.Body.ReadExactlyAsync(body, aborted);
+            return body;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, aborted)) > 0)
+            {
+                if (buffer.Length + read > RequestGuards.MaxBodyBytes) return null;
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
         return buffer.ToArray();
     }
