@@ -50,8 +50,7 @@ public sealed class SyncCursors(RedisConnection redis)
     public Task KeepUntilAsync(string userId, DateTimeOffset until)
     {
         var keep = redis.Database.CreateTransaction();
-        _ = keep.KeyExpireAsync(Key(userId), until.UtcDateTime, ExpireWhen.HasNoExpiry);
-        _ = keep.KeyExpireAsync(Key(userId), until.UtcDateTime, ExpireWhen.GreaterThanCurrentExpiry);
+        keep.KeepAtLeastUntil(Key(userId), until);
         return keep.ExecuteAsync();
     }
 

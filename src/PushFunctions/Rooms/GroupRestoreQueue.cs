@@ -16,14 +16,13 @@ public sealed class GroupRestoreQueue(RedisConnection redis, TimeProvider time)
     private static readonly RedisKey DueKey = "pf:{rooms}:restore-due";
     private static readonly RedisKey AttemptsKey = "pf:{rooms}:restore-attempts";
 
-    /// <summary>Records a failed attempt; returns how many attempts have failed so far.</summary>
-    public async Task<int> FailedAsync(string userId, TimeSpan retryIn)
+    /// <summary>Records a failed attempt and when to try again.</summary>
+    public Task FailedAsync(string userId, TimeSpan retryIn)
     {
         var transaction = redis.Database.CreateTransaction();
-        var attempts = transaction.HashIncrementAsync(AttemptsKey, userId);
+        _ = transaction.HashIncrementAsync(AttemptsKey, userId);
         _ = transaction.SortedSetAddAsync(DueKey, userId, (time.GetUtcNow() + retryIn).ToUnixTimeMilliseconds());
-        await transaction.ExecuteAsync();
-        return (int)await attempts;
+        return transaction.ExecuteAsync();
     }
 
     public Task DoneAsync(string userId)

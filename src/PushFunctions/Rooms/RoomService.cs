@@ -28,18 +28,8 @@ public sealed class RoomService(
     /// before adding (the user's rooms and the room's members live in two hash slots): concurrent adds can pass
     /// them by the few that raced.
     /// </summary>
-    public async Task<JoinOutcome> JoinAsync(string roomId, string userId)
-    {
-        if (await rooms.IsMemberAsync(roomId, userId)) return JoinOutcome.Joined;
-        var counts = await rooms.CountsAsync(roomId, userId);
-        if (counts.RoomsOfUser >= settings.Limits.RoomsPerUser) return JoinOutcome.UserHasTooManyRooms;
-        if (counts.MembersOfRoom >= settings.Limits.MembersPerRoom) return JoinOutcome.RoomIsFull;
-
-        var joinSeq = await streams.LatestSeqAsync(StreamName.ForRoom(roomId));
-        await rooms.AddAsync(roomId, userId, await presence.IsOnlineAsync(userId), joinSeq);
-        await signalR.AddUserToGroupAsync(userId, Group(roomId));
-        return JoinOutcome.Joined;
-    }
+    public async Task<JoinOutcome> JoinAsync(string roomId, string userId) =>
+        await rooms.IsMemberAsync(roomId, userId) ? JoinOutcome.Joined : await AddNewMemberAsync(roomId, userId);
 
     /// <summary>
     /// A user joining by themselves: allowed in an open room, and harmless when they already are a member;
@@ -49,7 +39,19 @@ public sealed class RoomService(
     {
         if (await rooms.IsMemberAsync(roomId, userId)) return JoinOutcome.Joined;
         if (await rooms.PolicyAsync(roomId) != RoomPolicy.Open) return JoinOutcome.NotOpen;
-        return await JoinAsync(roomId, userId);
+        return await AddNewMemberAsync(roomId, userId);
+    }
+
+    private async Task<JoinOutcome> AddNewMemberAsync(string roomId, string userId)
+    {
+        var counts = await rooms.CountsAsync(roomId, userId);
+        if (counts.RoomsOfUser >= settings.Limits.RoomsPerUser) return JoinOutcome.UserHasTooManyRooms;
+        if (counts.MembersOfRoom >= settings.Limits.MembersPerRoom) return JoinOutcome.RoomIsFull;
+
+        var joinSeq = await streams.LatestSeqAsync(StreamName.ForRoom(roomId));
+        await rooms.AddAsync(roomId, userId, await presence.IsOnlineAsync(userId), joinSeq);
+        await signalR.AddUserToGroupAsync(userId, Group(roomId));
+        return JoinOutcome.Joined;
     }
 
     /// <summary>

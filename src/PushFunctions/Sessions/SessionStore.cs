@@ -20,11 +20,10 @@ public sealed class SessionStore(RedisConnection redis, TimeProvider time)
         var session = new Session(NewId(), userId, userName, device, now, now + lifetime);
         var db = redis.Database;
         // The index first: a session that exists is always listed, so account deletion finds it. It lives as long
-        // as the user's longest session (NX gives a new index a lifetime, GT only ever extends it).
+        // as the user's longest session.
         var index = db.CreateTransaction();
         _ = index.SetAddAsync(UserSessionsKey(userId), session.Id);
-        _ = index.KeyExpireAsync(UserSessionsKey(userId), session.ExpiresAt.UtcDateTime, ExpireWhen.HasNoExpiry);
-        _ = index.KeyExpireAsync(UserSessionsKey(userId), session.ExpiresAt.UtcDateTime, ExpireWhen.GreaterThanCurrentExpiry);
+        index.KeepAtLeastUntil(UserSessionsKey(userId), session.ExpiresAt);
         await index.ExecuteAsync();
         var key = SessionKey(session.Id);
         var batch = db.CreateTransaction();
