@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using PushFunctions.Delivery;
+using PushFunctions.Presence;
 using PushFunctions.SignalR;
 
 namespace PushFunctions.Bench;
@@ -51,19 +52,46 @@ public static class Profile
             Measure("POST /api/users/{id}/messages (bench client + app)", iterations, () => api.PostAsync($"/api/users/{user}/messages", body)),
             Measure("POST /api/rooms/{id}/messages (bench client + app)", iterations, () => api.PostAsync("/api/rooms/profile-room/messages", body)),
         };
+        sections.AddRange(await PresenceAsync(services.GetRequiredService<PresenceStore>(), api, iterations));
         return sections;
+    }
 
-        static Section Measure(string name, int iterations, Func<Task> call)
-        {
-            for (var i = 0; i < Math.Max(200, iterations / 10); i++) call().GetAwaiter().GetResult(); // warm-up (JIT, pools)
-            GC.Collect();
-            var before = GC.GetTotalAllocatedBytes(precise: true);
-            var clock = Stopwatch.StartNew();
-            for (var i = 0; i < iterations; i++) call().GetAwaiter().GetResult();
-            var elapsed = clock.Elapsed;
-            var bytes = GC.GetTotalAllocatedBytes(precise: true) - before;
-            return new Section(name, elapsed.TotalMicroseconds / iterations, bytes / (double)iterations);
-        }
+    /// <summary>
+    /// Presence with <see cref="OnlineUsers"/> users online (recorded in the store, no live connections, so the
+    /// lease check and the online pushes stay out): a user's first connection and last disconnection, and the reads
+    /// of the whole: the count, the online list's first page, GET /api/online.
+    /// </summary>
+    private static async Task<List<Section>> PresenceAsync(PresenceStore presence, AppApi api, int iterations)
+    {
+        await Parallel.ForEachAsync(Enumerable.Range(0, OnlineUsers), new ParallelOptions { MaxDegreeOfParallelism = 32 },
+            async (i, _) => await presence.ConnectAsync($"profile-online-{i:D6}", $"Online {i}", $"profile-conn-{i:D6}", "profile-session"));
+        var next = 0;
+        return
+        [
+            Measure($"PresenceStore.ConnectAsync + DisconnectAsync (first and last connection; {OnlineUsers:N0} online)", iterations, async () =>
+            {
+                var user = $"profile-churn-{next++ % 1000}";
+                await presence.ConnectAsync(user, user, user, "profile-session");
+                await presence.DisconnectAsync(user, user);
+            }),
+            Measure($"PresenceStore.OnlineCountAsync ({OnlineUsers:N0} online)", iterations, presence.OnlineCountAsync),
+            Measure($"PresenceStore.PageAsync, first 100 ({OnlineUsers:N0} online)", iterations, () => presence.PageAsync(100, after: null)),
+            Measure($"GET /api/online, first 100 (bench client + app; {OnlineUsers:N0} online)", iterations, api.OnlineCountAsync),
+        ];
+    }
+
+    private const int OnlineUsers = 10_000;
+
+    private static Section Measure(string name, int iterations, Func<Task> call)
+    {
+        for (var i = 0; i < Math.Max(200, iterations / 10); i++) call().GetAwaiter().GetResult(); // warm-up (JIT, pools)
+        GC.Collect();
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < iterations; i++) call().GetAwaiter().GetResult();
+        var elapsed = clock.Elapsed;
+        var bytes = GC.GetTotalAllocatedBytes(precise: true) - before;
+        return new Section(name, elapsed.TotalMicroseconds / iterations, bytes / (double)iterations);
     }
 
     public static string Format(IEnumerable<Section> sections)

@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using PushFunctions.Configuration;
 using PushFunctions.Presence;
@@ -40,7 +38,7 @@ public sealed class OnlinePushBudgetTests(ITestOutputHelper output) : IAsyncLife
         var store = new PresenceStore(first, settings, TimeProvider.System);
         await Parallel.ForEachAsync(Enumerable.Range(0, connections), new ParallelOptions { MaxDegreeOfParallelism = 16 },
             async (i, _) => await store.ConnectAsync($"u{i:D5}", $"User {i}", $"c{i:D5}", $"s{i:D5}"));
-        var signalR = new CountingSignalR();
+        var signalR = new PresenceSignalR();
         OnlineNotifier[] instances =
         [
             Notifier(first, settings, signalR),
@@ -68,51 +66,15 @@ public sealed class OnlinePushBudgetTests(ITestOutputHelper output) : IAsyncLife
         // One push per interval, plus the first one (its window opens before the audience is known) and the last waiter's.
         var bound = seconds * 1000 / intervalMs + 2;
         Assert.True(signalR.Pushes <= bound, $"{signalR.Pushes} pushes in {seconds:F2} s exceed {bound:F1} (interval {intervalMs:F0} ms)");
-        Assert.All(signalR.Audiences, online => Assert.Equal(connections, online));
+        Assert.All(signalR.OnlineCounts, online => Assert.Equal(connections, online));
     }
 
-    private PushSettings Settings() => PushSettings.Load(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+    private PushSettings Settings() => StoreSettings.For(_redis, new Dictionary<string, string>
     {
-        [Key(SettingNames.SignalRConnectionString)] = "Endpoint=http://127.0.0.1;Port=1;AccessKey=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH;Version=1.0;",
-        [Key(SettingNames.RedisConnectionString)] = _redis.ConnectionString,
-        [Key(SettingNames.ServerKeys)] = "server-key-0123456789",
-        [Key(SettingNames.SessionSigningKeys)] = "session-signing-key-0123456789abcdef",
-        [Key(SettingNames.OnlinePushIntervalMs)] = MinIntervalMs.ToString(),
-        [Key(SettingNames.OnlinePushBudgetPerSecond)] = BudgetPerSecond.ToString(),
-    }).Build());
-
-    private static string Key(string name) => name.Replace("__", ":");
+        [SettingNames.OnlinePushIntervalMs] = MinIntervalMs.ToString(),
+        [SettingNames.OnlinePushBudgetPerSecond] = BudgetPerSecond.ToString(),
+    });
 
     private static OnlineNotifier Notifier(RedisConnection redis, PushSettings settings, ISignalRService signalR) =>
         new(new PresenceStore(redis, settings, TimeProvider.System), redis, signalR, settings, TimeProvider.System, NullLogger<OnlineNotifier>.Instance);
-
-    /// <summary>SignalR Service as a counter of update_online_count pushes and the online count each carried.</summary>
-    private sealed class CountingSignalR : ISignalRService
-    {
-        private int _pushes;
-        public int Pushes => _pushes;
-        public ConcurrentBag<long> Audiences { get; } = [];
-
-        public Task SendToAllAsync(string target, ReadOnlyMemory<byte> argumentJson, CancellationToken cancellationToken = default)
-        {
-            Interlocked.Increment(ref _pushes);
-            Audiences.Add(System.Text.Json.JsonDocument.Parse(argumentJson).RootElement.GetProperty("online_count").GetInt64());
-            return Task.CompletedTask;
-        }
-
-        public Task SendToUserAsync(string userId, string target, ReadOnlyMemory<byte> argumentJson, CancellationToken cancellationToken = default) => throw Unexpected();
-        public Task SendToGroupAsync(string group, string target, ReadOnlyMemory<byte> argumentJson, CancellationToken cancellationToken = default) => throw Unexpected();
-        public Task SendToConnectionAsync(string connectionId, string target, ReadOnlyMemory<byte> argumentJson, CancellationToken cancellationToken = default) => throw Unexpected();
-        public Task AddUserToGroupAsync(string userId, string group, CancellationToken cancellationToken = default) => throw Unexpected();
-        public Task RemoveUserFromGroupAsync(string userId, string group, CancellationToken cancellationToken = default) => throw Unexpected();
-        public Task RemoveUserFromAllGroupsAsync(string userId, CancellationToken cancellationToken = default) => throw Unexpected();
-        public Task CloseConnectionAsync(string connectionId, string reason, CancellationToken cancellationToken = default) => throw Unexpected();
-        public Task CloseUserConnectionsAsync(string userId, string reason, CancellationToken cancellationToken = default) => throw Unexpected();
-        public Task<bool> ConnectionExistsAsync(string connectionId, CancellationToken cancellationToken = default) => throw Unexpected();
-        public Task PingAsync(CancellationToken cancellationToken = default) => throw Unexpected();
-        public Task<ClientConnectionInfo> GetClientConnectionInfoAsync(string userId, IReadOnlyList<KeyValuePair<string, string>> claims, TimeSpan lifetime,
-            CancellationToken cancellationToken = default) => throw Unexpected();
-
-        private static NotSupportedException Unexpected() => new("only update_online_count pushes are expected here");
-    }
 }

@@ -29,7 +29,9 @@ public sealed class OnlineNotifier(
     public const int UserListCap = 100;
 
     private static readonly RedisScript Script = RedisScript.Load<OnlineNotifier>("online_push.lua");
-    private static readonly RedisKey[] Keys = ["pf:{presence}:push-window", "pf:{presence}:push-pending", "pf:{presence}:push-audience"];
+    // One window for the whole deployment, so under its own tag, apart from the presence shards: one small script
+    // per change of a user's presence (not per connection), cheap beside the connect script that caused it.
+    private static readonly RedisKey[] Keys = ["pf:{online-push}:window", "pf:{online-push}:pending", "pf:{online-push}:audience"];
 
     /// <summary>
     /// The longest a change waits for its window inside its own request (an upstream event or an API call); a
@@ -96,13 +98,10 @@ public sealed class OnlineNotifier(
 
     private async Task PushCurrentStateAsync()
     {
-        // The audience (connections, not users: each gets the message) is read beside the page, not after it.
-        var pageTask = presence.PageAsync(UserListCap, after: null);
-        var audienceTask = presence.ConnectionCountAsync();
-        await Task.WhenAll(pageTask, audienceTask);
-        var page = pageTask.Result;
+        // The audience (connections, not users: each gets the message) is counted beside the page, not after it.
+        var page = await presence.PageAsync(UserListCap, after: null);
         var update = new OnlineCountUpdate(page.OnlineCount, page.Users);
         await signalR.SendToAllAsync(Event, JsonSerializer.SerializeToUtf8Bytes(update, JsonSerializerOptions.Web));
-        await RunAsync("pushed", audienceTask.Result);
+        await RunAsync("pushed", page.ConnectionCount);
     }
 }

@@ -6,75 +6,108 @@ namespace PushFunctions.Presence;
 
 public sealed record OnlineUser(string UserId, string UserName);
 
-public sealed record OnlinePage(long OnlineCount, IReadOnlyList<OnlineUser> Users, string? Next);
+/// <summary>
+/// A page of the online list, and the counts beside it: online users, and live connections (the audience of a push
+/// to everyone).
+/// </summary>
+public sealed record OnlinePage(long OnlineCount, long ConnectionCount, IReadOnlyList<OnlineUser> Users, string? Next);
 
 /// <summary>A live connection whose lease ran out: the service may have lost its disconnected event.</summary>
 public sealed record ExpiredLease(string UserId, string ConnectionId);
 
 /// <summary>
-/// Who is online: each user's live connections (with their session), the online users as a sorted set (count in
-/// O(1), pages by user id), their names, and a lease per connection. All under one hash tag, so each change is
-/// one atomic script.
+/// Who is online: each user's live connections (with their session), the online users as sorted sets (counted
+/// by ZCARD, paged by user id), their names, and a lease per connection. Split into <see cref="PresenceShard"/>s
+/// by user: a change touches its user's shard only (one atomic script, one slot); a read of the whole sends one
+/// command per shard, all at once, so it costs one round trip (each node answers its shards in parallel); a page
+/// of the online list rarely takes two.
 /// </summary>
 public sealed class PresenceStore(RedisConnection redis, PushSettings settings, TimeProvider time)
 {
-    private const string Tag = "pf:{presence}";
-    private static readonly RedisKey OnlineKey = Tag + ":online";
-    private static readonly RedisKey NamesKey = Tag + ":names";
-    private static readonly RedisKey LeasesKey = Tag + ":leases";
-    private static RedisKey ConnectionsKey(string userId) => $"{Tag}:conns:{userId}";
-    private static PresenceKeys Keys(string userId) => new(ConnectionsKey(userId), OnlineKey, NamesKey, LeasesKey);
-
     /// <returns>True when this was the user's first live connection.</returns>
     public Task<bool> ConnectAsync(string userId, string userName, string connectionId, string sessionId) =>
-        ConnectScript.RunAsync(redis.Database, Keys(userId), connectionId, sessionId, userId, userName, LeaseExpiry());
+        ConnectScript.RunAsync(redis.Database, PresenceKeys.Of(userId), connectionId, sessionId, userId, userName, LeaseExpiry());
 
     /// <returns>True when this was the user's last live connection.</returns>
     public Task<bool> DisconnectAsync(string userId, string connectionId) =>
-        DisconnectScript.RunAsync(redis.Database, Keys(userId), connectionId, userId);
+        DisconnectScript.RunAsync(redis.Database, PresenceKeys.Of(userId), connectionId, userId);
 
     /// <summary>The user's live connections and the session each belongs to.</summary>
     public async Task<IReadOnlyDictionary<string, string>> ConnectionsAsync(string userId)
     {
-        var entries = await redis.Database.HashGetAllAsync(ConnectionsKey(userId));
+        var entries = await redis.Database.HashGetAllAsync(PresenceShard.Of(userId).Connections(userId));
         return entries.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
     }
 
     public async Task<bool> IsOnlineAsync(string userId) =>
-        (await redis.Database.SortedSetScoreAsync(OnlineKey, userId)).HasValue;
+        (await redis.Database.SortedSetScoreAsync(PresenceShard.Of(userId).Online, userId)).HasValue;
 
-    /// <summary>Live connections (one lease each): the audience of a push to everyone.</summary>
-    public Task<long> ConnectionCountAsync() => redis.Database.SortedSetLengthAsync(LeasesKey);
-    public Task<long> OnlineCountAsync() => redis.Database.SortedSetLengthAsync(OnlineKey);
+    /// <summary>One ZCARD per shard, sent together: one round trip.</summary>
+    public async Task<long> OnlineCountAsync()
+    {
+        var db = redis.Database;
+        return (await Task.WhenAll(PresenceShard.All.Select(shard => db.SortedSetLengthAsync(shard.Online)))).Sum();
+    }
 
-    /// <summary>Online users in user-id order, after <paramref name="after"/>.</summary>
+    /// <summary>
+    /// Online users in user-id order, after <paramref name="after"/>. A user's shard is a hash of the id, so a page's
+    /// users spread evenly over the shards: each is asked (one script per shard, sent together: one round trip) for
+    /// twice its share of the page, and only a shard that gave all it was asked for, so may hold more before the
+    /// others' last users, is asked again for a whole page (a second round trip, rare). Each shard's counts and users
+    /// describe one moment; the shards are read side by side, not in one transaction (a cluster has none across
+    /// slots), so a user who comes or goes during the read may be counted at either moment.
+    /// </summary>
     public async Task<OnlinePage> PageAsync(int limit, string? after)
     {
         var db = redis.Database;
-        // One transaction, so the count and the page describe the same moment.
-        var read = db.CreateTransaction();
-        var count = read.SortedSetLengthAsync(OnlineKey);
-        var idsTask = read.SortedSetRangeByValueAsync(OnlineKey,
-            after is null ? default : (RedisValue)after, default,
-            after is null ? Exclude.None : Exclude.Start, Order.Ascending, 0, limit + 1);
-        await read.ExecuteAsync();
-        var ids = await idsTask;
-        var page = ids.Take(limit).ToArray();
-        var names = page.Length == 0 ? [] : await db.HashGetAsync(NamesKey, page);
-        var users = page.Select((id, i) => new OnlineUser(id!, (string?)names[i] ?? id!)).ToList();
-        return new OnlinePage(await count, users, ids.Length > limit ? users[^1].UserId : null);
+        var wanted = limit + 1; // one more than the page says whether another follows
+        var share = wanted / PresenceShard.Count * 2 + 4;
+        var answers = await Task.WhenAll(PresenceShard.All.Select(shard => OnlinePageScript.RunAsync(db, shard, after, share)));
+        var parts = answers.Select(a => new ShardPart(a.Users, Full: a.Users.Count == share)).ToArray();
+        var known = KnownInOrder(parts);
+        if (known.Count < wanted && parts.Any(p => p.Full))
+        {
+            parts = await Task.WhenAll(PresenceShard.All.Select(async (shard, i) => !parts[i].Full ? parts[i]
+                : parts[i].Then(await OnlinePageScript.RunAsync(db, shard, parts[i].Users[^1].UserId, wanted), wanted)));
+            known = KnownInOrder(parts);
+        }
+        var users = known.Take(limit).ToList();
+        return new OnlinePage(answers.Sum(a => a.OnlineCount), answers.Sum(a => a.ConnectionCount), users,
+            known.Count > limit ? users[^1].UserId : null);
     }
 
-    /// <summary>Connections whose lease has run out, oldest first, at most <paramref name="max"/>.</summary>
+    /// <summary>One shard's users read so far, and whether it may hold more (it gave all it was asked for).</summary>
+    private sealed record ShardPart(IReadOnlyList<OnlineUser> Users, bool Full)
+    {
+        public ShardPart Then(ShardPage more, int asked) => new([.. Users, .. more.Users], more.Users.Count == asked);
+    }
+
+    /// <summary>
+    /// The users read, in id order, as far as every shard's are known: a shard that may hold more cuts the list at
+    /// its last user read, since its next one could come before the other shards' later ones. User ids are ASCII
+    /// (Ids), so ordinal order is Redis's byte order.
+    /// </summary>
+    private static List<OnlineUser> KnownInOrder(IReadOnlyList<ShardPart> parts)
+    {
+        var cut = parts.Where(p => p.Full).Select(p => p.Users[^1].UserId).Order(StringComparer.Ordinal).FirstOrDefault();
+        return parts.SelectMany(p => p.Users)
+            .Where(u => cut is null || string.CompareOrdinal(u.UserId, cut) <= 0)
+            .OrderBy(u => u.UserId, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Connections whose lease has run out, oldest first, at most <paramref name="max"/> (from all shards).</summary>
     public async Task<IReadOnlyList<ExpiredLease>> ExpiredLeasesAsync(int max)
     {
-        var members = await redis.Database.SortedSetRangeByScoreAsync(LeasesKey, double.NegativeInfinity,
-            time.GetUtcNow().ToUnixTimeMilliseconds(), take: max);
-        return members.Select(m => ((string)m!).Split('|', 2)).Select(p => new ExpiredLease(p[0], p[1])).ToList();
+        var db = redis.Database;
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var shards = await Task.WhenAll(PresenceShard.All.Select(shard =>
+            db.SortedSetRangeByScoreWithScoresAsync(shard.Leases, double.NegativeInfinity, now, take: max)));
+        return shards.SelectMany(s => s).OrderBy(e => e.Score).Take(max)
+            .Select(e => ((string)e.Element!).Split('|', 2)).Select(p => new ExpiredLease(p[0], p[1])).ToList();
     }
 
     public Task RenewLeaseAsync(ExpiredLease lease) =>
-        redis.Database.SortedSetAddAsync(LeasesKey, $"{lease.UserId}|{lease.ConnectionId}", LeaseExpiry(), When.Exists);
+        redis.Database.SortedSetAddAsync(PresenceShard.Of(lease.UserId).Leases, $"{lease.UserId}|{lease.ConnectionId}", LeaseExpiry(), When.Exists);
 
     private long LeaseExpiry() => (time.GetUtcNow() + settings.PresenceLease).ToUnixTimeMilliseconds();
 }

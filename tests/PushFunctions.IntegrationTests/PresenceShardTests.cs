@@ -1,0 +1,177 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using PushFunctions.Configuration;
+using PushFunctions.Delivery;
+using PushFunctions.Observability;
+using PushFunctions.Presence;
+using PushFunctions.Redis;
+using PushFunctions.IntegrationTests.Support;
+using PushFunctions.Rooms;
+using PushFunctions.SignalR;
+using StackExchange.Redis;
+using Xunit.Abstractions;
+
+namespace PushFunctions.IntegrationTests;
+
+/// <summary>
+/// Issue 14 item 3: presence is split into shards by user, so that on a cluster no single shard takes every
+/// connect, disconnect and lease renewal; the online count, the online list's pages and the lease check still see
+/// all of it. Real Redis (or the three-master cluster, PUSH_TEST_REDIS=cluster) and the real scripts.
+/// </summary>
+public sealed class PresenceShardTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const int Users = 500;
+
+    private ITestRedis _redis = null!;
+    private PushSettings _settings = null!;
+    private RedisConnection _connection = null!;
+    private readonly ShiftedClock _clock = new();
+
+    public async Task InitializeAsync()
+    {
+        _redis = await RedisCluster.StartRequestedAsync();
+        _settings = StoreSettings.For(_redis);
+        _connection = new RedisConnection(_settings, NullLogger<RedisConnection>.Instance, TimeProvider.System);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _connection.Dispose();
+        await _redis.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Online_list_pages_through_every_shard_in_user_id_order_with_the_counts_of_all()
+    {
+        var store = Store();
+        var ids = await ConnectUsersAsync(store, connectionsPerUser: i => 1 + i % 3);
+        var expected = ids.Order(StringComparer.Ordinal).ToList();
+        var connections = Enumerable.Range(0, Users).Sum(i => 1 + i % 3);
+
+        Assert.Equal(Users, await store.OnlineCountAsync());
+        var seen = new List<string>();
+        string? after = null;
+        var pages = 0;
+        do
+        {
+            var page = await store.PageAsync(64, after);
+            pages++;
+            Assert.Equal(Users, page.OnlineCount);
+            Assert.Equal(connections, page.ConnectionCount);
+            Assert.All(page.Users, u => Assert.Equal($"Name of {u.UserId}", u.UserName));
+            seen.AddRange(page.Users.Select(u => u.UserId));
+            after = page.Next;
+        } while (after is not null);
+
+        Assert.Equal(expected, seen); // every user once, in user-id order, across the shards
+        Assert.Equal((Users + 63) / 64, pages);
+        var last = await store.PageAsync(10, expected[^1]);
+        Assert.Empty(last.Users);
+        Assert.Null(last.Next);
+    }
+
+    [Fact]
+    public async Task Online_list_pages_are_whole_when_one_shard_holds_most_of_a_page()
+    {
+        // A page's users are usually spread over the shards; here 150 of 170 live in shard 0, so shard 0 gives all
+        // it is asked for at first and must be asked again before the page is known.
+        var store = Store();
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var candidates = Enumerable.Range(0, 100_000).Select(i => $"skew-{i:D6}-{run}");
+        var ids = candidates.Where(id => PresenceShard.Of(id).Index == 0).Take(150)
+            .Concat(candidates.Where(id => PresenceShard.Of(id).Index != 0).Take(20)).ToList();
+        foreach (var id in ids) await store.ConnectAsync(id, $"Name of {id}", $"c-{id}", "s");
+
+        var first = await store.PageAsync(100, after: null);
+        var second = await store.PageAsync(100, first.Next);
+
+        var expected = ids.Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(expected.Take(100), first.Users.Select(u => u.UserId));
+        Assert.Equal(expected[99], first.Next);
+        Assert.Equal(expected.Skip(100), second.Users.Select(u => u.UserId));
+        Assert.Null(second.Next);
+        Assert.Equal(ids.Count, first.OnlineCount);
+    }
+
+    [Fact]
+    public async Task Users_spread_over_every_shard_and_the_shards_over_every_master()
+    {
+        var store = Store();
+        await ConnectUsersAsync(store, connectionsPerUser: _ => 1);
+        var db = _connection.Database;
+
+        var perShard = await Task.WhenAll(PresenceShard.All.Select(s => db.SortedSetLengthAsync(s.Online)));
+        output.WriteLine($"{Users} users over {PresenceShard.Count} shards: {string.Join(", ", perShard)}");
+        Assert.All(perShard, count => Assert.InRange(count, 1, Users / 4)); // no shard empty, none with a quarter of everyone
+
+        // The shards' slots are served by every master of the cluster (the one server otherwise), so no one node
+        // takes every connect and disconnect.
+        var multiplexer = _connection.Multiplexer;
+        var masters = multiplexer.GetServers().Where(s => !s.IsReplica).ToList();
+        var serving = PresenceShard.All.Select(s => multiplexer.GetServer(s.Online).EndPoint.ToString()).Distinct().Count();
+        output.WriteLine($"presence shards served by {serving} of {masters.Count} masters");
+        Assert.Equal(masters.Count, serving);
+    }
+
+    [Fact]
+    public async Task Lease_check_goes_through_every_expired_lease_of_every_shard_in_one_run()
+    {
+        var store = Store();
+        var ids = await ConnectUsersAsync(store, connectionsPerUser: _ => 1);
+        _clock.Shift(_settings.PresenceLease + TimeSpan.FromSeconds(1));
+        Assert.Equal(200, (await store.ExpiredLeasesAsync(200)).Count);
+
+        // Every second user's connection is gone without a disconnected event; the rest still exist.
+        var signalR = new PresenceSignalR(connectionId => int.Parse(connectionId.Split('-')[1]) % 2 == 1);
+        await using var services = Services(signalR);
+        await services.GetRequiredService<LeaseReconciler>().ReconcileAsync(CancellationToken.None);
+
+        Assert.Equal(Users, signalR.Checked.Count); // more than two batches of 200, in one run
+        Assert.Empty(await store.ExpiredLeasesAsync(Users));
+        Assert.Equal(Users / 2, await store.OnlineCountAsync());
+        for (var i = 0; i < Users; i++)
+            Assert.Equal(i % 2 == 1, await store.IsOnlineAsync(ids[i]));
+    }
+
+    private PresenceStore Store() => new(_connection, _settings, _clock);
+
+    private async Task<string[]> ConnectUsersAsync(PresenceStore store, Func<int, int> connectionsPerUser)
+    {
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var ids = Enumerable.Range(0, Users).Select(i => $"shard-{i:D4}-{run}").ToArray();
+        await Parallel.ForEachAsync(Enumerable.Range(0, Users), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
+        {
+            for (var c = 0; c < connectionsPerUser(i); c++)
+                await store.ConnectAsync(ids[i], $"Name of {ids[i]}", $"c-{i}-{c}-{run}", $"s-{i}");
+        });
+        return ids;
+    }
+
+    private ServiceProvider Services(ISignalRService signalR) => new ServiceCollection()
+        .AddLogging()
+        .AddMetrics()
+        .AddSingleton(_settings)
+        .AddSingleton<TimeProvider>(_clock)
+        .AddSingleton(_connection)
+        .AddSingleton(signalR)
+        .AddSingleton<PushTelemetry>()
+        .AddSingleton<StreamStore>()
+        .AddSingleton<SyncCursors>()
+        .AddSingleton<RoomStore>()
+        .AddSingleton<GroupRestoreQueue>()
+        .AddSingleton<RoomService>()
+        .AddSingleton<PresenceStore>()
+        .AddSingleton<ConnectionOwners>()
+        .AddSingleton<PresenceService>()
+        .AddSingleton<OnlineNotifier>()
+        .AddSingleton<LeaseReconciler>()
+        .BuildServiceProvider();
+
+    /// <summary>The wall clock, moved forward by the test so that leases run out without waiting.</summary>
+    private sealed class ShiftedClock : TimeProvider
+    {
+        private TimeSpan _shift;
+        public void Shift(TimeSpan by) => _shift += by;
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + _shift;
+    }
+}
