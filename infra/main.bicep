@@ -88,6 +88,14 @@ param redisSku string = 'Balanced_B0'
 ])
 param redisHighAvailability string = 'Enabled'
 
+@description('Redis data persistence: AOF (written every second: a restart loses at most about a second of writes, which clients see as a stream sent back a few seqs), RDB (hourly snapshots: up to an hour lost), None (a restart loses everything: every user signs in again). Sessions, streams and presence are state, not cache.')
+@allowed([
+  'AOF'
+  'RDB'
+  'None'
+])
+param redisPersistence string = 'AOF'
+
 @description('Redis auth: Entra (access keys disabled, app uses RedisEntraClientId) or AccessKey (password in RedisConnectionString; fallback for clients without ACL user support).')
 @allowed([
   'Entra'
@@ -311,8 +319,11 @@ resource redisDatabase 'Microsoft.Cache/redisEnterprise/databases@2025-07-01' = 
     port: redisPort
     // Single endpoint; the app's multi-key scripts use hash tags anyway (DESIGN.md).
     clusteringPolicy: 'EnterpriseCluster'
-    // Streams, sessions and presence are state, not cache: never evict.
+    // Streams, sessions and presence are state, not cache: never evict, and keep them across restarts.
     evictionPolicy: 'NoEviction'
+    persistence: redisPersistence == 'AOF'
+      ? { aofEnabled: true, aofFrequency: '1s' }
+      : redisPersistence == 'RDB' ? { rdbEnabled: true, rdbFrequency: '1h' } : { aofEnabled: false, rdbEnabled: false }
     accessKeysAuthentication: redisAuthMode == 'Entra' ? 'Disabled' : 'Enabled'
   }
 }

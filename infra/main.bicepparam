@@ -18,6 +18,7 @@ param signalRCapacity = 1
 
 param redisSku = 'Balanced_B0'
 param redisHighAvailability = 'Enabled'
+param redisPersistence = 'AOF'
 param redisAuthMode = 'Entra'
 
 // false on the first deployment (no package, no running host to store keys); then true.

@@ -335,6 +335,9 @@ public class BicepTests
         Assert.Equal("'Encrypted'", BicepFile.Expression(db.Body, "clientProtocol"));
         Assert.Equal("redisAuthMode == 'Entra' ? 'Disabled' : 'Enabled'", BicepFile.Expression(db.Body, "accessKeysAuthentication"));
         Assert.Equal("'NoEviction'", BicepFile.Expression(db.Body, "evictionPolicy"));
+        // Sessions, streams and presence survive a restart by default: an append-only file written every second.
+        Assert.Contains("= 'AOF'", Bicep.Params["redisPersistence"].Header);
+        Assert.Contains("redisPersistence == 'AOF'\n      ? { aofEnabled: true, aofFrequency: '1s' }", db.Body.Replace("\r", ""));
 
         var access = Bicep.ResourceOfType("Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments");
         Assert.Equal("default", BicepFile.Property(access.Body, "accessPolicyName"));
