@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
+using PushFunctions.Configuration;
 using PushFunctions.Delivery;
 using PushFunctions.SignalR;
 using StackExchange.Redis;

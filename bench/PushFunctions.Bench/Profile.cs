@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using PushFunctions.Configuration;
 using PushFunctions.Delivery;
 using PushFunctions.Presence;
 using PushFunctions.SignalR;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using PushFunctions.Configuration;
 using PushFunctions.Bench;
 using PushFunctions.Delivery;
 using Microsoft.AspNetCore.Http.Connections;

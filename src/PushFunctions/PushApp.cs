@@ -68,6 +68,7 @@ public static class PushApp
 
         return services
             .AddSingleton(connection)
+            .AddSingleton(new UpstreamKeys([.. connection.AccessKey is null ? [] : new[] { connection.AccessKey }, .. settings.UpstreamKeys]))
             .AddSingleton<ISignalRTokenSource>(sp => SignalRTokenSources.Create(connection, sp.GetRequiredService<TimeProvider>()))
             .AddSingleton<ISignalRService, SignalRService>();
     }
@@ -90,6 +91,7 @@ public static class PushApp
 
     private static IServiceCollection AddSessions(this IServiceCollection services) => services
         .AddSingleton<SessionStore>()
+        .AddSingleton<ISessionUsers>(sp => sp.GetRequiredService<SessionStore>())
         .AddSingleton<SessionTokens>()
         .AddSingleton<SessionRevoker>();
 
@@ -101,13 +103,19 @@ public static class PushApp
 
     private static IServiceCollection AddRooms(this IServiceCollection services) => services
         .AddSingleton<RoomStore>()
+        .AddSingleton<IRoomMemberships>(sp => sp.GetRequiredService<RoomStore>())
         .AddSingleton<GroupRestoreQueue>()
         .AddSingleton<RoomService>();
 
     private static IServiceCollection AddPresence(this IServiceCollection services) => services
         .AddSingleton<PresenceStore>()
+        .AddSingleton<IOnlineStatus>(sp => sp.GetRequiredService<PresenceStore>())
         .AddSingleton<ConnectionOwners>()
         .AddSingleton<PresenceService>()
+        .AddSingleton<ISessionConnections, SessionConnections>()
         .AddSingleton<OnlineNotifier>()
+        .AddSingleton<OnlineUsersGauge>()
+        // The gauge registers its instrument when created: create it at start, not at a first use that never comes.
+        .AddHostedService<CreatedAtStart<OnlineUsersGauge>>()
         .AddSingleton<LeaseReconciler>();
 }

@@ -52,7 +52,7 @@ public class DevHostAgreementTests
                 if (credential == "upstream signature")
                 {
                     request.Headers.Add(Credentials.ConnectionIdHeader, "c1");
-                    request.Headers.Add(Credentials.SignatureHeader, PushFunctions.SignalR.UpstreamSignature.Compute(DevHostRoutes.AccessKey, "c1"));
+                    request.Headers.Add(Credentials.SignatureHeader, PushFunctions.Security.UpstreamSignature.Compute(DevHostRoutes.AccessKey, "c1"));
                 }
                 using var response = await client.SendAsync(request);
                 if ((int)response.StatusCode != status) refusals.Add($"{function.Name} with {credential}: {(int)response.StatusCode}, expected {status}");

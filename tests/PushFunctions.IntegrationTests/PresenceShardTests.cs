@@ -1,12 +1,11 @@
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using PushFunctions.Configuration;
-using PushFunctions.Delivery;
-using PushFunctions.Observability;
 using PushFunctions.Presence;
 using PushFunctions.Redis;
 using PushFunctions.IntegrationTests.Support;
-using PushFunctions.Rooms;
 using PushFunctions.SignalR;
 using StackExchange.Redis;
 using Xunit.Abstractions;
@@ -97,18 +96,27 @@ public sealed class PresenceShardTests(ITestOutputHelper output) : IAsyncLifetim
     public async Task Users_spread_over_every_shard_and_the_shards_over_every_master()
     {
         var store = Store();
+        // INFO is an admin command for StackExchange.Redis: a connection of the test's own reads the statistics.
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString + ",allowAdmin=true");
+        var masters = admin.GetServers().Where(s => !s.IsReplica).ToList();
+        var scriptsBefore = await Task.WhenAll(masters.Select(ScriptCallsAsync));
+        var ids = await ConnectUsersAsync(store, connectionsPerUser: _ => 1);
+        await Parallel.ForEachAsync(Enumerable.Range(0, Users), async (i, _) => await store.DisconnectAsync(ids[i], ConnectionId(i, 0, ids[i])));
         await ConnectUsersAsync(store, connectionsPerUser: _ => 1);
         var db = _connection.Database;
+
+        // Every connect and disconnect is one script: each master ran a share of them, none ran them all.
+        var scripts = (await Task.WhenAll(masters.Select(ScriptCallsAsync))).Select((calls, i) => calls - scriptsBefore[i]).ToList();
+        output.WriteLine($"{3 * Users} presence scripts ran on the masters: {string.Join(", ", scripts)}");
+        Assert.True(scripts.Sum() >= 3 * Users, $"{scripts.Sum()} scripts counted for {3 * Users} presence changes");
+        Assert.All(scripts, calls => Assert.True(calls >= 3 * Users / masters.Count / 2, $"a master ran {calls} of {scripts.Sum()} scripts"));
 
         var perShard = await Task.WhenAll(PresenceShard.All.Select(s => db.SortedSetLengthAsync(s.Online)));
         output.WriteLine($"{Users} users over {PresenceShard.Count} shards: {string.Join(", ", perShard)}");
         Assert.All(perShard, count => Assert.InRange(count, 1, Users / 4)); // no shard empty, none with a quarter of everyone
 
-        // The shards' slots are served by every master of the cluster (the one server otherwise), so no one node
-        // takes every connect and disconnect.
-        var multiplexer = _connection.Multiplexer;
-        var masters = multiplexer.GetServers().Where(s => !s.IsReplica).ToList();
-        var serving = PresenceShard.All.Select(s => multiplexer.GetServer(s.Online).EndPoint.ToString()).Distinct().Count();
+        // The shards' slots are served by every master of the cluster (the one server otherwise).
+        var serving = PresenceShard.All.Select(s => admin.GetServer(s.Online).EndPoint.ToString()).Distinct().Count();
         output.WriteLine($"presence shards served by {serving} of {masters.Count} masters");
         Assert.Equal(masters.Count, serving);
     }
@@ -135,6 +143,16 @@ public sealed class PresenceShardTests(ITestOutputHelper output) : IAsyncLifetim
 
     private PresenceStore Store() => new(_connection, _settings, _clock);
 
+    /// <summary>Scripts a server has run (EVAL and EVALSHA), from INFO commandstats.</summary>
+    private static async Task<long> ScriptCallsAsync(IServer server)
+    {
+        var stats = (await server.InfoAsync("commandstats")).SelectMany(g => g)
+            .Where(e => e.Key is "cmdstat_eval" or "cmdstat_evalsha");
+        return stats.Sum(e => long.Parse(e.Value.Split(',')[0]["calls=".Length..]));
+    }
+
+    private static string ConnectionId(int user, int connection, string userId) => $"c-{user}-{connection}-{userId[^8..]}";
+
     private async Task<string[]> ConnectUsersAsync(PresenceStore store, Func<int, int> connectionsPerUser)
     {
         var run = Guid.NewGuid().ToString("N")[..8];
@@ -142,30 +160,25 @@ public sealed class PresenceShardTests(ITestOutputHelper output) : IAsyncLifetim
         await Parallel.ForEachAsync(Enumerable.Range(0, Users), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
         {
             for (var c = 0; c < connectionsPerUser(i); c++)
-                await store.ConnectAsync(ids[i], $"Name of {ids[i]}", $"c-{i}-{c}-{run}", $"s-{i}");
+                await store.ConnectAsync(ids[i], $"Name of {ids[i]}", ConnectionId(i, c, ids[i]), $"s-{i}");
         });
         return ids;
     }
 
-    private ServiceProvider Services(ISignalRService signalR) => new ServiceCollection()
-        .AddLogging()
-        .AddMetrics()
-        .AddSingleton(_settings)
-        .AddSingleton<TimeProvider>(_clock)
-        .AddSingleton(_connection)
-        .AddSingleton(signalR)
-        .AddSingleton<PushTelemetry>()
-        .AddSingleton<StreamStore>()
-        .AddSingleton<SyncCursors>()
-        .AddSingleton<RoomStore>()
-        .AddSingleton<GroupRestoreQueue>()
-        .AddSingleton<RoomService>()
-        .AddSingleton<PresenceStore>()
-        .AddSingleton<ConnectionOwners>()
-        .AddSingleton<PresenceService>()
-        .AddSingleton<OnlineNotifier>()
-        .AddSingleton<LeaseReconciler>()
-        .BuildServiceProvider();
+    /// <summary>The app's services as it wires them, with this test's clock and SignalR Service.</summary>
+    private ServiceProvider Services(ISignalRService signalR)
+    {
+        var services = new ServiceCollection().AddLogging();
+        new ServicesOnly(services).AddPushFunctions(StoreSettings.Configuration(_redis));
+        return services.AddSingleton<TimeProvider>(_clock).AddSingleton(signalR).BuildServiceProvider();
+    }
+
+    /// <summary>The worker's builder as far as the app's services go (no middleware pipeline is run here).</summary>
+    private sealed class ServicesOnly(IServiceCollection services) : IFunctionsWorkerApplicationBuilder
+    {
+        public IServiceCollection Services => services;
+        public IFunctionsWorkerApplicationBuilder Use(Func<FunctionExecutionDelegate, FunctionExecutionDelegate> middleware) => this;
+    }
 
     /// <summary>The wall clock, moved forward by the test so that leases run out without waiting.</summary>
     private sealed class ShiftedClock : TimeProvider

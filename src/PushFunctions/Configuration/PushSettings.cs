@@ -1,4 +1,3 @@
-using PushFunctions.Delivery;
 
 namespace PushFunctions.Configuration;
 

@@ -1,4 +1,4 @@
-namespace PushFunctions.Delivery;
+namespace PushFunctions.Configuration;
 
 /// <summary>How much of a stream is kept: the newest <see cref="MaxLength"/> messages no older than <see cref="MaxAge"/>.</summary>
 public sealed record RetentionPolicy(int MaxLength, TimeSpan MaxAge);
@@ -9,11 +9,4 @@ public sealed record RetentionSettings(RetentionPolicy User, RetentionPolicy Bro
         User: new RetentionPolicy(1000, TimeSpan.FromDays(7)),
         Broadcast: new RetentionPolicy(1000, TimeSpan.FromDays(1)),
         Room: new RetentionPolicy(1000, TimeSpan.FromDays(7)));
-
-    public RetentionPolicy For(StreamKind kind) => kind switch
-    {
-        StreamKind.User => User,
-        StreamKind.Room => Room,
-        _ => Broadcast,
-    };
 }

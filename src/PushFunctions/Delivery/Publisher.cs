@@ -19,11 +19,15 @@ public sealed class Publisher(
     public const string MessageEvent = "message";
     public const string RoomMessageEvent = "room_message";
 
+    /// <summary>The SignalR group of a room's members' connections: a room message is one send to it.</summary>
+    public static string RoomGroup(string roomId) => StreamName.ForRoom(roomId).ToString();
+
     /// <param name="liveEvent">Builds the live event's argument from the stored message (rooms add their counts).</param>
     public async Task<AppendOutcome> PublishAsync(StreamName stream, NewMessage message, Func<PushMessage, AppendResult, object>? liveEvent = null)
     {
         var outcome = await streams.AppendAsync(stream, message);
-        telemetry.Appended(stream.Kind, outcome.Status);
+        if (outcome.Status == AppendStatus.Stored) telemetry.Accepted(stream.KindName);
+        else if (outcome.Status == AppendStatus.Replayed) telemetry.Replayed(stream.KindName);
         if (outcome is not { Status: AppendStatus.Stored, Message: { } appended }) return outcome;
 
         var stored = new PushMessage(appended.Id, stream.ToString(), appended.Seq, appended.Epoch, message.From, message.Payload, appended.SentAt);
@@ -33,13 +37,13 @@ public sealed class Publisher(
             await (stream.Kind switch
             {
                 StreamKind.User => signalR.SendToUserAsync(stream.Id, MessageEvent, argument),
-                StreamKind.Room => signalR.SendToGroupAsync(Rooms.RoomService.Group(stream.Id), RoomMessageEvent, argument),
+                StreamKind.Room => signalR.SendToGroupAsync(RoomGroup(stream.Id), RoomMessageEvent, argument),
                 _ => signalR.SendToAllAsync(MessageEvent, argument),
             });
         }
         catch (SignalRException e)
         {
-            telemetry.LivePushFailed(stream.Kind, e.Reason);
+            telemetry.LivePushFailed(stream.KindName, e.Reason);
             logger.LogWarning("Live push of {Stream} seq {Seq} failed; clients will get it by sync. {Reason}", stream, appended.Seq, e.Message);
         }
         return outcome;

@@ -1,3 +1,5 @@
+using PushFunctions.Http;
+
 namespace PushFunctions.Delivery;
 
 public enum StreamKind { User, Broadcast, Room }
@@ -29,6 +31,14 @@ public readonly record struct StreamName(StreamKind Kind, string Id)
         }
         return false;
     }
+
+    /// <summary>The kind as metrics and logs name it: user, room, broadcast.</summary>
+    public string KindName => Kind switch
+    {
+        StreamKind.User => "user",
+        StreamKind.Room => "room",
+        _ => BroadcastName,
+    };
 
     public override string ToString() => Kind switch
     {

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using StackExchange.Redis;
 using PushFunctions.Configuration;
 using PushFunctions.Redis;
-using PushFunctions.Rooms;
 
 namespace PushFunctions.Delivery;
 
@@ -57,6 +56,13 @@ public sealed class StreamStore(RedisConnection redis, PushSettings settings, Ti
 
     private static string Tag(StreamName stream) => $"pf:{{{stream}}}";
     private static RedisKey SeqKey(StreamName stream) => Tag(stream) + ":seq";
+    /// <summary>
+    /// A room's members and online members, under the room stream's hash tag, where stream.lua counts them with
+    /// each append (a room message's total and online). Rooms keeps them; they are named here, beside the tag.
+    /// </summary>
+    public static RedisKey RoomMembersKey(string roomId) => Tag(StreamName.ForRoom(roomId)) + ":members";
+    public static RedisKey RoomOnlineMembersKey(string roomId) => Tag(StreamName.ForRoom(roomId)) + ":online";
+
     private static StreamKeys Keys(StreamName stream) =>
         new(Tag(stream) + ":s", SeqKey(stream), Tag(stream) + ":epoch", Tag(stream) + ":idem", Tag(stream) + ":idem-order");
 
@@ -72,7 +78,7 @@ public sealed class StreamStore(RedisConnection redis, PushSettings settings, Ti
         var isRoom = stream.Kind == StreamKind.Room;
         var unused = SeqKey(stream);
         var reply = await Script.AppendAsync(redis.Database, Keys(stream), NewEpoch(),
-            isRoom ? (RoomStore.MembersKey(stream.Id), RoomStore.OnlineMembersKey(stream.Id)) : (unused, unused),
+            isRoom ? (RoomMembersKey(stream.Id), RoomOnlineMembersKey(stream.Id)) : (unused, unused),
             new AppendArgs(id, message.From ?? "", message.Payload, now.ToUnixTimeMilliseconds(),
                 retention.MaxLength, (long)retention.MaxAge.TotalMilliseconds,
                 idempotent ? (long)IdempotencyWindow.TotalSeconds : 0, message.RequestHash,

@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using PushFunctions.Configuration;
 using PushFunctions.Observability;
-using PushFunctions.Rooms;
 using PushFunctions.Security;
 
 namespace PushFunctions.Delivery;
@@ -38,7 +37,7 @@ public sealed record SyncOutcome(SyncStatus Status, SyncResponse? Response = nul
 /// ahead of the stream, or whose seq now holds another message (Redis lost data) starts over from what the stream
 /// holds now, with recovered false.
 /// </summary>
-public sealed class SyncService(StreamStore streams, SyncCursors cursors, RoomStore rooms, PushSettings settings, PushTelemetry telemetry)
+public sealed class SyncService(StreamStore streams, SyncCursors cursors, IRoomMemberships rooms, PushSettings settings, PushTelemetry telemetry)
 {
     public const int PageSize = 500;
 
@@ -90,7 +89,7 @@ public sealed class SyncService(StreamStore streams, SyncCursors cursors, RoomSt
                 || m.To.Seq > at.Seq || at.Seq > m.LatestSeq || at.Epoch != m.To.Epoch)
             .ToList();
         await cursors.AdvanceAsync(user.UserId, moves);
-        telemetry.Synced(results.Select(r => r.Sync).ToList());
+        telemetry.Synced(results.Length, results.Sum(r => (long)r.Sync.Messages.Count), results.Count(r => !r.Sync.Recovered));
 
         return new SyncOutcome(SyncStatus.Synced,
             new SyncResponse(results.ToDictionary(r => r.Move.Stream, r => r.Sync, StringComparer.Ordinal)));

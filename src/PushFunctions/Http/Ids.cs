@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace PushFunctions.Delivery;
+namespace PushFunctions.Http;
 
 /// <summary>The one rule for user and room ids (API.md): 1..128 of <c>A-Z a-z 0-9 . _ - @ :</c>.</summary>
 public static class Ids

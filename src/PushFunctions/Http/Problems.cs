@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using PushFunctions.Delivery;
 
 namespace PushFunctions.Http;
 

@@ -24,9 +24,6 @@ public static class ObservabilityServices
     {
         services.AddMetrics();
         services.AddSingleton<PushTelemetry>();
-        services.AddSingleton<OnlineUsersGauge>();
-        // The gauge registers its instrument when created: create it at start, not at a first use that never comes.
-        services.AddHostedService<GaugeAtStart>();
 
         var azureMonitor = !string.IsNullOrEmpty(configuration[SettingNames.AppInsightsConnectionString]);
         var otlp = !string.IsNullOrEmpty(configuration[SettingNames.OtlpEndpoint]);
@@ -76,16 +73,5 @@ public static class ObservabilityServices
                 return ManagedIdentityId.FromUserAssignedClientId(part["ClientId=".Length..]);
         }
         return ManagedIdentityId.SystemAssigned;
-    }
-
-    private sealed class GaugeAtStart(OnlineUsersGauge gauge) : Microsoft.Extensions.Hosting.IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            GC.KeepAlive(gauge);
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

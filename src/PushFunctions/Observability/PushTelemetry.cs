@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using PushFunctions.Delivery;
 
 namespace PushFunctions.Observability;
 
@@ -73,25 +72,20 @@ public sealed class PushTelemetry
     /// <summary>The app's meter, for instruments that read state (the online-users gauge).</summary>
     public Meter Meter { get; }
 
-    public void Appended(StreamKind kind, AppendStatus status)
-    {
-        if (status == AppendStatus.Stored) accepted.Add(1, new KeyValuePair<string, object?>(KindTag, KindName(kind)));
-        else if (status == AppendStatus.Replayed) replayed.Add(1, new KeyValuePair<string, object?>(KindTag, KindName(kind)));
-    }
+    /// <param name="streamKind">The stream's kind as the tag shows it: user, room, broadcast.</param>
+    public void Accepted(string streamKind) => accepted.Add(1, new KeyValuePair<string, object?>(KindTag, streamKind));
 
-    public void LivePushFailed(StreamKind kind, string reason) =>
-        livePushFailed.Add(1, new KeyValuePair<string, object?>(KindTag, KindName(kind)), new KeyValuePair<string, object?>(ReasonTag, reason));
+    /// <param name="streamKind">The stream's kind as the tag shows it: user, room, broadcast.</param>
+    public void Replayed(string streamKind) => replayed.Add(1, new KeyValuePair<string, object?>(KindTag, streamKind));
 
-    public void Synced(IReadOnlyCollection<StreamSync> pages)
+    public void LivePushFailed(string streamKind, string reason) =>
+        livePushFailed.Add(1, new KeyValuePair<string, object?>(KindTag, streamKind), new KeyValuePair<string, object?>(ReasonTag, reason));
+
+    /// <summary>One sync call: the stream pages it answered, the messages in them, and the streams not recovered.</summary>
+    public void Synced(int pages, long messages, long unrecovered)
     {
         syncs.Add(1);
-        syncPages.Add(pages.Count);
-        long messages = 0, unrecovered = 0;
-        foreach (var page in pages)
-        {
-            messages += page.Messages.Count;
-            if (!page.Recovered) unrecovered++;
-        }
+        syncPages.Add(pages);
         if (messages > 0) syncMessages.Add(messages);
         if (unrecovered > 0) syncUnrecovered.Add(unrecovered);
     }
@@ -119,11 +113,4 @@ public sealed class PushTelemetry
         };
         return Source.StartActivity(name, ActivityKind.Internal);
     }
-
-    private static string KindName(StreamKind kind) => kind switch
-    {
-        StreamKind.User => "user",
-        StreamKind.Room => "room",
-        _ => "broadcast",
-    };
 }

@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
-using PushFunctions.Presence;
+using PushFunctions.Observability;
 
-namespace PushFunctions.Observability;
+namespace PushFunctions.Presence;
 
 /// <summary>
 /// <c>push.users.online</c>: the online count held in Redis. A gauge is read on the exporter's schedule and its

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
-using PushFunctions.Delivery;
 using PushFunctions.Http;
 using PushFunctions.Security;
 

@@ -1,6 +1,7 @@
 using StackExchange.Redis;
 using PushFunctions.Configuration;
 using PushFunctions.Redis;
+using PushFunctions.Rooms;
 
 namespace PushFunctions.Presence;
 
@@ -22,7 +23,7 @@ public sealed record ExpiredLease(string UserId, string ConnectionId);
 /// command per shard, all at once, so it costs one round trip (each node answers its shards in parallel); a page
 /// of the online list rarely takes two.
 /// </summary>
-public sealed class PresenceStore(RedisConnection redis, PushSettings settings, TimeProvider time)
+public sealed class PresenceStore(RedisConnection redis, PushSettings settings, TimeProvider time) : IOnlineStatus
 {
     /// <returns>True when this was the user's first live connection.</returns>
     public Task<bool> ConnectAsync(string userId, string userName, string connectionId, string sessionId) =>

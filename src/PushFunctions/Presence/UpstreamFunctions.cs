@@ -18,9 +18,6 @@ public sealed class UpstreamFunctions(
     PushSettings settings, SessionStore sessions, SessionRevoker revoker, PresenceService presence, ConnectionOwners owners,
     ISignalRService signalR, ILogger<UpstreamFunctions> logger)
 {
-    /// <summary>The client-token claim that ties a connection to its session; it comes back in X-ASRS-User-Claims.</summary>
-    public const string SessionClaim = "pf.sid";
-
     [Function("signalrUpstream")]
     [Accepts(Credential.Upstream)]
     public async Task<Results<Ok, ProblemHttpResult>> Handle(
@@ -40,7 +37,7 @@ public sealed class UpstreamFunctions(
         switch (category, @event)
         {
             case ("connections", "connected"):
-                var sessionId = ReadClaim(request.Headers[Credentials.UserClaimsHeader].ToString(), SessionClaim);
+                var sessionId = ReadClaim(request.Headers[Credentials.UserClaimsHeader].ToString(), Credentials.SessionClaim);
                 if (!await owners.ClaimAsync(connectionId, userId, sessionId ?? ""))
                     return Ignored("connected", "the connection belongs to another user or session");
                 var session = sessionId is null ? null : await sessions.GetAsync(sessionId);

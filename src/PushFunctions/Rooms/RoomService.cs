@@ -1,6 +1,5 @@
 using PushFunctions.Configuration;
 using PushFunctions.Delivery;
-using PushFunctions.Presence;
 using PushFunctions.SignalR;
 
 namespace PushFunctions.Rooms;
@@ -13,7 +12,7 @@ namespace PushFunctions.Rooms;
 public enum JoinOutcome { Joined, NotOpen, UserHasTooManyRooms, RoomIsFull }
 
 public sealed class RoomService(
-    RoomStore rooms, StreamStore streams, SyncCursors cursors, PresenceStore presence, ISignalRService signalR,
+    RoomStore rooms, StreamStore streams, SyncCursors cursors, IOnlineStatus presence, ISignalRService signalR,
     GroupRestoreQueue restores, PushSettings settings, ILogger<RoomService> logger)
 {
     /// <summary>About two minutes of retries in all (the service is often just restarting).</summary>
@@ -21,7 +20,6 @@ public sealed class RoomService(
     private const int RestoreBatchSize = 100;
 
     /// <summary>The SignalR user group that mirrors a room's membership.</summary>
-    public static string Group(string roomId) => "room:" + roomId;
 
     /// <summary>
     /// Idempotent; a new member reads the room from the messages sent after they joined. The limits are checked
@@ -50,7 +48,7 @@ public sealed class RoomService(
 
         var joinSeq = await streams.LatestSeqAsync(StreamName.ForRoom(roomId));
         await rooms.AddAsync(roomId, userId, await presence.IsOnlineAsync(userId), joinSeq);
-        await signalR.AddUserToGroupAsync(userId, Group(roomId));
+        await signalR.AddUserToGroupAsync(userId, Publisher.RoomGroup(roomId));
         return JoinOutcome.Joined;
     }
 
@@ -61,13 +59,13 @@ public sealed class RoomService(
     public async Task RestoreGroupsAsync(string userId)
     {
         var memberOf = (await rooms.RoomsOfAsync(userId)).Keys;
-        await Task.WhenAll(memberOf.Select(roomId => signalR.AddUserToGroupAsync(userId, Group(roomId))));
+        await Task.WhenAll(memberOf.Select(roomId => signalR.AddUserToGroupAsync(userId, Publisher.RoomGroup(roomId))));
 
         // A leave that landed between our read and our adds removed the group before we re-added it: undo
         // those adds. A leave after this second read removes the group itself, after our adds.
         var stillMemberOf = (await rooms.RoomsOfAsync(userId)).Keys.ToHashSet(StringComparer.Ordinal);
         await Task.WhenAll(memberOf.Where(roomId => !stillMemberOf.Contains(roomId))
-            .Select(roomId => signalR.RemoveUserFromGroupAsync(userId, Group(roomId))));
+            .Select(roomId => signalR.RemoveUserFromGroupAsync(userId, Publisher.RoomGroup(roomId))));
     }
 
     /// <summary>
@@ -121,6 +119,6 @@ public sealed class RoomService(
     {
         await rooms.RemoveAsync(roomId, userId);
         await cursors.ForgetAsync(userId, StreamName.ForRoom(roomId));
-        await signalR.RemoveUserFromGroupAsync(userId, Group(roomId));
+        await signalR.RemoveUserFromGroupAsync(userId, Publisher.RoomGroup(roomId));
     }
 }

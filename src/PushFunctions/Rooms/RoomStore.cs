@@ -1,4 +1,5 @@
 using StackExchange.Redis;
+using PushFunctions.Delivery;
 using PushFunctions.Redis;
 
 namespace PushFunctions.Rooms;
@@ -13,10 +14,10 @@ public enum RoomPolicy { Members, Open }
 /// members under the room's hash tag, where a room append counts them atomically; and each user's rooms, with
 /// the room seq at which they joined (they read the room from there).
 /// </summary>
-public sealed class RoomStore(RedisConnection redis)
+public sealed class RoomStore(RedisConnection redis) : IRoomMemberships
 {
-    internal static RedisKey MembersKey(string roomId) => $"pf:{{room:{roomId}}}:members";
-    internal static RedisKey OnlineMembersKey(string roomId) => $"pf:{{room:{roomId}}}:online";
+    private static RedisKey MembersKey(string roomId) => StreamStore.RoomMembersKey(roomId);
+    private static RedisKey OnlineMembersKey(string roomId) => StreamStore.RoomOnlineMembersKey(roomId);
     private static RedisKey UserRoomsKey(string userId) => $"pf:{{user:{userId}}}:rooms";
     private static RedisKey PolicyKey(string roomId) => $"pf:{{room:{roomId}}}:policy";
     private const string OpenPolicy = "open";
@@ -61,7 +62,7 @@ public sealed class RoomStore(RedisConnection redis)
     public Task<bool> IsMemberAsync(string roomId, string userId) => redis.Database.SetContainsAsync(MembersKey(roomId), userId);
 
     /// <summary>The user's rooms and the room seq each was joined at.</summary>
-    public async Task<Dictionary<string, long>> RoomsOfAsync(string userId)
+    public async Task<IReadOnlyDictionary<string, long>> RoomsOfAsync(string userId)
     {
         var entries = await redis.Database.HashGetAllAsync(UserRoomsKey(userId));
         return entries.ToDictionary(e => (string)e.Name!, e => (long)e.Value);

@@ -1,7 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using PushFunctions.Configuration;
-using PushFunctions.Sessions;
-using PushFunctions.SignalR;
 
 namespace PushFunctions.Security;
 
@@ -19,15 +16,11 @@ public sealed record Authentication(Caller? Caller, string? Failure)
 /// credential fails rather than being ignored.
 /// </summary>
 public sealed class Authenticator(
-    PushSettings settings,
-    SignalRConnectionString connection,
+    UpstreamKeys upstreamKeys,
     CredentialChecks checks,
-    SessionStore sessions,
+    ISessionUsers sessions,
     UpstreamBearerValidator? upstreamBearer = null)
 {
-    private readonly IReadOnlyList<string> upstreamKeys =
-        [.. connection.AccessKey is null ? [] : new[] { connection.AccessKey }, .. settings.UpstreamKeys];
-
     public async Task<Authentication> AuthenticateAsync(HttpRequest request, bool acceptsUpstream, CancellationToken cancellationToken)
     {
         if (CredentialChecks.ServerKeyOf(request) is { } serverKey)
@@ -41,7 +34,7 @@ public sealed class Authenticator(
 
         if (request.Headers.TryGetValue(Credentials.SignatureHeader, out var signature))
         {
-            return UpstreamSignature.IsValid(signature, request.Headers[Credentials.ConnectionIdHeader], upstreamKeys)
+            return UpstreamSignature.IsValid(signature, request.Headers[Credentials.ConnectionIdHeader], upstreamKeys.Keys)
                 ? Authentication.Of(Caller.Upstream)
                 : Authentication.Failed("The X-ASRS-Signature does not match this service's access keys.");
         }
@@ -51,8 +44,8 @@ public sealed class Authenticator(
             return Authentication.Failed("The Authorization header must be 'Bearer <session token>'.");
 
         var sessionId = checks.SessionIdOf(token);
-        var session = sessionId is null ? null : await sessions.GetAsync(sessionId);
-        if (session is null) return Authentication.Failed("The session token is invalid, expired or revoked: sign in again.");
-        return Authentication.Of(new Caller(Credential.Session, new PushUser(session.UserId, session.UserName, session.Id, session.ExpiresAt)));
+        var user = sessionId is null ? null : await sessions.FindAsync(sessionId);
+        if (user is null) return Authentication.Failed("The session token is invalid, expired or revoked: sign in again.");
+        return Authentication.Of(new Caller(Credential.Session, user));
     }
 }

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using PushFunctions.Configuration;
-using PushFunctions.Sessions;
 
 namespace PushFunctions.Security;
 

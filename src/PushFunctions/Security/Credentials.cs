@@ -22,6 +22,9 @@ public static class Credentials
     public const string ConnectionIdHeader = "X-ASRS-Connection-Id";
     public const string UserIdHeader = "X-ASRS-User-Id";
     public const string UserClaimsHeader = "X-ASRS-User-Claims";
+
+    /// <summary>The client-token claim that ties a connection to its session; it comes back in X-ASRS-User-Claims.</summary>
+    public const string SessionClaim = "pf.sid";
 }
 
 /// <summary>

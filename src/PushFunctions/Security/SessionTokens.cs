@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using PushFunctions.Configuration;
 
-namespace PushFunctions.Sessions;
+namespace PushFunctions.Security;
 
 /// <summary>
 /// Session tokens: <c>pf1.{sessionId}.{expiresUnix}.{signature}</c>, HMAC-SHA256 with the first signing key; any

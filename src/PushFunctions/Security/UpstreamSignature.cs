@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace PushFunctions.SignalR;
+namespace PushFunctions.Security;
 
 /// <summary>
 /// <c>X-ASRS-Signature</c> (spec §4.4): <c>sha256=HEX(HMAC_SHA256(UTF8(key), UTF8(connectionId)))</c>, one value per
@@ -29,3 +29,6 @@ public static class UpstreamSignature
         return valid;
     }
 }
+
+/// <summary>The keys an upstream signature may be made with: SignalR Service's access key, then any extra upstream keys.</summary>
+public sealed record UpstreamKeys(IReadOnlyList<string> Keys);

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using PushFunctions.Presence;
 using PushFunctions.SignalR;
 
 namespace PushFunctions.Sessions;
@@ -16,7 +15,7 @@ public static class RedirectReasons
 /// Ends sessions everywhere at once: the record goes first (the token stops working for negotiate and sync, so
 /// no reconnect can succeed), then the session's live connections are told <c>redirect_to_login</c> and closed.
 /// </summary>
-public sealed class SessionRevoker(SessionStore sessions, PresenceStore presence, PresenceService presenceEvents, ISignalRService signalR, ILogger<SessionRevoker> logger)
+public sealed class SessionRevoker(SessionStore sessions, ISessionConnections connections, ISignalRService signalR, ILogger<SessionRevoker> logger)
 {
     public const string RedirectEvent = "redirect_to_login";
 
@@ -26,8 +25,8 @@ public sealed class SessionRevoker(SessionStore sessions, PresenceStore presence
         var session = await sessions.RevokeAsync(sessionId);
         if (session is null) return null;
 
-        var connections = await presence.ConnectionsAsync(session.UserId);
-        var ofSession = connections.Where(c => c.Value == sessionId).Select(c => c.Key).ToList();
+        var ofUser = await connections.OfUserAsync(session.UserId);
+        var ofSession = ofUser.Where(c => c.Value == sessionId).Select(c => c.Key).ToList();
         await Task.WhenAll(ofSession.Select(connectionId => RejectConnectionAsync(session.UserId, connectionId, reason)));
         return ofSession.Count;
     }
@@ -56,7 +55,7 @@ public sealed class SessionRevoker(SessionStore sessions, PresenceStore presence
             // The session is already dead, so the connection cannot reconnect; it just lingers until it drops.
             logger.LogWarning("Could not close connection of user {UserId} after {Reason}: {Problem}", userId, reason, e.Message);
         }
-        await presenceEvents.DisconnectedAsync(userId, connectionId);
+        await connections.ForgetAsync(userId, connectionId);
     }
 
     public static byte[] RedirectPayload(string reason) => JsonSerializer.SerializeToUtf8Bytes(new { reason });

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Buffers.Text;
 using StackExchange.Redis;
 using PushFunctions.Redis;
+using PushFunctions.Security;
 
 namespace PushFunctions.Sessions;
 
@@ -9,7 +10,7 @@ namespace PushFunctions.Sessions;
 /// Sessions in Redis: one hash per session that expires with it, and each user's set of session ids.
 /// Revoking deletes the hash, so every later use of its token fails at once.
 /// </summary>
-public sealed class SessionStore(RedisConnection redis, TimeProvider time)
+public sealed class SessionStore(RedisConnection redis, TimeProvider time) : ISessionUsers
 {
     private static RedisKey SessionKey(string sessionId) => $"pf:{{session:{sessionId}}}";
     private static RedisKey UserSessionsKey(string userId) => $"pf:{{user:{userId}}}:sessions";
@@ -45,6 +46,9 @@ public sealed class SessionStore(RedisConnection redis, TimeProvider time)
         var fields = await redis.Database.HashGetAllAsync(SessionKey(sessionId));
         return fields.Length == 0 ? null : Read(sessionId, fields);
     }
+
+    public async Task<PushUser?> FindAsync(string sessionId) =>
+        await GetAsync(sessionId) is { } session ? new PushUser(session.UserId, session.UserName, session.Id, session.ExpiresAt) : null;
 
     /// <summary>The user's live sessions; ids of expired ones are pruned from the index on the way.</summary>
     public async Task<IReadOnlyList<Session>> ListAsync(string userId)

@@ -3,7 +3,6 @@ using Microsoft.Azure.Functions.Worker;
 using PushFunctions.Configuration;
 using PushFunctions.Delivery;
 using PushFunctions.Http;
-using PushFunctions.Presence;
 using PushFunctions.Security;
 using PushFunctions.SignalR;
 
@@ -18,7 +17,7 @@ public sealed record SessionList(IReadOnlyList<SessionInfo> Sessions);
 /// <summary>Login by the main backend, negotiate and logout by browsers, session listing and revocation.</summary>
 public sealed class SessionsFunctions(
     SessionStore sessions, SessionTokens tokens, SessionRevoker revoker, StreamStore streams, SyncCursors cursors,
-    PresenceStore presence, ISignalRService signalR, PushSettings settings, TimeProvider time)
+    ISessionConnections connections, ISignalRService signalR, PushSettings settings, TimeProvider time)
 {
     public static readonly TimeSpan DefaultLifetime = TimeSpan.FromHours(24);
     private static readonly TimeSpan MaxClientTokenLifetime = TimeSpan.FromHours(1);
@@ -62,7 +61,7 @@ public sealed class SessionsFunctions(
         var user = context.GetUser();
         var remaining = user.SessionExpiresAt - time.GetUtcNow();
         var lifetime = remaining < MaxClientTokenLifetime ? remaining : MaxClientTokenLifetime;
-        var info = await signalR.GetClientConnectionInfoAsync(user.UserId, [new(UpstreamFunctions.SessionClaim, user.SessionId)], lifetime);
+        var info = await signalR.GetClientConnectionInfoAsync(user.UserId, [new(Credentials.SessionClaim, user.SessionId)], lifetime);
         return TypedResults.Ok(new NegotiateResponse(info.Url, info.AccessToken));
     }
 
@@ -82,9 +81,9 @@ public sealed class SessionsFunctions(
     {
         if (Problems.InvalidId("userId", userId) is { } invalid) return invalid;
         var list = await sessions.ListAsync(userId);
-        var connections = await presence.ConnectionsAsync(userId);
+        var live = await connections.OfUserAsync(userId);
         return TypedResults.Ok(new SessionList(list
-            .Select(s => new SessionInfo(s.Id, s.Device, s.CreatedAt, s.ExpiresAt, connections.Values.Count(sid => sid == s.Id)))
+            .Select(s => new SessionInfo(s.Id, s.Device, s.CreatedAt, s.ExpiresAt, live.Values.Count(sid => sid == s.Id)))
             .ToList()));
     }
 

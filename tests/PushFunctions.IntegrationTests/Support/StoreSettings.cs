@@ -6,7 +6,10 @@ namespace PushFunctions.IntegrationTests.Support;
 /// <summary>Settings for tests that use the app's stores directly against a test Redis (no app host, no SignalR Service).</summary>
 public static class StoreSettings
 {
-    public static PushSettings For(ITestRedis redis, IReadOnlyDictionary<string, string>? tuning = null)
+    public static PushSettings For(ITestRedis redis, IReadOnlyDictionary<string, string>? tuning = null) =>
+        PushSettings.Load(Configuration(redis, tuning));
+
+    public static IConfiguration Configuration(ITestRedis redis, IReadOnlyDictionary<string, string>? tuning = null)
     {
         var values = new Dictionary<string, string?>
         {
@@ -16,7 +19,7 @@ public static class StoreSettings
             [Key(SettingNames.SessionSigningKeys)] = "session-signing-key-0123456789abcdef",
         };
         foreach (var (name, value) in tuning ?? new Dictionary<string, string>()) values[Key(name)] = value;
-        return PushSettings.Load(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
+        return new ConfigurationBuilder().AddInMemoryCollection(values).Build();
     }
 
     /// <summary>Setting names are written for environment variables (<c>__</c>); configuration keys use <c>:</c>.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using PushFunctions.Configuration;
 using PushFunctions.Delivery;
+using PushFunctions.Http;
 using PushFunctions.Presence;
 
 namespace PushFunctions.Tests.Core;

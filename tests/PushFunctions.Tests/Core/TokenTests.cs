@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using PushFunctions.Configuration;
+using PushFunctions.Security;
 using PushFunctions.Sessions;
 using PushFunctions.SignalR;
 

@@ -25,7 +25,7 @@ public class FrontDoorMiddlewareTests(FunctionTestHost host) : IClassFixture<Fun
     private static Dictionary<string, string> UpstreamSignature(string key = FunctionTestHost.AccessKey) => new()
     {
         [Credentials.ConnectionIdHeader] = "c1",
-        [Credentials.SignatureHeader] = PushFunctions.SignalR.UpstreamSignature.Compute(key, "c1"),
+        [Credentials.SignatureHeader] = PushFunctions.Security.UpstreamSignature.Compute(key, "c1"),
     };
 
     private Task<Run> InvokeAsync(string function, HttpContext http, Func<FunctionContext, Task>? body = null) =>

@@ -60,7 +60,7 @@ public class SessionsFunctionsTests(FunctionTestHost host) : IClassFixture<Funct
         var now = host.Time.GetUtcNow();
         var caller = Invocation.Session("u1", "s-neg", expiresAt: now.AddHours(5));
         host.SignalR.Setup(s => s.GetClientConnectionInfoAsync("u1",
-                It.Is<IReadOnlyList<KeyValuePair<string, string>>>(c => c.Single().Key == UpstreamFunctions.SessionClaim && c.Single().Value == "s-neg"),
+                It.Is<IReadOnlyList<KeyValuePair<string, string>>>(c => c.Single().Key == Credentials.SessionClaim && c.Single().Value == "s-neg"),
                 TimeSpan.FromHours(1), It.IsAny<CancellationToken>()))
             .ReturnsAsync(new ClientConnectionInfo("http://signalr.test/client/?hub=push", "client-token"));
         var context = Invocation.Context("negotiate", caller: caller);

@@ -61,5 +61,5 @@ public class UpstreamFunctionsTests(FunctionTestHost host) : IClassFixture<Funct
     [InlineData("xpf.sid: s3", null)]
     [InlineData("", null)]
     public void The_session_claim_is_read_from_the_claims_header(string header, string? sessionId) =>
-        Assert.Equal(sessionId, UpstreamFunctions.ReadClaim(header, UpstreamFunctions.SessionClaim));
+        Assert.Equal(sessionId, UpstreamFunctions.ReadClaim(header, Credentials.SessionClaim));
 }
