@@ -18,7 +18,7 @@ import * as signalR from "@microsoft/signalr";
 import { PushClient, cursorStorageKey } from "../../../client/src/pushclient.js";
 import { checkDeliveries } from "../lib/checker.mjs";
 import { http, startChaosSystem, waitFor } from "../lib/harness.mjs";
-import { MemoryStorage, prng, withTimeout } from "../lib/runkit.mjs";
+import { MemoryStorage, prng, startSending, withTimeout } from "../lib/runkit.mjs";
 
 const SEED = Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000);
 const DURATION_MS = Number(process.env.CHAOS_DURATION_MS ?? 60_000);
@@ -203,36 +203,12 @@ describe("chaos: kill -9 and restart Redis, the emulator and the app while clien
     console.log(`chaos: ${devices.length} devices connected and synced at t=${rel(Date.now())}s`);
 
     // ---- the chaos phase ----
-    const sends = [];
-    const inFlight = new Set();
     const audience = (s) => (s.kind === "private" ? [s.target] : s.kind === "broadcast" ? users : rooms[s.target]);
-    let n = 0;
-    const sendOne = async () => {
-      n += 1;
+    const { sends, stop: stopSending } = startSending(sys, RATE, () => {
       const r = rand();
       const kind = r < 0.5 ? "private" : r < 0.75 ? "broadcast" : "room";
-      const target = kind === "private" ? pick(users) : kind === "room" ? pick(Object.keys(rooms)) : null;
-      const stream = kind === "private" ? `user:${target}` : kind === "room" ? `room:${target}` : "broadcast";
-      const apiPath = kind === "private" ? `/api/users/${target}/messages` : kind === "room" ? `/api/rooms/${target}/messages` : "/api/broadcast";
-      const send = { cid: `c${n}`, kind, target, stream, status: null, t0: Date.now() };
-      sends.push(send);
-      try {
-        const res = await sys.api("POST", apiPath, { body: { payload: { cid: send.cid, kind, n } }, timeoutMs: 15_000 });
-        send.status = res.status;
-        if (res.status === 202) {
-          send.seq = res.body?.seq;
-          send.acceptedStream = res.body?.stream;
-        }
-      } catch (err) {
-        send.error = err?.cause?.code ?? err?.name ?? "error";
-      }
-      send.t1 = Date.now();
-    };
-    const senderTimer = setInterval(() => {
-      const p = sendOne();
-      inFlight.add(p);
-      p.finally(() => inFlight.delete(p));
-    }, 1000 / RATE);
+      return { kind, target: kind === "private" ? pick(users) : kind === "room" ? pick(Object.keys(rooms)) : null };
+    });
 
     let churning = true;
     const churn = async (d) => {
@@ -289,9 +265,7 @@ describe("chaos: kill -9 and restart Redis, the emulator and the app while clien
       await sleep(3000);
     });
     await Promise.race([faultsOver, sleep(25_000)]);
-    clearInterval(senderTimer);
-    const sendingEnd = Date.now();
-    await Promise.allSettled([...inFlight]);
+    const sendingEnd = await stopSending();
     const faultResults = await Promise.allSettled(faultTasks);
     const faultErrors = faultResults.filter((r) => r.status === "rejected").map((r) => r.reason?.message);
     assert.deepEqual(faultErrors, [], "every killed component came back on its port");

@@ -23,7 +23,7 @@ import { PushClient, cursorStorageKey } from "../../../client/src/pushclient.js"
 import { loseNewestWrites } from "../../e2e/lib/system.mjs";
 import { checkDataLoss } from "../lib/checker.mjs";
 import { http, startChaosSystem, waitFor } from "../lib/harness.mjs";
-import { MemoryStorage, prng, withTimeout } from "../lib/runkit.mjs";
+import { MemoryStorage, prng, startSending, withTimeout } from "../lib/runkit.mjs";
 
 const SEED = Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000);
 const DURATION_MS = Number(process.env.DATA_LOSS_DURATION_MS ?? 40_000);
@@ -147,32 +147,11 @@ describe("data loss: Redis loses its newest writes, then restarts empty, while c
     await withTimeout(Promise.all(devices.map((d) => d.begin())), 30_000, "every device to sign in and sync");
 
     // ---- sends ----
-    const sends = [];
-    const inFlight = new Set();
     const audience = (s) => (s.kind === "private" ? [s.target] : users);
-    let n = 0;
-    const sendOne = async () => {
-      n += 1;
+    const { sends, stop: stopSending } = startSending(sys, RATE, () => {
       const kind = rand() < 0.6 ? "private" : "broadcast";
-      const target = kind === "private" ? pick(users) : null;
-      const stream = kind === "private" ? `user:${target}` : "broadcast";
-      const apiPath = kind === "private" ? `/api/users/${target}/messages` : "/api/broadcast";
-      const send = { cid: `c${n}`, kind, target, stream, status: null, t0: Date.now() };
-      sends.push(send);
-      try {
-        const res = await sys.api("POST", apiPath, { body: { payload: { cid: send.cid, n } }, timeoutMs: 15_000 });
-        send.status = res.status;
-        if (res.status === 202) Object.assign(send, { seq: res.body?.seq, id: res.body?.id });
-      } catch (err) {
-        send.error = err?.cause?.code ?? err?.name ?? "error";
-      }
-      send.t1 = Date.now();
-    };
-    const senderTimer = setInterval(() => {
-      const p = sendOne();
-      inFlight.add(p);
-      p.finally(() => inFlight.delete(p));
-    }, 1000 / RATE);
+      return { kind, target: kind === "private" ? pick(users) : null };
+    });
 
     // ---- faults ----
     const faults = [];
@@ -192,9 +171,7 @@ describe("data loss: Redis loses its newest writes, then restarts empty, while c
     faults.push({ what: "Redis restarted without persistence (kill -9, data directory emptied)", at: wipeAt, readyAt: wipeReadyAt });
 
     await sleep(DURATION_MS * 0.35);
-    clearInterval(senderTimer);
-    const sendingEnd = Date.now();
-    await Promise.allSettled([...inFlight]);
+    const sendingEnd = await stopSending();
     for (const s of sends) {
       if (s.status !== 202) continue;
       if (lostIds.has(s.id)) s.lost = "partial";
