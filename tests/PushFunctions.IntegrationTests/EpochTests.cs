@@ -46,12 +46,7 @@ public sealed class EpochTests(PushSystem system) : IAsyncLifetime
     [Fact]
     public async Task A_cursor_as_a_number_or_as_seq_and_epoch_reads_after_it_as_before()
     {
-        var userId = PushSystem.NewId("ep");
-        var stream = "user:" + userId;
-        var session = await Api.LoginAsync(userId);
-        var sent = new List<Sent>();
-        for (var i = 1; i <= 3; i++) sent.Add(await Api.SendToUserAsync(userId, $"{{\"n\":{i}}}"));
-        var epoch = await EpochOf(session, stream);
+        var (userId, stream, session, sent, epoch) = await UserWithThreeMessagesAsync();
 
         var byNumber = await Api.SyncAsync(session, $"{{\"{stream}\":1}}");
         var byObject = await Api.SyncAsync(session, $"{{\"{stream}\":{{\"seq\":1,\"epoch\":\"{epoch}\",\"id\":\"{sent[0].Id}\"}}}}");
@@ -65,11 +60,7 @@ public sealed class EpochTests(PushSystem system) : IAsyncLifetime
     [Fact]
     public async Task After_Redis_lost_a_stream_a_cursor_of_the_old_epoch_gets_the_new_messages_from_the_start_with_recovered_false()
     {
-        var userId = PushSystem.NewId("ep");
-        var stream = "user:" + userId;
-        var session = await Api.LoginAsync(userId);
-        for (var i = 1; i <= 3; i++) await Api.SendToUserAsync(userId, $"{{\"n\":{i}}}");
-        var oldEpoch = await EpochOf(session, stream);
+        var (userId, stream, session, _, oldEpoch) = await UserWithThreeMessagesAsync();
 
         await LoseStreamAsync(stream);
         var fresh = new[] { await Api.SendToUserAsync(userId, "{\"n\":4}"), await Api.SendToUserAsync(userId, "{\"n\":5}") };
@@ -86,12 +77,7 @@ public sealed class EpochTests(PushSystem system) : IAsyncLifetime
     [Fact]
     public async Task A_cursor_ahead_of_the_stream_after_Redis_lost_its_newest_writes_is_answered_from_the_start_with_recovered_false()
     {
-        var userId = PushSystem.NewId("ep");
-        var stream = "user:" + userId;
-        var session = await Api.LoginAsync(userId);
-        var sent = new List<Sent>();
-        for (var i = 1; i <= 3; i++) sent.Add(await Api.SendToUserAsync(userId, $"{{\"n\":{i}}}"));
-        var epoch = await EpochOf(session, stream);
+        var (userId, stream, session, sent, epoch) = await UserWithThreeMessagesAsync();
 
         await LoseNewestAsync(stream, 2);
         var answer = await Api.SyncAsync(session, $"{{\"{stream}\":{{\"seq\":3,\"epoch\":\"{epoch}\"}}}}");
@@ -110,12 +96,7 @@ public sealed class EpochTests(PushSystem system) : IAsyncLifetime
     [Fact]
     public async Task A_cursor_whose_seq_now_holds_another_message_is_answered_from_the_start_with_recovered_false()
     {
-        var userId = PushSystem.NewId("ep");
-        var stream = "user:" + userId;
-        var session = await Api.LoginAsync(userId);
-        var sent = new List<Sent>();
-        for (var i = 1; i <= 3; i++) sent.Add(await Api.SendToUserAsync(userId, $"{{\"n\":{i}}}"));
-        var epoch = await EpochOf(session, stream);
+        var (userId, stream, session, sent, epoch) = await UserWithThreeMessagesAsync();
 
         await LoseNewestAsync(stream, 2);
         var fresh = new List<Sent>();
@@ -185,6 +166,17 @@ public sealed class EpochTests(PushSystem system) : IAsyncLifetime
         var response = await Api.CallAsync(HttpMethod.Post, "/api/sync", Credential.Session(session.Token), "{\"cursors\":{\"broadcast\":{\"seq\":-1,\"epoch\":\"e\"}}}");
         Assert.Equal(HttpStatusCode.BadRequest, response.Status);
         Assert.Contains("'broadcast'", response.ProblemTitle);
+    }
+
+    /// <summary>A new user, signed in, with three private messages (seq 1 to 3) and their stream's epoch.</summary>
+    private async Task<(string UserId, string Stream, Session Session, IReadOnlyList<Sent> Sent, string Epoch)> UserWithThreeMessagesAsync()
+    {
+        var userId = PushSystem.NewId("ep");
+        var stream = "user:" + userId;
+        var session = await Api.LoginAsync(userId);
+        var sent = new List<Sent>();
+        for (var i = 1; i <= 3; i++) sent.Add(await Api.SendToUserAsync(userId, $"{{\"n\":{i}}}"));
+        return (userId, stream, session, sent, await EpochOf(session, stream));
     }
 
     private async Task<string> EpochOf(Session session, string stream) =>
