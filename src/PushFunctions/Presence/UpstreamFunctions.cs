@@ -33,6 +33,8 @@ public sealed class UpstreamFunctions(
         var userId = request.Headers[Credentials.UserIdHeader].ToString();
         if (string.IsNullOrEmpty(userId))
             return Problems.BadRequest($"{Credentials.UserIdHeader} is missing: connections must carry a user id.");
+        if (PathSegment.IsRewritten(connectionId))
+            return Problems.BadRequest($"{Credentials.ConnectionIdHeader} must name one connection.");
 
         switch (category, @event)
         {
@@ -41,7 +43,7 @@ public sealed class UpstreamFunctions(
                 if (!await owners.ClaimAsync(connectionId, userId, sessionId ?? ""))
                     return Ignored("connected", "the connection belongs to another user or session");
                 var session = sessionId is null ? null : await sessions.GetAsync(sessionId);
-                if (session is null || session.UserId != userId)
+                if (session is null || session.UserId != userId || !Ids.IsValid(userId))
                     await revoker.RejectConnectionAsync(userId, connectionId, RedirectReasons.SessionRevoked);
                 else
                     await presence.ConnectedAsync(session, connectionId);

@@ -39,7 +39,7 @@ public sealed class SignalRService : ISignalRService, IDisposable
     public SignalRService(SignalRConnectionString connection, ISignalRTokenSource tokens, PushSettings settings, HttpMessageHandler? handler = null)
     {
         this.tokens = tokens;
-        hubPath = $"/api/hubs/{Uri.EscapeDataString(settings.HubName)}";
+        hubPath = $"/api/hubs/{PathSegment.Escape(settings.HubName)}";
         restBase = connection.RestEndpoint.GetLeftPart(UriPartial.Authority);
         restAudienceBase = WithoutPort(connection.RestEndpoint);
         var clientPath = $"{ClientPath}{Uri.EscapeDataString(settings.HubName)}";
@@ -77,10 +77,10 @@ public sealed class SignalRService : ISignalRService, IDisposable
         SendAsync(HttpMethod.Delete, $"/users/{Escape(userId)}/groups", null, cancellationToken);
 
     public Task CloseConnectionAsync(string connectionId, string reason, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Delete, $"/connections/{Escape(connectionId)}", null, cancellationToken, $"&reason={Escape(reason)}", goneIsSuccess: true);
+        SendAsync(HttpMethod.Delete, $"/connections/{Escape(connectionId)}", null, cancellationToken, $"&reason={Uri.EscapeDataString(reason)}", goneIsSuccess: true);
 
     public Task CloseUserConnectionsAsync(string userId, string reason, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Post, $"/users/{Escape(userId)}/:closeConnections", null, cancellationToken, $"&reason={Escape(reason)}");
+        SendAsync(HttpMethod.Post, $"/users/{Escape(userId)}/:closeConnections", null, cancellationToken, $"&reason={Uri.EscapeDataString(reason)}");
 
     public async Task<bool> ConnectionExistsAsync(string connectionId, CancellationToken cancellationToken = default) =>
         await SendAsync(HttpMethod.Head, $"/connections/{Escape(connectionId)}", null, cancellationToken, goneIsSuccess: true) != HttpStatusCode.NotFound;
@@ -178,7 +178,7 @@ public sealed class SignalRService : ISignalRService, IDisposable
             .Build();
     }
 
-    private static string Escape(string value) => Uri.EscapeDataString(value);
+    private static string Escape(string value) => PathSegment.Escape(value);
 
     /// <summary><c>scheme://host</c>: what the SDK puts in audiences, whatever the port (spec §3.2 "Port is not in aud").</summary>
     private static string WithoutPort(Uri endpoint) => $"{endpoint.Scheme}://{endpoint.Host}";

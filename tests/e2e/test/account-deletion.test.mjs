@@ -126,4 +126,23 @@ describe("account deletion", () => {
     assert.equal(again.status, 200, again.text);
     assert.deepEqual(again.body, { sessionsRevoked: 0, connectionsClosed: 0 });
   });
+
+  it("an id that URL normalisation removes ('.', '..') is refused, and a connected bystander is untouched", async () => {
+    const bystander = uid("bystander");
+    const conn = await sys.connect(await sys.login(bystander, "Bystander", "laptop"));
+    for (const id of [".", ".."]) {
+      const legacy = await sys.api("POST", "/api/deleteAccountToUpdateOnline", { body: { uid: id, userName: "x" } });
+      assert.equal(legacy.status, 400, `uid ${id}: ${legacy.status} ${legacy.text}`);
+      assert.match(legacy.headers.get("content-type") ?? "", /application\/problem\+json/);
+      const login = await sys.api("POST", "/api/login", { body: { userId: id, userName: "x" } });
+      assert.equal(login.status, 400, `login ${id}: ${login.status} ${login.text}`);
+      const deletion = await sys.api("DELETE", `/api/users/${enc(id)}`);
+      assert.ok([400, 404, 405].includes(deletion.status), `DELETE /api/users/${id}: ${deletion.status} ${deletion.text}`);
+    }
+    const sent = await sys.sendToUser(bystander, { still: "connected" });
+    assert.equal(sent.status, 202, sent.text);
+    await waitFor(() => conn.received.message.some((m) => m.id === sent.body.id), 10_000, "the bystander's own message");
+    assert.equal(conn.connected, true, "the bystander is still connected");
+    assert.deepEqual(conn.received.redirect_to_login, [], "the bystander is not redirected");
+  });
 });
