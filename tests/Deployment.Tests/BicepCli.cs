@@ -41,7 +41,20 @@ public static class BicepCli
 
     /// <summary>The compiled template's resources of one type.</summary>
     public static IEnumerable<JsonElement> CompiledResources(string type) =>
-        CompiledMain.GetProperty("resources").EnumerateArray().Where(r => r.GetProperty("type").GetString() == type);
+        CompiledSymbols(CompiledMain).Values.Where(r => r.GetProperty("type").GetString() == type);
+
+    /// <summary>
+    /// A compiled template's resources by symbolic name. Templates that import types or functions compile to
+    /// languageVersion 2.0, where <c>resources</c> is an object keyed by the Bicep symbol (modules are
+    /// Microsoft.Resources/deployments with their template nested under properties.template).
+    /// </summary>
+    public static IReadOnlyDictionary<string, JsonElement> CompiledSymbols(JsonElement template)
+    {
+        var resources = template.GetProperty("resources");
+        Assert.True(resources.ValueKind == JsonValueKind.Object,
+            "expected a languageVersion 2.0 template (resources keyed by symbol), got " + resources.ValueKind);
+        return resources.EnumerateObject().ToDictionary(p => p.Name, p => p.Value);
+    }
 
     /// <summary>Runs the CLI with <paramref name="arguments"/>; <paramref name="environment"/> is added to (null: removed from) its environment.</summary>
     public static Result Run(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
