@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Deployment.Tests;
 
 /// <summary>
@@ -58,33 +56,20 @@ public sealed class DeployScriptTests : IDisposable
 
     private Run Deploy(IReadOnlyDictionary<string, string?>? environment = null, params string[] arguments)
     {
-        var start = new ProcessStartInfo("bash", [RepoFiles.PathOf("scripts", "deploy.sh"), .. arguments])
+        var variables = new Dictionary<string, string?>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = dir,
+            ["PATH"] = dir + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH"),
+            ["FAKE_AZ_DIR"] = dir,
+            ["PUSH_SERVER_KEYS"] = ServerKeys,
+            ["SESSION_SIGNING_KEYS"] = SigningKeys,
+            ["PACKAGE_ARTIFACTS"] = Path.Combine(dir, "artifacts"),
+            ["DEPLOY_RETRY_SECONDS"] = "0",
         };
-        start.Environment["PATH"] = dir + Path.PathSeparator + start.Environment["PATH"];
-        start.Environment["FAKE_AZ_DIR"] = dir;
-        start.Environment["PUSH_SERVER_KEYS"] = ServerKeys;
-        start.Environment["SESSION_SIGNING_KEYS"] = SigningKeys;
-        start.Environment["PACKAGE_ARTIFACTS"] = Path.Combine(dir, "artifacts");
-        start.Environment["DEPLOY_RETRY_SECONDS"] = "0";
-        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
-        {
-            if (value is null) start.Environment.Remove(name);
-            else start.Environment[name] = value;
-        }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("scripts/deploy.sh did not finish in 2 minutes");
-        }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>()) variables[name] = value;
+        var (exitCode, output) = ChildProcess.Run("bash", [RepoFiles.PathOf("scripts", "deploy.sh"), .. arguments], dir, variables);
+
         string[] Lines(string name) => File.Exists(Path.Combine(dir, name)) ? File.ReadAllLines(Path.Combine(dir, name)) : [];
-        return new Run(process.ExitCode, stdout.Result + stderr.Result,
+        return new Run(exitCode, output,
             Lines("calls").Select(l => l.Split('\t')[1..]).ToList(), Lines("files"));
     }
 
