@@ -15,7 +15,8 @@
 #   --parameter        one more template parameter (e.g. deployerPrincipalId=<object id>); repeatable
 # Environment: PUSH_SERVER_KEYS and SESSION_SIGNING_KEYS (comma-separated; infra/main.bicepparam reads them). No
 #   secret is ever printed: the keys reach az through the environment or a file only this user can read, and az's
-#   own messages are shown with every key replaced by ***.
+#   own messages are shown with every key replaced by ***. DEPLOY_HOST_KEY_ATTEMPTS (6) and DEPLOY_RETRY_SECONDS (10):
+#   how often and how far apart a host key the starting host refuses is tried again.
 # Exit status: 0 deployed; 2 bad usage or a missing prerequisite; 10 + N pass N failed.
 set -euo pipefail
 

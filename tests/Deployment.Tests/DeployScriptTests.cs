@@ -73,8 +73,8 @@ public sealed class DeployScriptTests : IDisposable
             Lines("calls").Select(l => l.Split('\t')[1..]).ToList(), Lines("files"));
     }
 
-    private Run DeployApp(IReadOnlyDictionary<string, string?>? environment = null) =>
-        Deploy(environment, "--resource-group", "rg-push", "--app-name", "pushfunctions-test", "--package", package);
+    private Run DeployApp(IReadOnlyDictionary<string, string?>? environment = null, params string[] more) =>
+        Deploy(environment, ["--resource-group", "rg-push", "--app-name", "pushfunctions-test", "--package", package, .. more]);
 
     private static string Command(string[] call) => string.Join(' ', call.TakeWhile(a => !a.StartsWith('-')));
 
@@ -126,10 +126,12 @@ public sealed class DeployScriptTests : IDisposable
             ["PUSH_SERVER_KEYS"] = ServerKeys.Split(',')[0],
             ["FAKE_AZ_HOST"] = "pushfunctions-test-abc123.swedencentral-01.azurewebsites.net",
             ["FAKE_AZ_KEYS"] = "default pushserver-0 pushserver-1 pushserver-2 someone-else",
-        });
+        }, "--parameter", "deployerPrincipalId=00000000-0000-0000-0000-000000000001");
 
         Assert.True(run.ExitCode == 0, run.Output);
-        Assert.Contains("currentAppHostName=pushfunctions-test-abc123.swedencentral-01.azurewebsites.net", run.Calls[3]);
+        Assert.Equal(["appName=pushfunctions-test", "deployServerHostKeys=false",
+            "currentAppHostName=pushfunctions-test-abc123.swedencentral-01.azurewebsites.net",
+            "deployerPrincipalId=00000000-0000-0000-0000-000000000001"], run.Calls[3][12..16]);
         var deleted = run.Calls.Where(c => Command(c) == "functionapp keys delete").Select(c => c[Array.IndexOf(c, "--key-name") + 1]);
         Assert.Equal(["pushserver-1", "pushserver-2"], deleted);
         Assert.Single(run.Files);
