@@ -74,7 +74,8 @@ public class LocalSettingsAndDocsTests
         var doc = RepoFiles.Read("docs", "DEPLOY.md");
         string[] needed =
         [
-            "## Prerequisites", "az deployment group create", "scripts/package.sh", "az functionapp deploy",
+            "## Prerequisites", "scripts/deploy.sh", "az deployment group create", "scripts/package.sh",
+            "az functionapp deployment source config-zip", "az functionapp keys set",
             "## Rotate keys", "## Cost", "## Not verified", "infra/main.bicepparam",
         ];
         Assert.Empty(needed.Where(n => !doc.Contains(n, StringComparison.Ordinal)).ToList());
