@@ -1,4 +1,4 @@
-// Issue 6: a bounded chaos run. K users with 2 devices each (PushClient, each with its own
+// A bounded chaos run. K users with 2 devices each (PushClient, each with its own
 // in-memory storage so cursors survive the device's reconnects and reloads) churn while a
 // backend sends private, broadcast and room messages at a steady rate, and redis-server
 // (AOF, appendfsync always), the SignalR emulator and the app are each killed with SIGKILL and
