@@ -368,20 +368,20 @@ describe("chaos: kill -9 and restart Redis, the emulator and the app while clien
         if (t0 !== undefined) byKind[kind].lags.push(m.at - t0);
       }
     }
-    // Live vs sync for sends made while everything was up (5 s settling after each restart) to
-    // devices connected at the time,
+    // Live vs sync for sends made while everything was up (answered at least 1 s before a kill, so the
+    // push had left the emulator; made 5 s or more after a restart) to devices connected at the time,
     // before the first emulator kill and after an emulator restart: the emulator keeps group
     // membership in memory, so room messages reach devices live after its restart only if the
     // app re-adds the members (RestoreGroupsAsync on each new connection).
     const firstEmulatorKill = Math.min(...faultLog.filter((f) => f.component === "emulator").map((f) => f.killedAt));
-    const quiet = (t) => faultLog.every((f) => t < f.killedAt || t > (f.readyAt ?? Infinity) + 5000);
+    const quiet = (s) => faultLog.every((f) => s.t1 + 1000 < f.killedAt || s.t0 > (f.readyAt ?? Infinity) + 5000);
     const sendByCid = new Map(sends.map((s) => [s.cid, s]));
     const quietLive = {};
     for (const d of devices) {
       for (const m of d.deliveries) {
         const s = sendByCid.get(m.cid);
         const since = s ? d.connectedSince(s.t0) : null;
-        if (!s || s.status !== 202 || !quiet(s.t0) || since === null) continue;
+        if (!s || s.status !== 202 || !quiet(s) || since === null) continue;
         const key = `${s.kind} ${s.t0 < firstEmulatorKill ? "before emulator kill" : "after emulator restart"}`;
         quietLive[key] ??= { live: 0, total: 0, missedJustConnected: 0 };
         quietLive[key].total += 1;
