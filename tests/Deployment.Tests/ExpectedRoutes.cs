@@ -42,7 +42,7 @@ public sealed record ExpectedRoute(string Function, string Method, string Path, 
 public sealed record ExpectedTimer(string Function, string Schedule);
 
 /// <summary>
-/// The route table of docs/API.md (plus the old call shape POST /api/deleteAccountToUpdateOnline), one function per
+/// The route table of docs/API.md (with POST /api/deleteAccountToUpdateOnline, which takes the user as {uid}), one function per
 /// (method, route), and the timer functions, in one place. Tests compare the generated functions.metadata, the
 /// functions' [Accepts] and the development host's endpoints against it.
 /// Routes used by the main backend only are authLevel function; routes a browser (or SignalR Service)

@@ -10,7 +10,7 @@ using Xunit.Abstractions;
 namespace PushFunctions.IntegrationTests;
 
 /// <summary>
-/// Issue 14 item 5: update_online_count pushes stay within Presence__OnlinePushBudgetPerSecond delivered messages
+/// update_online_count pushes stay within Presence__OnlinePushBudgetPerSecond delivered messages
 /// per second, whatever the churn, with two app instances (two notifiers, two multiplexers) sharing one Redis (or
 /// the cluster). Real Redis and the real script; the audience is N connections recorded through the presence
 /// store, and SignalR Service is a counter of what would be delivered (a push reaches every connection).

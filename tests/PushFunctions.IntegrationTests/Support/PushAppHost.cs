@@ -38,7 +38,10 @@ public sealed class PushAppHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<PushAppHost> StartAsync(string redisConnectionString, string signalRConnectionString, PushKeys keys)
+    /// <param name="overrides">Settings by their names (<see cref="SettingNames"/>), over the defaults here.</param>
+    /// <param name="time">The clock the app runs on (the wall clock when null).</param>
+    public static async Task<PushAppHost> StartAsync(string redisConnectionString, string signalRConnectionString, PushKeys keys,
+        IReadOnlyDictionary<string, string>? overrides = null, TimeProvider? time = null)
     {
         var logs = new CapturedLogs();
         var settings = new Dictionary<string, string?>
@@ -51,6 +54,7 @@ public sealed class PushAppHost : IAsyncDisposable
             ["RateLimit:SessionPerSecond"] = "100000",
             ["RateLimit:ServerPerSecond"] = "100000",
         };
+        foreach (var (name, value) in overrides ?? new Dictionary<string, string>()) settings[Name(name)] = value;
 
         var app = DevHost.Build(["--urls", "http://127.0.0.1:0"], builder =>
         {
@@ -58,6 +62,8 @@ public sealed class PushAppHost : IAsyncDisposable
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.Logging.AddProvider(logs);
+            // The app registers the wall clock after this callback: a clock of the test's replaces it when the services are built.
+            if (time is not null) builder.Host.UseServiceProviderFactory(new WithClock(time));
         });
         try
         {
@@ -86,6 +92,23 @@ public sealed class PushAppHost : IAsyncDisposable
     }
 
     private static string Name(string setting) => setting.Replace("__", ":");
+
+    private sealed class WithClock(TimeProvider time) : IServiceProviderFactory<IServiceCollection>
+    {
+        public IServiceCollection CreateBuilder(IServiceCollection services) => services.AddSingleton(time);
+
+        public IServiceProvider CreateServiceProvider(IServiceCollection services) => services.BuildServiceProvider();
+    }
+}
+
+/// <summary>The wall clock, moved forward by the test, so that what waits on time (leases, retention, windows) runs out without waiting.</summary>
+public sealed class ShiftedClock : TimeProvider
+{
+    private long _shiftTicks;
+
+    public void Shift(TimeSpan by) => Interlocked.Add(ref _shiftTicks, by.Ticks);
+
+    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + TimeSpan.FromTicks(Interlocked.Read(ref _shiftTicks));
 }
 
 /// <summary>Log lines (Warning and above) an app wrote, newest last.</summary>

@@ -7,7 +7,7 @@
 //   await sys.kill9("redis"); await sys.restart("redis");
 //   await sys.stop();            // always (also runs on process exit / SIGINT / SIGTERM)
 //
-// Scale-out (issue 14): {cluster: true} runs a three-master Redis Cluster (each node AOF, appendfsync
+// Scale-out: {cluster: true} runs a three-master Redis Cluster (each node AOF, appendfsync
 // always, in its own dir) and {instances: 2} two app instances behind a round-robin balancer; "redis" and
 // "app" are then groups whose kill9 kills one member in turn (one shard, one instance) and whose restart
 // starts it again on its port. Defaults: CHAOS_REDIS_CLUSTER=1, CHAOS_INSTANCES=2 in the environment.

@@ -1,5 +1,5 @@
-// Issue 3: account deletion (DELETE /api/users/{userId}, and the old service's call shape
-// POST /api/deleteAccountToUpdateOnline). Every device of the deleted user is sent to the login
+// Account deletion (DELETE /api/users/{userId}, and POST /api/deleteAccountToUpdateOnline with the
+// user as {uid} in the body). Every device of the deleted user is sent to the login
 // page and closed, the old tokens stop working, the user leaves the online list and every room,
 // everyone else is told the new online list, and calling it again is harmless.
 import assert from "node:assert/strict";
@@ -67,7 +67,10 @@ describe("account deletion", () => {
     const update = await waitFor(() => watcherConn.received.update_online_count.slice(updatesBefore)
       .find((u) => !userListHas(u?.user_list, user) && userListHas(u?.user_list, watcher)),
     10_000, "an update_online_count without the deleted user at the watcher");
-    assert.ok(Number.isInteger(update.online_count));
+    // It counts and lists exactly who is online now (nobody connects or leaves meanwhile).
+    const online = (await onlineIds()).sort();
+    assert.equal(update.online_count, online.length, `online_count of ${JSON.stringify(update)}; online: ${online}`);
+    assert.deepEqual(update.user_list.map((u) => u.userId ?? u).sort(), online, "user_list is everyone online");
 
     const sessionsLeft = await sys.api("GET", `/api/users/${enc(user)}/sessions`);
     assert.equal(sessionsLeft.status, 200, sessionsLeft.text);
@@ -105,24 +108,24 @@ describe("account deletion", () => {
     assert.equal(roomMsg.body.total, 1, `the room counts only the watcher: ${roomMsg.text}`);
   });
 
-  it("the old call shape POST /api/deleteAccountToUpdateOnline {uid, userName} does the same", async () => {
-    const setup = await setUp("legacy");
+  it("POST /api/deleteAccountToUpdateOnline {uid, userName} does the same, and only with the server key", async () => {
+    const setup = await setUp("byuid");
     const updatesBefore = setup.watcherConn.received.update_online_count.length;
 
     const unauthorized = await sys.api("POST", "/api/deleteAccountToUpdateOnline",
-      { body: { uid: setup.user, userName: "legacy" }, auth: null });
+      { body: { uid: setup.user, userName: "byuid" }, auth: null });
     assert.equal(unauthorized.status, 401, `without the server key: ${unauthorized.status} ${unauthorized.text}`);
     const bySession = await sys.api("POST", "/api/deleteAccountToUpdateOnline",
-      { body: { uid: setup.user, userName: "legacy" }, auth: setup.sessions[0] });
+      { body: { uid: setup.user, userName: "byuid" }, auth: setup.sessions[0] });
     assert.ok([401, 403].includes(bySession.status), `with a session token: ${bySession.status} ${bySession.text}`);
     assert.equal(setup.conns[0].connected, true, "a refused call deletes nothing");
 
-    const res = await sys.api("POST", "/api/deleteAccountToUpdateOnline", { body: { uid: setup.user, userName: "legacy" } });
+    const res = await sys.api("POST", "/api/deleteAccountToUpdateOnline", { body: { uid: setup.user, userName: "byuid" } });
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(res.body, { sessionsRevoked: 2, connectionsClosed: 2 });
     await assertDeleted(setup, updatesBefore);
 
-    const again = await sys.api("POST", "/api/deleteAccountToUpdateOnline", { body: { uid: setup.user, userName: "legacy" } });
+    const again = await sys.api("POST", "/api/deleteAccountToUpdateOnline", { body: { uid: setup.user, userName: "byuid" } });
     assert.equal(again.status, 200, again.text);
     assert.deepEqual(again.body, { sessionsRevoked: 0, connectionsClosed: 0 });
   });

@@ -1,4 +1,4 @@
-// Issue 3: presence stays true when SignalR Service's `disconnected` event is lost (an instance or
+// Presence stays true when SignalR Service's `disconnected` event is lost (an instance or
 // the service crashed): the user still leaves the online list within lease + one check interval,
 // and everyone is told. A user who stays connected longer than the lease stays online.
 import assert from "node:assert/strict";

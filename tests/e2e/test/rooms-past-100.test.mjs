@@ -1,4 +1,4 @@
-// Issues 12 and 13: SignalR Service keeps at most 100 user-group memberships without ttl per user (the
+// SignalR Service keeps at most 100 user-group memberships without ttl per user (the
 // latest updated), and the emulator does too (tests/SignalREmulator.Tests). The app puts a member in one
 // group per room, so it caps rooms per user at 100 (Limits__RoomsPerUser): every room a user is in stays
 // live, even the one they joined first, and the 101st is refused with a 409 that names the limit.

@@ -1,4 +1,4 @@
-// Issue 3: rooms with membership. The main backend adds and removes members (idempotently), users
+// Rooms with membership. The main backend adds and removes members (idempotently), users
 // join and leave themselves, members are listed with who is online, a room message reaches every
 // connection of every member once (with the room's counts) and nobody else, non-members may not
 // send, and members who were away catch up by sync from where they joined.
@@ -334,6 +334,7 @@ describe("rooms", () => {
     for (let round = 1; round <= 3; round++) {
       const room = uid("room");
       const xia = uid("xia");
+      const answeredAtStart = await sys.upstreamEventsAnswered();
       const laptop = await sys.connect(await sys.login(xia, "Xia", "laptop"));
       await addOk(room, xia);
       const welcome = await sendAsServer(room, { text: "welcome" });
@@ -341,6 +342,8 @@ describe("rooms", () => {
 
       const phoneSession = await sys.login(xia, "Xia", "phone");
       const addCalls = async () => (await sys.emulatorStats()).restCallsByOperation.addUserToGroup ?? 0;
+      await waitFor(async () => (await sys.upstreamEventsAnswered()) >= answeredAtStart + 1, 10_000, "the laptop's connected event answered");
+      const answeredBefore = await sys.upstreamEventsAnswered();
       const addsBefore = await addCalls();
       let phone;
       let removed;
@@ -359,7 +362,8 @@ describe("rooms", () => {
       const list = await members(room);
       assert.deepEqual(memberIds(list.body), [], "xia is no member any more");
 
-      await sleep(800); // the app's pending retry has run by now
+      await waitFor(async () => (await sys.upstreamEventsAnswered()) >= answeredBefore + 1, 10_000,
+        "the app to answer the phone's connected event, its re-add and any undo of it done");
       const after = await sendAsServer(room, { text: "members only" });
       assert.equal(after.status, 202, after.text);
       assert.equal(after.body.total, 0);
@@ -368,6 +372,8 @@ describe("rooms", () => {
         { laptop: 0, phone: 0 }, `round ${round}: a removed member receives no room message on any device`);
       await laptop.stop();
       await phone.stop();
+      await waitFor(async () => (await sys.upstreamEventsAnswered()) >= answeredBefore + 3, 10_000,
+        "both disconnected events answered before the next round counts events");
     }
   });
 });
