@@ -45,26 +45,20 @@ public sealed record StreamPage(long LatestSeq, long OldestRetainedSeq, string E
 public readonly record struct StreamPosition(long Seq, string? Epoch, string? Id = null);
 
 /// <summary>
-/// The delivery streams in Redis. Each stream is a Redis stream, its seq counter, its epoch and its idempotency
-/// records, all under the stream's own hash tag (<c>pf:{user:u1}:…</c>), so one script touches one slot even on a
-/// cluster.
+/// The delivery streams in Redis (<see cref="StreamKeys"/>): appends and reads, each one script.
 /// </summary>
 public sealed class StreamStore(RedisConnection redis, PushSettings settings, TimeProvider time)
 {
-    private static readonly StreamScript Script = new();
+    private static readonly StreamAppendScript Append = new();
+    private static readonly StreamReadScript Read = new();
     public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
 
-    private static string Tag(StreamName stream) => $"pf:{{{stream}}}";
-    private static RedisKey SeqKey(StreamName stream) => Tag(stream) + ":seq";
     /// <summary>
-    /// A room's members and online members, under the room stream's hash tag, where stream.lua counts them with
-    /// each append (a room message's total and online). Rooms keeps them; they are named here, beside the tag.
+    /// A room's members and online members, under the room stream's hash tag, where the append script counts them
+    /// with each append (a room message's total and online). Rooms keeps them; they are named here, beside the tag.
     /// </summary>
-    public static RedisKey RoomMembersKey(string roomId) => Tag(StreamName.ForRoom(roomId)) + ":members";
-    public static RedisKey RoomOnlineMembersKey(string roomId) => Tag(StreamName.ForRoom(roomId)) + ":online";
-
-    private static StreamKeys Keys(StreamName stream) =>
-        new(Tag(stream) + ":s", SeqKey(stream), Tag(stream) + ":epoch", Tag(stream) + ":idem", Tag(stream) + ":idem-order");
+    public static RedisKey RoomMembersKey(string roomId) => StreamKeys.Tag(StreamName.ForRoom(roomId)) + ":members";
+    public static RedisKey RoomOnlineMembersKey(string roomId) => StreamKeys.Tag(StreamName.ForRoom(roomId)) + ":online";
 
     /// <summary>A short random id, used only if the stream's counter has to be made.</summary>
     private static string NewEpoch() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
@@ -74,24 +68,20 @@ public sealed class StreamStore(RedisConnection redis, PushSettings settings, Ti
         var retention = settings.Retention.For(stream.Kind);
         var id = Guid.CreateVersion7().ToString("N");
         var now = time.GetUtcNow();
-        var idempotent = message.IdempotencyKey is not null;
-        var isRoom = stream.Kind == StreamKind.Room;
-        var unused = SeqKey(stream);
-        var reply = await Script.AppendAsync(redis.Database, Keys(stream), NewEpoch(),
-            isRoom ? (RoomMembersKey(stream.Id), RoomOnlineMembersKey(stream.Id)) : (unused, unused),
-            new AppendArgs(id, message.From ?? "", message.Payload, now.ToUnixTimeMilliseconds(),
-                retention.MaxLength, (long)retention.MaxAge.TotalMilliseconds,
-                idempotent ? (long)IdempotencyWindow.TotalSeconds : 0, message.RequestHash,
-                isRoom, message.SenderMustBeMember ? message.From ?? "" : "",
-                idempotent ? $"{message.From}:{message.IdempotencyKey}" : ""));
+        var reply = await Append.RunAsync(redis.Database, new StreamAppendScript.Input(
+            StreamKeys.Of(stream),
+            stream.Kind == StreamKind.Room ? new RoomAudience(RoomMembersKey(stream.Id), RoomOnlineMembersKey(stream.Id)) : null,
+            id, message.From, message.Payload, now, retention.MaxLength, retention.MaxAge, NewEpoch(),
+            message.IdempotencyKey is { } key ? new($"{message.From}:{key}", message.RequestHash, IdempotencyWindow) : null,
+            message.SenderMustBeMember ? message.From ?? "" : null));
 
         return reply switch
         {
-            AppendReply.Stored stored => new AppendOutcome(AppendStatus.Stored,
+            StreamAppendScript.Reply.Stored stored => new AppendOutcome(AppendStatus.Stored,
                 new AppendResult(id, stored.Seq, stored.Epoch, now, Replayed: false, stored.Members, stored.Online)),
-            AppendReply.Earlier earlier when earlier.RequestHash != message.RequestHash => new AppendOutcome(AppendStatus.IdempotencyKeyReused),
-            AppendReply.Earlier earlier => new AppendOutcome(AppendStatus.Replayed,
+            StreamAppendScript.Reply.Replayed earlier => new AppendOutcome(AppendStatus.Replayed,
                 new AppendResult(earlier.Id, earlier.Seq, null, now, Replayed: true, earlier.Members, earlier.Online)),
+            StreamAppendScript.Reply.KeyReused => new AppendOutcome(AppendStatus.IdempotencyKeyReused),
             _ => new AppendOutcome(AppendStatus.SenderNotMember),
         };
     }
@@ -105,23 +95,18 @@ public sealed class StreamStore(RedisConnection redis, PushSettings settings, Ti
     public async Task<StreamPage> ReadAsync(StreamName stream, StreamPosition after, long restartAfter, int maxCount, long maxBytes)
     {
         var maxAge = settings.Retention.For(stream.Kind).MaxAge;
-        var cutoff = time.GetUtcNow() - maxAge;
-        var reply = await Script.ReadAsync(redis.Database, Keys(stream), NewEpoch(),
-            after.Seq, maxCount, maxBytes, cutoff.ToUnixTimeMilliseconds(), (long)maxAge.TotalMilliseconds, after.Epoch, after.Id, restartAfter);
+        var reply = await Read.RunAsync(redis.Database, new StreamReadScript.Input(
+            StreamKeys.Of(stream), after, restartAfter, maxCount, maxBytes, time.GetUtcNow() - maxAge, maxAge, NewEpoch()));
         var name = stream.ToString();
         var messages = reply.Entries
-            .Select(e => new PushMessage(e.Id, name, e.Seq, reply.Epoch, e.From, e.Payload, DateTimeOffset.FromUnixTimeMilliseconds(e.SentAtMs)))
+            .Select(e => new PushMessage(e.Id, name, e.Seq, reply.Epoch, e.From, e.Payload, e.SentAt))
             .ToArray();
         return new StreamPage(reply.LatestSeq, reply.OldestRetainedSeq, reply.Epoch, reply.Restarted, messages);
     }
 
     /// <summary>The stream's latest seq (0 when nothing was ever sent).</summary>
-    public async Task<long> LatestSeqAsync(StreamName stream) => (long?)await redis.Database.StringGetAsync(SeqKey(stream)) ?? 0;
+    public async Task<long> LatestSeqAsync(StreamName stream) => (long?)await redis.Database.StringGetAsync(StreamKeys.Of(stream).Seq) ?? 0;
 
     /// <summary>Removes the stream, its counter, its epoch and its idempotency records.</summary>
-    public Task DeleteAsync(StreamName stream)
-    {
-        var keys = Keys(stream);
-        return redis.Database.KeyDeleteAsync([keys.Stream, keys.Seq, keys.Epoch, keys.Idempotency, keys.IdempotencyOrder]);
-    }
+    public Task DeleteAsync(StreamName stream) => redis.Database.KeyDeleteAsync(StreamKeys.Of(stream).All);
 }
