@@ -73,11 +73,11 @@ public sealed class Floor : IDisposable
     private readonly HttpClient _http;
     private readonly string _hubBase;
     private readonly string _accessKey;
-    private readonly RetentionSettings _retention;
+    private readonly RetentionOptions _retention;
     private readonly Dictionary<string, string> _tokens = new(StringComparer.Ordinal);
     private static readonly MediaTypeHeaderValue JsonUtf8 = new("application/json") { CharSet = "utf-8" };
 
-    public Floor(string redisConnectionString, string emulatorUrl, string accessKey, RetentionSettings retention)
+    public Floor(string redisConnectionString, string emulatorUrl, string accessKey, RetentionOptions retention)
     {
         _redis = ConnectionMultiplexer.Connect(redisConnectionString);
         // The same handler settings as SignalRService.

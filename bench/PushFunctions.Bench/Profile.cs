@@ -22,7 +22,7 @@ public static class Profile
     public static async Task<List<Section>> RunAsync(BenchSystem system, AppApi api, int iterations)
     {
         await Task.Yield();
-        using var floor = new Floor(system.RedisConnectionString, system.Emulator.Url, system.AccessKey, RetentionSettings.Default);
+        using var floor = new Floor(system.RedisConnectionString, system.Emulator.Url, system.AccessKey, new RetentionOptions());
         var services = system.AppServices;
         var streams = services.GetRequiredService<StreamStore>();
         var signalR = services.GetRequiredService<ISignalRService>();

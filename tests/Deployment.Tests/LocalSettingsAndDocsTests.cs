@@ -27,7 +27,7 @@ public class LocalSettingsAndDocsTests
     public void Sample_has_every_setting_the_app_defines()
     {
         var values = SampleValues();
-        var missing = Settings.FromAppSource().Where(n => n != "FUNCTIONS_CUSTOMHANDLER_PORT" && !values.ContainsKey(n));
+        var missing = Settings.FromApp().Where(n => n != "FUNCTIONS_CUSTOMHANDLER_PORT" && !values.ContainsKey(n));
         Assert.Empty(missing);
     }
 

@@ -30,7 +30,7 @@ public sealed class PresenceShardTests(ITestOutputHelper output) : IAsyncLifetim
     {
         _redis = await RedisCluster.StartRequestedAsync();
         _settings = StoreSettings.For(_redis);
-        _connection = new RedisConnection(_settings, NullLogger<RedisConnection>.Instance, TimeProvider.System);
+        _connection = new RedisConnection(StoreSettings.Redis(_redis), NullLogger<RedisConnection>.Instance, TimeProvider.System);
     }
 
     public async Task DisposeAsync()

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Security.Cryptography;
 using StackExchange.Redis;
 using PushFunctions.Configuration;
@@ -47,7 +48,7 @@ public readonly record struct StreamPosition(long Seq, string? Epoch, string? Id
 /// <summary>
 /// The delivery streams in Redis (<see cref="StreamKeys"/>): appends and reads, each one script.
 /// </summary>
-public sealed class StreamStore(RedisConnection redis, PushSettings settings, TimeProvider time)
+public sealed class StreamStore(RedisConnection redis, IOptions<RetentionOptions> retention, TimeProvider time)
 {
     private static readonly StreamAppendScript Append = new();
     private static readonly StreamReadScript Read = new();
@@ -65,13 +66,13 @@ public sealed class StreamStore(RedisConnection redis, PushSettings settings, Ti
 
     public async Task<AppendOutcome> AppendAsync(StreamName stream, NewMessage message)
     {
-        var retention = settings.Retention.For(stream.Kind);
+        var policy = retention.Value.For(stream.Kind);
         var id = Guid.CreateVersion7().ToString("N");
         var now = time.GetUtcNow();
         var reply = await Append.RunAsync(redis.Database, new StreamAppendScript.Input(
             StreamKeys.Of(stream),
             stream.Kind == StreamKind.Room ? new RoomAudience(RoomMembersKey(stream.Id), RoomOnlineMembersKey(stream.Id)) : null,
-            id, message.From, message.Payload, now, retention.MaxLength, retention.MaxAge, NewEpoch(),
+            id, message.From, message.Payload, now, policy.MaxLength, policy.MaxAge, NewEpoch(),
             message.IdempotencyKey is { } key ? new($"{message.From}:{key}", message.RequestHash, IdempotencyWindow) : null,
             message.SenderMustBeMember ? message.From ?? "" : null));
 
@@ -94,7 +95,7 @@ public sealed class StreamStore(RedisConnection redis, PushSettings settings, Ti
     /// <param name="maxBytes">Payload bytes the page may hold; it holds at least one message whatever its size.</param>
     public async Task<StreamPage> ReadAsync(StreamName stream, StreamPosition after, long restartAfter, int maxCount, long maxBytes)
     {
-        var maxAge = settings.Retention.For(stream.Kind).MaxAge;
+        var maxAge = retention.Value.For(stream.Kind).MaxAge;
         var reply = await Read.RunAsync(redis.Database, new StreamReadScript.Input(
             StreamKeys.Of(stream), after, restartAfter, maxCount, maxBytes, time.GetUtcNow() - maxAge, maxAge, NewEpoch()));
         var name = stream.ToString();

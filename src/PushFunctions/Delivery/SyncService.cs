@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PushFunctions.Configuration;
@@ -37,7 +38,7 @@ public sealed record SyncOutcome(SyncStatus Status, SyncResponse? Response = nul
 /// ahead of the stream, or whose seq now holds another message (Redis lost data) starts over from what the stream
 /// holds now, with recovered false.
 /// </summary>
-public sealed class SyncService(StreamStore streams, SyncCursors cursors, IRoomMemberships rooms, PushSettings settings, PushTelemetry telemetry)
+public sealed class SyncService(StreamStore streams, SyncCursors cursors, IRoomMemberships rooms, IOptions<LimitsOptions> limits, PushTelemetry telemetry)
 {
     public const int PageSize = 500;
 
@@ -65,7 +66,7 @@ public sealed class SyncService(StreamStore streams, SyncCursors cursors, IRoomM
         var serverCursors = await serverCursorsTask;
         // The answer's byte budget is shared by its streams; each stream's page holds at least one message, so a
         // user in many rooms still moves forward, a page at a time (more: true).
-        var streamBudget = Math.Max(1, settings.Limits.SyncAnswerBytes / readable.Count);
+        var streamBudget = Math.Max(1, limits.Value.SyncAnswerBytes / readable.Count);
         var results = await Task.WhenAll(readable.Select(async entry =>
         {
             var (name, floor) = entry.Value;

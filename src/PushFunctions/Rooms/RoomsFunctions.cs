@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 using PushFunctions.Configuration;
@@ -20,7 +21,7 @@ public sealed record RoomMembers(long Total, long Online, IReadOnlyList<RoomMemb
 public sealed record RoomSettings(string? Policy);
 
 /// <summary>Room membership (by the main backend, or a user joining and leaving) and room messages.</summary>
-public sealed class RoomsFunctions(RoomService rooms, RoomStore store, Publisher publisher, PushSettings settings)
+public sealed class RoomsFunctions(RoomService rooms, RoomStore store, Publisher publisher, IOptions<LimitsOptions> limits)
 {
     /// <summary>The main backend decides who may join a room by themselves (API.md: <c>members</c> by default).</summary>
     [Function("setRoomPolicy")]
@@ -113,9 +114,9 @@ public sealed class RoomsFunctions(RoomService rooms, RoomStore store, Publisher
         JoinOutcome.Joined => TypedResults.NoContent(),
         JoinOutcome.NotOpen => Problems.Forbidden($"Room '{roomId}' is not open: only the main backend can add you (PUT /api/rooms/{{roomId}}/members/{{userId}})."),
         JoinOutcome.UserHasTooManyRooms => Problems.Result(StatusCodes.Status409Conflict,
-            $"The user is already in {settings.Limits.RoomsPerUser} rooms, the limit ({SettingNames.RoomsPerUser}): remove them from a room first."),
+            $"The user is already in {limits.Value.RoomsPerUser} rooms, the limit ({SettingNames.RoomsPerUser}): remove them from a room first."),
         _ => Problems.Result(StatusCodes.Status409Conflict,
-            $"Room '{roomId}' has {settings.Limits.MembersPerRoom} members, the limit ({SettingNames.MembersPerRoom}): remove a member first."),
+            $"Room '{roomId}' has {limits.Value.MembersPerRoom} members, the limit ({SettingNames.MembersPerRoom}): remove a member first."),
     };
 
     private async Task<Results<NoContent, ProblemHttpResult>> LeaveAsync(string roomId, string userId)

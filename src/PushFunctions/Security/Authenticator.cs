@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using PushFunctions.Configuration;
 
 namespace PushFunctions.Security;
 
@@ -19,8 +21,12 @@ public sealed class Authenticator(
     UpstreamKeys upstreamKeys,
     CredentialChecks checks,
     ISessionUsers sessions,
-    UpstreamBearerValidator? upstreamBearer = null)
+    IOptions<SignalROptions> signalR,
+    TimeProvider time)
 {
+    /// <summary>With local auth disabled the service signs upstream calls with an Entra token instead of X-ASRS-Signature.</summary>
+    private readonly UpstreamBearerValidator? upstreamBearer = UpstreamBearerValidator.Create(signalR.Value, time);
+
     public async Task<Authentication> AuthenticateAsync(HttpRequest request, bool acceptsUpstream, CancellationToken cancellationToken)
     {
         if (CredentialChecks.ServerKeyOf(request) is { } serverKey)

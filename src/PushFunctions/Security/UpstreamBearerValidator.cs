@@ -44,16 +44,14 @@ public sealed class UpstreamBearerValidator
         issuers = [$"https://sts.windows.net/{tenantId}/", $"https://login.microsoftonline.com/{tenantId}/v2.0"];
     }
 
-    /// <summary>The validator the settings call for, or null when SignalRUpstreamAudience is empty (signatures are checked instead).</summary>
-    public static UpstreamBearerValidator? Create(PushSettings settings, TimeProvider time, HttpMessageHandler? handler = null)
-    {
-        if (settings.UpstreamAudience is not { } audience) return null;
-        var tenant = settings.UpstreamTenantId
-            ?? throw new InvalidSettingsException([$"Setting '{SettingNames.UpstreamTenantId}' is required when '{SettingNames.UpstreamAudience}' is set."]);
-        var clientId = settings.UpstreamClientId
-            ?? throw new InvalidSettingsException([$"Setting '{SettingNames.UpstreamClientId}' is required when '{SettingNames.UpstreamAudience}' is set."]);
-        return new UpstreamBearerValidator(audience, tenant, clientId, new EntraSigningKeys(tenant, time, handler, settings.UpstreamAuthority), time);
-    }
+    /// <summary>
+    /// The validator the settings call for, or null when SignalRUpstreamAudience is empty (signatures are checked
+    /// instead). The settings validation has checked that a tenant and a client id come with an audience.
+    /// </summary>
+    public static UpstreamBearerValidator? Create(SignalROptions settings, TimeProvider time, HttpMessageHandler? handler = null) =>
+        settings is { SignalRUpstreamAudience: { } audience, SignalRUpstreamTenantId: { } tenant, SignalRUpstreamClientId: { } clientId }
+            ? new UpstreamBearerValidator(audience, tenant, clientId, new EntraSigningKeys(tenant, time, handler, settings.UpstreamAuthority), time)
+            : null;
 
     /// <summary>Checks an <c>Authorization</c> header value (<c>Bearer &lt;token&gt;</c>).</summary>
     public async Task<UpstreamBearerResult> ValidateAsync(string? authorization, CancellationToken cancellationToken = default)
@@ -148,7 +146,7 @@ public sealed class EntraSigningKeys : IUpstreamSigningKeys
     public EntraSigningKeys(string tenantId, TimeProvider time, HttpMessageHandler? handler = null, Uri? authority = null)
     {
         this.time = time;
-        var host = (authority ?? PushSettings.DefaultUpstreamAuthority).AbsoluteUri.TrimEnd('/');
+        var host = (authority ?? new SignalROptions().UpstreamAuthority).AbsoluteUri.TrimEnd('/');
         url = new Uri($"{host}/{Uri.EscapeDataString(tenantId)}/discovery/v2.0/keys");
         http = new HttpClient(handler ?? new SocketsHttpHandler(), disposeHandler: handler is null) { Timeout = TimeSpan.FromSeconds(15) };
     }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 using PushFunctions.Configuration;
@@ -17,7 +18,8 @@ public sealed record SessionList(IReadOnlyList<SessionInfo> Sessions);
 /// <summary>Login by the main backend, negotiate and logout by browsers, session listing and revocation.</summary>
 public sealed class SessionsFunctions(
     SessionStore sessions, SessionTokens tokens, SessionRevoker revoker, StreamStore streams, SyncCursors cursors,
-    ISessionConnections connections, ISignalRService signalR, PushSettings settings, TimeProvider time)
+    ISessionConnections connections, ISignalRService signalR, IOptions<LimitsOptions> limits, IOptions<RetentionOptions> retention,
+    TimeProvider time)
 {
     public static readonly TimeSpan DefaultLifetime = TimeSpan.FromHours(24);
     private static readonly TimeSpan MaxClientTokenLifetime = TimeSpan.FromHours(1);
@@ -37,18 +39,18 @@ public sealed class SessionsFunctions(
             return Problems.BadRequest($"'userName' must be 1 to {MaxNameLength} printable characters.");
         if (login.Device is { } device && (device.Length > MaxNameLength || device.Any(char.IsControl)))
             return Problems.BadRequest($"'device' must be at most {MaxNameLength} printable characters.");
-        var maxLifetime = settings.Limits.SessionMaxLifetime;
+        var maxLifetime = limits.Value.SessionMaxLifetime;
         var lifetime = login.TtlSeconds is { } ttl ? TimeSpan.FromSeconds(ttl) : (DefaultLifetime < maxLifetime ? DefaultLifetime : maxLifetime);
-        if (lifetime < UserLimits.SessionMinLifetime || lifetime > maxLifetime)
-            return Problems.BadRequest($"'ttlSeconds' must be between {UserLimits.SessionMinLifetime.TotalSeconds} and {maxLifetime.TotalSeconds} ({SettingNames.SessionMaxTtlSeconds}).");
+        if (lifetime < LimitsOptions.SessionMinLifetime || lifetime > maxLifetime)
+            return Problems.BadRequest($"'ttlSeconds' must be between {LimitsOptions.SessionMinLifetime.TotalSeconds} and {maxLifetime.TotalSeconds} ({SettingNames.SessionMaxTtlSeconds}).");
 
         var userId = login.UserId!;
         // A new user's broadcast history starts now: they are not flooded with what was sent before they existed.
         await cursors.StartAtAsync(userId, StreamName.Broadcast, await streams.LatestSeqAsync(StreamName.Broadcast));
         var session = await sessions.CreateAsync(userId, userName, login.Device, lifetime);
-        await cursors.KeepUntilAsync(userId, session.ExpiresAt + settings.Retention.User.MaxAge);
+        await cursors.KeepUntilAsync(userId, session.ExpiresAt + retention.Value.User.MaxAge);
         // Past the cap, the oldest sessions go (their tabs are sent to the login page), so logins never fail for it.
-        await revoker.RevokeBeyondAsync(userId, settings.Limits.SessionsPerUser);
+        await revoker.RevokeBeyondAsync(userId, limits.Value.SessionsPerUser);
         return TypedResults.Created($"/api/sessions/{session.Id}",
             new LoginResponse(session.Id, tokens.Create(session.Id, session.ExpiresAt), userId, session.ExpiresAt));
     }
