@@ -41,7 +41,7 @@ public static class PushApp
             .AddRooms()
             .AddSingleton<AccountService>()
             .AddObservability(configuration);
-        worker.UseMiddleware<FrontDoorMiddleware>();
+        worker.UseFrontDoor();
     }
 
     /// <summary>Every settings class, bound from <paramref name="configuration"/> and validated when the host starts.</summary>

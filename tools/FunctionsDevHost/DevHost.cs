@@ -31,7 +31,7 @@ public static class DevHost
         // One line per entry: what Application Insights and `grep` both want.
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestHeadersTotalSize = 2 * RequestGuards.MaxHeaderBytes);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestHeadersTotalSize = 2 * RequestSizeMiddleware.MaxHeaderBytes);
 
         var worker = new DevWorkerBuilder(builder.Services);
         worker.AddPushFunctions(builder.Configuration);

@@ -25,7 +25,7 @@ public sealed class HealthFunctions(RedisConnection redis, ISignalRService signa
             await signalRUp ? "up" : "down");
         if (report.Status == "healthy") return TypedResults.Ok(report);
 
-        request.HttpContext.Response.Headers.RetryAfter = ((int)FrontDoorMiddleware.RetryAfter.TotalSeconds).ToString();
+        request.HttpContext.Response.Headers.RetryAfter = ((int)Problems.RetryAfter.TotalSeconds).ToString();
         return TypedResults.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 

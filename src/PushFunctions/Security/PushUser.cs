@@ -22,9 +22,11 @@ public static class CallerContext
     public static void SetCaller(this FunctionContext context, Caller caller) => context.Items[Key] = caller;
 
     public static Caller GetCaller(this FunctionContext context) =>
-        context.Items.TryGetValue(Key, out var caller) && caller is Caller known
-            ? known
-            : throw new InvalidOperationException("No caller: the function was invoked without the front door, or declares no [Accepts].");
+        context.TryGetCaller() ?? throw new InvalidOperationException("No caller: the function was invoked without the front door, or declares no [Accepts].");
+
+    /// <summary>The caller, or null for an anonymous function (or before authentication).</summary>
+    public static Caller? TryGetCaller(this FunctionContext context) =>
+        context.Items.TryGetValue(Key, out var caller) ? caller as Caller : null;
 
     /// <summary>The session's user, for a function that accepts only sessions.</summary>
     public static PushUser GetUser(this FunctionContext context) =>
