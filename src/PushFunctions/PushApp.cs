@@ -101,7 +101,8 @@ public static class PushApp
         .AddSingleton<SessionStore>()
         .AddSingleton<ISessionUsers>(sp => sp.GetRequiredService<SessionStore>())
         .AddSingleton<SessionTokens>()
-        .AddSingleton<SessionRevoker>();
+        .AddSingleton<SessionRevoker>()
+        .AddSingleton<LoginService>();
 
     private static IServiceCollection AddDelivery(this IServiceCollection services) => services
         .AddSingleton<StreamStore>()
@@ -112,6 +113,7 @@ public static class PushApp
     private static IServiceCollection AddRooms(this IServiceCollection services) => services
         .AddSingleton<RoomStore>()
         .AddSingleton<IRoomMemberships>(sp => sp.GetRequiredService<RoomStore>())
+        .AddSingleton<IRoomAudiences>(sp => sp.GetRequiredService<RoomStore>())
         .AddSingleton<GroupRestoreQueue>()
         .AddSingleton<RoomService>();
 

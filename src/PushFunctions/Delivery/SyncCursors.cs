@@ -3,9 +3,6 @@ using PushFunctions.Redis;
 
 namespace PushFunctions.Delivery;
 
-/// <summary>Where a sync left a user in a stream, for <see cref="SyncCursors.AdvanceAsync"/>.</summary>
-public sealed record CursorMove(string Stream, StreamPosition To, long LatestSeq);
-
 /// <summary>
 /// Each user's server-side cursor per stream and epoch: how far the user has received anywhere. A device with no
 /// cursor of its own (a fresh browser) starts here, which is how messages for an offline user wait for them.

@@ -6,8 +6,6 @@ using PushFunctions.SignalR;
 
 namespace PushFunctions.Health;
 
-public sealed record HealthReport(string Status, string Redis, string SignalR);
-
 /// <summary><c>GET /api/health</c>: anonymous, so it says only whether each dependency answers.</summary>
 public sealed class HealthFunctions(RedisConnection redis, ISignalRService signalR)
 {

@@ -4,9 +4,6 @@ using PushFunctions.Observability;
 
 namespace PushFunctions.Http;
 
-/// <summary>Why the front door refused a request: the answer (problem+json), and the reason it is counted under.</summary>
-public sealed record Refusal(int Status, string Title, string? CountedAs = null, TimeSpan? RetryAfter = null);
-
 /// <summary>
 /// One check of the front door (<see cref="FrontDoor"/>): a refusal is answered as problem+json and counted
 /// (<see cref="PushTelemetry.Refused"/>), and the function never runs; otherwise the invocation goes on.

@@ -2,12 +2,8 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Unicode;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace PushFunctions.Http;
-
-/// <summary>A request body read as JSON: the value (default for an empty body), or the problem that says what to fix.</summary>
-public readonly record struct Body<T>(T? Value, ProblemHttpResult? Problem);
 
 /// <summary>
 /// Reads request bodies the one way every function does: bounded, valid UTF-8, JSON of the expected shape.

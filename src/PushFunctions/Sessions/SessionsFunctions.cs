@@ -2,24 +2,16 @@ using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 using PushFunctions.Configuration;
-using PushFunctions.Delivery;
 using PushFunctions.Http;
 using PushFunctions.Security;
 using PushFunctions.SignalR;
 
 namespace PushFunctions.Sessions;
 
-public sealed record LoginRequest(string? UserId, string? UserName, string? Device, int? TtlSeconds);
-public sealed record LoginResponse(string SessionId, string SessionToken, string UserId, DateTimeOffset ExpiresAt);
-public sealed record NegotiateResponse(string Url, string AccessToken);
-public sealed record SessionInfo(string SessionId, string? Device, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, int Connections);
-public sealed record SessionList(IReadOnlyList<SessionInfo> Sessions);
-
 /// <summary>Login by the main backend, negotiate and logout by browsers, session listing and revocation.</summary>
 public sealed class SessionsFunctions(
-    SessionStore sessions, SessionTokens tokens, SessionRevoker revoker, StreamStore streams, SyncCursors cursors,
-    ISessionConnections connections, ISignalRService signalR, IOptions<LimitsOptions> limits, IOptions<RetentionOptions> retention,
-    TimeProvider time)
+    LoginService logins, SessionStore sessions, SessionRevoker revoker, ISessionConnections connections, ISignalRService signalR,
+    IOptions<LimitsOptions> limits, TimeProvider time)
 {
     public static readonly TimeSpan DefaultLifetime = TimeSpan.FromHours(24);
     private static readonly TimeSpan MaxClientTokenLifetime = TimeSpan.FromHours(1);
@@ -44,15 +36,8 @@ public sealed class SessionsFunctions(
         if (lifetime < LimitsOptions.SessionMinLifetime || lifetime > maxLifetime)
             return Problems.BadRequest($"'ttlSeconds' must be between {LimitsOptions.SessionMinLifetime.TotalSeconds} and {maxLifetime.TotalSeconds} ({SettingNames.SessionMaxTtlSeconds}).");
 
-        var userId = login.UserId!;
-        // A new user's broadcast history starts now: they are not flooded with what was sent before they existed.
-        await cursors.StartAtAsync(userId, StreamName.Broadcast, await streams.LatestSeqAsync(StreamName.Broadcast));
-        var session = await sessions.CreateAsync(userId, userName, login.Device, lifetime);
-        await cursors.KeepUntilAsync(userId, session.ExpiresAt + retention.Value.User.MaxAge);
-        // Past the cap, the oldest sessions go (their tabs are sent to the login page), so logins never fail for it.
-        await revoker.RevokeBeyondAsync(userId, limits.Value.SessionsPerUser);
-        return TypedResults.Created($"/api/sessions/{session.Id}",
-            new LoginResponse(session.Id, tokens.Create(session.Id, session.ExpiresAt), userId, session.ExpiresAt));
+        var signedIn = await logins.LoginAsync(login.UserId!, userName, login.Device, lifetime);
+        return TypedResults.Created($"/api/sessions/{signedIn.SessionId}", signedIn);
     }
 
     [Function("negotiate")]
