@@ -7,7 +7,7 @@
 # runner that ends without a summary counts as 1 failed), or the build failed (counted as
 # 1 failed).
 #
-# Scale-out variants (issue 14): the integration tests run a second time against a three-master Redis
+# Scale-out variants: the integration tests run a second time against a three-master Redis
 # Cluster (PUSH_TEST_REDIS=cluster), and the e2e files that prove delivery, idempotency, presence,
 # account deletion and sessions run a second time against the cluster with two app instances behind a
 # round-robin balancer (E2E_REDIS_CLUSTER=1 E2E_INSTANCES=2), and the chaos run once more on the cluster with

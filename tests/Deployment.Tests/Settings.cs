@@ -42,7 +42,6 @@ public static partial class Settings
     /// </summary>
     public static IReadOnlyDictionary<string, string> NotSetInAzure { get; } = new Dictionary<string, string>
     {
-        ["FUNCTIONS_CUSTOMHANDLER_PORT"] = "set by the Functions host for the child process",
         ["FUNCTIONS_WORKER_RUNTIME"] = "func start only: Flex rejects it, functionAppConfig.runtime (dotnet-isolated) replaces it",
         ["AzureWebJobsStorage"] = "func start only (Azurite): Azure sets AzureWebJobsStorage__accountName/__credential/__clientId instead",
         ["SignalRUpstreamAuthority"] = "Azure uses the default, Microsoft Entra ID's public cloud; only the Entra-mode tests point it at the emulator",
