@@ -20,7 +20,6 @@ public static class FrontDoor
         // A user's sessions share one bucket, known once authentication found the user.
         .UseWhen<UserRateLimitMiddleware>(IsHttp);
 
-    /// <summary>An invocation of an HTTP function (its trigger binding is <c>httpTrigger</c>).</summary>
-    public static bool IsHttp(FunctionContext context) =>
-        context.FunctionDefinition.InputBindings.Values.Any(binding => binding.Type == "httpTrigger");
+    /// <summary>An invocation of an HTTP function: the worker's ASP.NET Core integration hands it the request's HttpContext.</summary>
+    public static bool IsHttp(FunctionContext context) => context.GetHttpContext() is not null;
 }

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Reflection;
 using System.Text;
 using System.Text.Json;
@@ -98,19 +97,13 @@ public static class Invocation
         return http.Request;
     }
 
-    /// <summary>
-    /// A mocked invocation context: its trigger (HTTP with a request, a timer without), its items holding the request's
-    /// HttpContext and, when given, the caller the front door found.
-    /// </summary>
+    /// <summary>A mocked invocation context: its items hold the request's HttpContext and, when given, the caller the front door found.</summary>
     public static Mock<FunctionContext> Context(string functionName, HttpContext? http = null, Caller? caller = null)
     {
         var items = new Dictionary<object, object>();
         if (http is not null) items[HttpContextKey] = http;
-        var trigger = new Mock<BindingMetadata>();
-        trigger.SetupGet(b => b.Type).Returns(http is null ? "timerTrigger" : "httpTrigger");
         var definition = new Mock<FunctionDefinition>();
         definition.SetupGet(d => d.Name).Returns(functionName);
-        definition.SetupGet(d => d.InputBindings).Returns(ImmutableDictionary<string, BindingMetadata>.Empty.Add("trigger", trigger.Object));
         var context = new Mock<FunctionContext>();
         context.SetupGet(c => c.Items).Returns(items);
         context.SetupGet(c => c.FunctionDefinition).Returns(definition.Object);
