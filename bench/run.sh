@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Load benchmark of PushFunctions (issue 6): builds bench/PushFunctions.Bench in Release and runs it.
+# Load benchmark of PushFunctions: builds bench/PushFunctions.Bench in Release and runs it.
 #   bash bench/run.sh            N = 100 and 1,000 connections (about 3 minutes)
 #   bash bench/run.sh --quick    small N, short phases: a smoke check (about 1 minute)
 # Further options go to the tool: --n 100,1000,2000  --concurrency 32  --duration 6  --recover 10000

@@ -448,10 +448,6 @@ var appSettings = [
     name: 'SessionSigningKeys'
     value: sessionSigningKeys
   }
-  {
-    name: 'CorsAllowedOrigins'
-    value: join(corsAllowedOrigins, ',')
-  }
 ]
 
 resource functionApp 'Microsoft.Web/sites@2025-03-01' = {

@@ -84,10 +84,7 @@ namespace PushFunctions.Bench
             MaxConnectionsPerServer = 512,
         }) { Timeout = TimeSpan.FromSeconds(60) };
 
-        private RetentionSettings Retention => RetentionSettings.Default with
-        {
-            User = RetentionSettings.Default.User with { MaxLength = Math.Max(1000, options.RecoverMessages * 2) },
-        };
+        private RetentionOptions Retention => new() { UserMaxLength = Math.Max(1000, options.RecoverMessages * 2) };
 
         public async Task RunAsync()
         {

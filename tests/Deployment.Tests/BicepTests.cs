@@ -229,12 +229,21 @@ public class BicepTests
     [Fact]
     public void Bicep_sets_every_setting_the_app_defines()
     {
-        // Tripwire: a new name in src/PushFunctions/Configuration/SettingNames.cs needs a decision here.
+        // Tripwire: a new setting in a settings class (src/PushFunctions/Configuration/*Options.cs) needs a decision here.
         var set = AppSettings().Keys.ToHashSet();
-        var missing = Settings.FromAppSource()
+        var missing = Settings.FromApp()
             .Where(n => !set.Contains(n) && !Settings.NotSetInAzure.ContainsKey(n))
             .Select(n => n);
         Assert.Empty(missing);
+    }
+
+    [Fact]
+    public void Bicep_sets_only_settings_the_app_or_the_platform_reads()
+    {
+        // The platform's: host storage over Entra, Application Insights (the host's too), Azure.Identity's default identity.
+        string[] platform = ["AzureWebJobsStorage__accountName", "AzureWebJobsStorage__credential", "AzureWebJobsStorage__clientId", "AZURE_CLIENT_ID"];
+        var known = Settings.FromApp().Concat(platform).ToHashSet();
+        Assert.Empty(AppSettings().Keys.Where(n => !known.Contains(n)).ToList());
     }
 
     [Fact]

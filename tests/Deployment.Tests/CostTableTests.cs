@@ -65,7 +65,7 @@ public partial class CostTableTests
     [Fact]
     public void The_cost_tables_presence_budget_is_the_apps_default()
     {
-        Assert.Equal(PushSettings.DefaultOnlinePushBudgetPerSecond.ToString("D", CultureInfo.InvariantCulture),
+        Assert.Equal(new PresenceOptions().OnlinePushBudgetPerSecond.ToString("D", CultureInfo.InvariantCulture),
             Inputs()[$"`{SettingNames.OnlinePushBudgetPerSecond}`"]);
     }
 

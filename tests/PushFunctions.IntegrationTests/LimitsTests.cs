@@ -9,7 +9,7 @@ namespace PushFunctions.IntegrationTests;
 [Collection(SystemCollection.Name)]
 public sealed class LimitsTests(PushSystem system)
 {
-    private static readonly UserLimits Limits = UserLimits.Default;
+    private static readonly LimitsOptions Limits = new();
 
     [Fact]
     public async Task A_login_past_the_session_limit_revokes_the_oldest_session_and_nothing_else()

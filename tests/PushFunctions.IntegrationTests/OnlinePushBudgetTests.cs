@@ -33,8 +33,8 @@ public sealed class OnlinePushBudgetTests(ITestOutputHelper output) : IAsyncLife
     public async Task Pushes_under_constant_churn_deliver_within_the_budget_across_two_instances(int connections)
     {
         var settings = Settings();
-        using var first = new RedisConnection(settings, NullLogger<RedisConnection>.Instance, TimeProvider.System);
-        using var second = new RedisConnection(settings, NullLogger<RedisConnection>.Instance, TimeProvider.System);
+        using var first = new RedisConnection(StoreSettings.Redis(_redis), NullLogger<RedisConnection>.Instance, TimeProvider.System);
+        using var second = new RedisConnection(StoreSettings.Redis(_redis), NullLogger<RedisConnection>.Instance, TimeProvider.System);
         var store = new PresenceStore(first, settings, TimeProvider.System);
         await Parallel.ForEachAsync(Enumerable.Range(0, connections), new ParallelOptions { MaxDegreeOfParallelism = 16 },
             async (i, _) => await store.ConnectAsync($"u{i:D5}", $"User {i}", $"c{i:D5}", $"s{i:D5}"));

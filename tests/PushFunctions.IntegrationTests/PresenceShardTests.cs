@@ -31,7 +31,7 @@ public sealed class PresenceShardTests(ITestOutputHelper output) : IAsyncLifetim
     {
         _redis = await RedisCluster.StartRequestedAsync();
         _settings = StoreSettings.For(_redis);
-        _connection = new RedisConnection(_settings, NullLogger<RedisConnection>.Instance, TimeProvider.System);
+        _connection = new RedisConnection(StoreSettings.Redis(_redis), NullLogger<RedisConnection>.Instance, TimeProvider.System);
     }
 
     public async Task DisposeAsync()
@@ -127,7 +127,7 @@ public sealed class PresenceShardTests(ITestOutputHelper output) : IAsyncLifetim
     {
         await using var cluster = await RedisCluster.StartAsync(masters: 3);
         var settings = StoreSettings.For(cluster);
-        using var connection = new RedisConnection(settings, NullLogger<RedisConnection>.Instance, TimeProvider.System);
+        using var connection = new RedisConnection(StoreSettings.Redis(cluster), NullLogger<RedisConnection>.Instance, TimeProvider.System);
         var store = new PresenceStore(connection, settings, _clock);
         // INFO is an admin command for StackExchange.Redis: a connection of the test's own reads the statistics.
         await using var admin = await ConnectionMultiplexer.ConnectAsync(cluster.ConnectionString + ",allowAdmin=true");

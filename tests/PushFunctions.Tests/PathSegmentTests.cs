@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PushFunctions.Http;
+using Microsoft.Extensions.Options;
+using PushFunctions.Configuration;
 using PushFunctions.SignalR;
 using PushFunctions.Tests.Core;
 using PushFunctions.Tests.Support;
@@ -105,7 +107,7 @@ public sealed class PathSegmentTests
         const string key = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
         using var service = new SignalRService(
             SignalRConnectionString.Parse($"Endpoint=https://demo.service.signalr.net;AccessKey={key};Version=1.0;"),
-            new AccessKeyTokenSource(key, TimeProvider.System), TestSettings.With(), handler);
+            new AccessKeyTokenSource(key, TimeProvider.System), Options.Create(new SignalROptions()), handler);
         var payload = "{}"u8.ToArray();
 
         Func<Task>[] calls =

@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.Extensions.Options;
+using PushFunctions.Configuration;
 using Microsoft.IdentityModel.JsonWebTokens;
 using PushFunctions.SignalR;
 using PushFunctions.Tests.Core;
@@ -17,7 +19,7 @@ public sealed class SignalRServiceTests
 
     private SignalRService Service(string endpoint = "Endpoint=https://demo.service.signalr.net;Port=4443") =>
         new(SignalRConnectionString.Parse($"{endpoint};AccessKey={Key};Version=1.0;"),
-            new AccessKeyTokenSource(Key, TimeProvider.System), TestSettings.With(), handler);
+            new AccessKeyTokenSource(Key, TimeProvider.System), Options.Create(TestSettings.Read<SignalROptions>([])), handler);
 
     private static string AudienceOf(string token) => new JsonWebToken(token).Audiences.Single();
 

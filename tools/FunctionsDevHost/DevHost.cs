@@ -16,6 +16,13 @@ namespace FunctionsDevHost;
 /// </summary>
 public static class DevHost
 {
+    /// <summary>
+    /// The browser origins allowed to call the app (comma-separated, with credentials): the development host's stand-in
+    /// for the platform's CORS (<c>siteConfig.cors</c> in Azure, <c>Host.CORS</c> in local.settings.json for
+    /// <c>func start</c>), which answers preflights before the app sees them. Not a setting of the app.
+    /// </summary>
+    public const string CorsAllowedOrigins = "CorsAllowedOrigins";
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
@@ -24,12 +31,11 @@ public static class DevHost
         // One line per entry: what Application Insights and `grep` both want.
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestHeadersTotalSize = 2 * RequestGuards.MaxHeaderBytes);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestHeadersTotalSize = 2 * RequestSizeMiddleware.MaxHeaderBytes);
 
         var worker = new DevWorkerBuilder(builder.Services);
         worker.AddPushFunctions(builder.Configuration);
-        var origins = (builder.Configuration[SettingNames.CorsAllowedOrigins] ?? "")
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var origins = Setting.List(builder.Configuration[CorsAllowedOrigins]).ToArray();
         if (origins.Length > 0)
             builder.Services.AddCors(o => o.AddDefaultPolicy(p => p.WithOrigins(origins).AllowAnyHeader().AllowAnyMethod()
                 // @microsoft/signalr negotiates with credentials by default; allowed origins are explicit, so this is safe.

@@ -25,8 +25,10 @@ public static class ObservabilityServices
         services.AddMetrics();
         services.AddSingleton<PushTelemetry>();
 
-        var azureMonitor = !string.IsNullOrEmpty(configuration[SettingNames.AppInsightsConnectionString]);
-        var otlp = !string.IsNullOrEmpty(configuration[SettingNames.OtlpEndpoint]);
+        // Which exporters to add is decided here, while services are registered; the values are validated at start.
+        var exporters = Settings.Read<ExporterOptions>(configuration);
+        var azureMonitor = exporters.AppInsightsConnectionString is not null;
+        var otlp = exporters.OtlpEndpoint is not null;
         var telemetry = services.AddOpenTelemetry()
             .UseFunctionsWorkerDefaults()
             .WithMetrics(metrics => metrics.AddMeter(PushTelemetry.MeterName, HttpClientSource));
@@ -44,14 +46,14 @@ public static class ObservabilityServices
         {
             telemetry.UseAzureMonitorExporter(options =>
             {
-                options.ConnectionString = configuration[SettingNames.AppInsightsConnectionString];
+                options.ConnectionString = exporters.AppInsightsConnectionString;
                 // Application Insights with local auth disabled takes only Entra tokens (infra/main.bicep).
-                if (AppInsightsIdentity(configuration[SettingNames.AppInsightsAuthenticationString]) is { } identity)
+                if (AppInsightsIdentity(exporters.AppInsightsAuthenticationString) is { } identity)
                     options.Credential = new ManagedIdentityCredential(identity);
             });
         }
         if (otlp) telemetry.UseOtlpExporter();
-        if (int.TryParse(configuration[SettingNames.ConsoleMetricsSeconds.Replace("__", ":", StringComparison.Ordinal)], out var seconds) && seconds > 0)
+        if (Settings.Read<ObservabilityOptions>(configuration).ConsoleMetricsSeconds is var seconds and > 0)
         {
             telemetry.WithMetrics(metrics => metrics.AddConsoleExporter((_, reader) =>
                 reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = seconds * 1000));

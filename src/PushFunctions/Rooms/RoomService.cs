@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using PushFunctions.Configuration;
 using PushFunctions.Delivery;
 using PushFunctions.SignalR;
@@ -8,18 +9,13 @@ namespace PushFunctions.Rooms;
 /// Membership changes, kept in step in Redis (the truth, for counts and sync) and in SignalR Service user-group
 /// membership (so live room messages reach every device of every member, including devices that connect later).
 /// </summary>
-/// <summary>What became of a request to add a member.</summary>
-public enum JoinOutcome { Joined, NotOpen, UserHasTooManyRooms, RoomIsFull }
-
 public sealed class RoomService(
     RoomStore rooms, StreamStore streams, SyncCursors cursors, IOnlineStatus presence, ISignalRService signalR,
-    GroupRestoreQueue restores, PushSettings settings, ILogger<RoomService> logger)
+    GroupRestoreQueue restores, IOptions<LimitsOptions> limits, ILogger<RoomService> logger)
 {
     /// <summary>About two minutes of retries in all (the service is often just restarting).</summary>
     private static readonly TimeSpan[] RestoreRetryDelays = [.. new[] { 1, 2, 4, 8, 15, 30, 30, 30 }.Select(s => TimeSpan.FromSeconds(s))];
     private const int RestoreBatchSize = 100;
-
-    /// <summary>The SignalR user group that mirrors a room's membership.</summary>
 
     /// <summary>
     /// Idempotent; a new member reads the room from the messages sent after they joined. The limits are checked
@@ -43,8 +39,8 @@ public sealed class RoomService(
     private async Task<JoinOutcome> AddNewMemberAsync(string roomId, string userId)
     {
         var counts = await rooms.CountsAsync(roomId, userId);
-        if (counts.RoomsOfUser >= settings.Limits.RoomsPerUser) return JoinOutcome.UserHasTooManyRooms;
-        if (counts.MembersOfRoom >= settings.Limits.MembersPerRoom) return JoinOutcome.RoomIsFull;
+        if (counts.RoomsOfUser >= limits.Value.RoomsPerUser) return JoinOutcome.UserHasTooManyRooms;
+        if (counts.MembersOfRoom >= limits.Value.MembersPerRoom) return JoinOutcome.RoomIsFull;
 
         var joinSeq = await streams.LatestSeqAsync(StreamName.ForRoom(roomId));
         await rooms.AddAsync(roomId, userId, await presence.IsOnlineAsync(userId), joinSeq);

@@ -4,23 +4,21 @@ using PushFunctions.Redis;
 
 namespace PushFunctions.Rooms;
 
-public sealed record RoomMember(string UserId, bool Online);
-
-/// <summary>Who may join a room by themselves: anyone with a session (<see cref="Open"/>), or only users the main backend adds.</summary>
-public enum RoomPolicy { Members, Open }
-
 /// <summary>
 /// Room membership as Redis sets (no read-modify-write of a joined string): the room's members and its online
-/// members under the room's hash tag, where a room append counts them atomically; and each user's rooms, with
-/// the room seq at which they joined (they read the room from there).
+/// members under the room stream's hash tag, where a room append counts them atomically; and each user's rooms,
+/// with the room seq at which they joined (they read the room from there).
 /// </summary>
-public sealed class RoomStore(RedisConnection redis) : IRoomMemberships
+public sealed class RoomStore(RedisConnection redis) : IRoomMemberships, IRoomAudiences
 {
-    private static RedisKey MembersKey(string roomId) => StreamStore.RoomMembersKey(roomId);
-    private static RedisKey OnlineMembersKey(string roomId) => StreamStore.RoomOnlineMembersKey(roomId);
+    private static string Tag(string roomId) => StreamKeys.Tag(StreamName.ForRoom(roomId));
+    private static RedisKey MembersKey(string roomId) => Tag(roomId) + ":members";
+    private static RedisKey OnlineMembersKey(string roomId) => Tag(roomId) + ":online";
+    private static RedisKey PolicyKey(string roomId) => Tag(roomId) + ":policy";
     private static RedisKey UserRoomsKey(string userId) => $"pf:{{user:{userId}}}:rooms";
-    private static RedisKey PolicyKey(string roomId) => $"pf:{{room:{roomId}}}:policy";
     private const string OpenPolicy = "open";
+
+    public RoomAudience Of(string roomId) => new(MembersKey(roomId), OnlineMembersKey(roomId));
 
     /// <summary>Every room is <see cref="RoomPolicy.Members"/> until the main backend opens it; only open rooms are stored.</summary>
     public Task SetPolicyAsync(string roomId, RoomPolicy policy) => policy == RoomPolicy.Open

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Security.Cryptography;
 using System.Text;
 using PushFunctions.Configuration;
@@ -9,10 +10,10 @@ namespace PushFunctions.Security;
 /// which session a correctly signed, unexpired token names. Rate limiting runs on this before authentication,
 /// so a flood is refused without a Redis lookup; authentication then checks that the session is still live.
 /// </summary>
-public sealed class CredentialChecks(PushSettings settings, SessionTokens tokens, TimeProvider time)
+public sealed class CredentialChecks(IOptions<KeyOptions> settings, SessionTokens tokens, TimeProvider time)
 {
     private const string BearerPrefix = "Bearer ";
-    private readonly byte[][] serverKeyHashes = settings.ServerKeys.Select(HashKey).ToArray();
+    private readonly byte[][] serverKeyHashes = settings.Value.ServerKeys.Select(HashKey).ToArray();
 
     public static string? ServerKeyOf(HttpRequest request) =>
         request.Headers[Credentials.ServerKeyHeader].FirstOrDefault() ?? request.Query[Credentials.ServerKeyQuery].FirstOrDefault();

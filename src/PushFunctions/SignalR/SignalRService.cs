@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
@@ -36,13 +37,14 @@ public sealed class SignalRService : ISignalRService, IDisposable
     private readonly string clientAudience;
 
     /// <param name="handler">Replaces the network in unit tests.</param>
-    public SignalRService(SignalRConnectionString connection, ISignalRTokenSource tokens, PushSettings settings, HttpMessageHandler? handler = null)
+    public SignalRService(SignalRConnectionString connection, ISignalRTokenSource tokens, IOptions<SignalROptions> settings, HttpMessageHandler? handler = null)
     {
         this.tokens = tokens;
-        hubPath = $"/api/hubs/{PathSegment.Escape(settings.HubName)}";
+        var hub = settings.Value.HubName;
+        hubPath = $"/api/hubs/{PathSegment.Escape(hub)}";
         restBase = connection.RestEndpoint.GetLeftPart(UriPartial.Authority);
         restAudienceBase = WithoutPort(connection.RestEndpoint);
-        var clientPath = $"{ClientPath}{Uri.EscapeDataString(settings.HubName)}";
+        var clientPath = $"{ClientPath}{Uri.EscapeDataString(hub)}";
         clientUrl = connection.ClientBaseEndpoint.GetLeftPart(UriPartial.Authority) + clientPath;
         clientAudience = WithoutPort(connection.ClientBaseEndpoint) + clientPath;
         http = new HttpClient(handler ?? new SocketsHttpHandler

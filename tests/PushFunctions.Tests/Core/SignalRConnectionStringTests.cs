@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.Extensions.Options;
+using PushFunctions.Configuration;
 using PushFunctions.SignalR;
 using PushFunctions.Tests.Support;
 
@@ -26,7 +28,7 @@ public class SignalRConnectionStringTests
         Assert.Equal(Key, parsed.AccessKey);
 
         var network = new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.Accepted));
-        using var service = new SignalRService(parsed, new AccessKeyTokenSource(Key, TimeProvider.System), TestSettings.With(), network);
+        using var service = new SignalRService(parsed, new AccessKeyTokenSource(Key, TimeProvider.System), Options.Create(new SignalROptions()), network);
         var client = await service.GetClientConnectionInfoAsync("u1", [], TimeSpan.FromMinutes(5));
         await service.SendToUserAsync("u1", "message", "{}"u8.ToArray());
 

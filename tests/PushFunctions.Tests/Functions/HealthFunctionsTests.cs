@@ -29,7 +29,7 @@ public class HealthFunctionsTests(FunctionTestHost host) : IClassFixture<Functio
 
         var response = await Invocation.ExecuteAsync(result, host.Services);
         Assert.Equal(StatusCodes.Status503ServiceUnavailable, response.Status);
-        Assert.Equal(((int)FrontDoorMiddleware.RetryAfter.TotalSeconds).ToString(), request.HttpContext.Response.Headers.RetryAfter.ToString());
+        Assert.Equal(((int)Problems.RetryAfter.TotalSeconds).ToString(), request.HttpContext.Response.Headers.RetryAfter.ToString());
         Assert.Equal("unhealthy", response.Json.GetProperty("status").GetString());
         Assert.Equal("down", response.Json.GetProperty("redis").GetString());
         Assert.Equal("up", response.Json.GetProperty("signalR").GetString());
