@@ -17,8 +17,7 @@ public sealed class RateLimits(PushSettings settings, CredentialChecks checks) :
     public const string Refusal = "Too many requests from these credentials; slow down and retry after the Retry-After delay.";
     private static readonly RateLimitPartition<string> Unlimited = RateLimitPartition.GetNoLimiter("unlimited");
 
-    private readonly PartitionedRateLimiter<HttpRequest> limiter =
-        PartitionedRateLimiter.Create<HttpRequest, string>(request => Partition(request, settings, checks));
+    private readonly PartitionedRateLimiter<HttpRequest> limiter = Limiter(settings, checks);
 
     private readonly PartitionedRateLimiter<string> perUser =
         PartitionedRateLimiter.Create<string, string>(userId => Bucket("user:" + userId, settings.UserRequestsPerSecond));
@@ -37,10 +36,17 @@ public sealed class RateLimits(PushSettings settings, CredentialChecks checks) :
         return retryAfter < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : retryAfter;
     }
 
-    private static RateLimitPartition<string> Partition(HttpRequest request, PushSettings settings, CredentialChecks checks)
+    private static PartitionedRateLimiter<HttpRequest> Limiter(PushSettings settings, CredentialChecks checks)
+    {
+        // The server key's partition is made once: the partition function runs for every request.
+        var server = Bucket("server", settings.ServerRequestsPerSecond);
+        return PartitionedRateLimiter.Create<HttpRequest, string>(request => Partition(request, server, settings, checks));
+    }
+
+    private static RateLimitPartition<string> Partition(HttpRequest request, RateLimitPartition<string> server, PushSettings settings, CredentialChecks checks)
     {
         if (CredentialChecks.ServerKeyOf(request) is { } key)
-            return checks.IsServerKey(key) ? Bucket("server", settings.ServerRequestsPerSecond) : Unlimited;
+            return checks.IsServerKey(key) ? server : Unlimited;
         if (CredentialChecks.BearerTokenOf(request) is { } token && checks.SessionIdOf(token) is { } sessionId)
             return Bucket("session:" + sessionId, settings.SessionRequestsPerSecond);
         return Unlimited;
