@@ -22,6 +22,8 @@ public sealed class AppProcess : IAsyncDisposable
         Url = url;
     }
 
+    private const string AppVariablePrefix = "PF_BENCH_APP_";
+
     public string Url { get; }
     public int Id { get; }
 
@@ -52,6 +54,9 @@ public sealed class AppProcess : IAsyncDisposable
         foreach (var a in new[] { dll, "--urls", url }) start.ArgumentList.Add(a);
         foreach (var (name, value) in settings) start.Environment[name.Replace(":", "__", StringComparison.Ordinal)] = value;
         start.Environment["Logging__LogLevel__Default"] = "Error";
+        // PF_BENCH_APP_X=V sets X=V for the app alone (a runtime knob to try, without touching the load tool).
+        foreach (var name in Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(n => n.StartsWith(AppVariablePrefix, StringComparison.Ordinal)))
+            start.Environment[name[AppVariablePrefix.Length..]] = Environment.GetEnvironmentVariable(name);
         // JIT-compiled methods named in /tmp/perf-PID.map, so `perf` can name the app's frames (the stage profile).
         // Without W^X the JIT's code lies in anonymous memory, where perf looks the map up (with it, in a memfd it cannot name).
         start.Environment["DOTNET_PerfMapEnabled"] = "1";
