@@ -196,9 +196,16 @@ namespace PushFunctions.Bench
         private async Task StagesAsync(SendKind user)
         {
             var app = _system.AppProcess ?? throw new InvalidOperationException("--stages needs the app in its own process.");
-            // Warm until tiered compilation has done its work (its background compiler shows in the app's CPU), then let it settle.
-            await PhaseAsync(user, "warm-up", Path.Ours, TimeSpan.FromSeconds(options.Quick ? 5 : 20), record: false);
-            await Task.Delay(TimeSpan.FromSeconds(3));
+            // Warm until tiered compilation has done its work: its background compiler shows in the app's CPU per send,
+            // which falls slice after slice until then (a fixed 20 s left the first measured round 2x the others).
+            var previous = double.MaxValue;
+            for (var slice = 0; slice < 20; slice++)
+            {
+                var cpu = (await PhaseAsync(user, "warm-up", Path.Ours, TimeSpan.FromSeconds(3), record: false))!.AppCpuUsPerSend;
+                if (slice >= 3 && cpu > 0.9 * previous) break;
+                previous = Math.Min(previous, cpu);
+            }
+            await Task.Delay(TimeSpan.FromSeconds(2));
             var ours = new List<PhaseResult>();
             var floor = new List<PhaseResult>();
             for (var r = 0; r < options.StageRounds; r++)
