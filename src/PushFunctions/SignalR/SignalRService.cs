@@ -101,7 +101,7 @@ public sealed class SignalRService : ISignalRService, IDisposable
 
     /// <param name="goneIsSuccess">A 404 with <see cref="ConnectionNotExisted"/> is an answer, not a failure.</param>
     private Task<HttpStatusCode> SendAsync(
-        HttpMethod method, string path, byte[]? body, CancellationToken cancellationToken, string query = "", bool goneIsSuccess = false)
+        HttpMethod method, string path, PayloadBody? body, CancellationToken cancellationToken, string query = "", bool goneIsSuccess = false)
     {
         Target target;
         if (query.Length > 0) target = NewTarget(path, query);
@@ -121,7 +121,7 @@ public sealed class SignalRService : ISignalRService, IDisposable
     }
 
     private async Task<HttpStatusCode> SendToUrlAsync(
-        HttpMethod method, Target target, byte[]? body, CancellationToken cancellationToken, bool goneIsSuccess)
+        HttpMethod method, Target target, PayloadBody? body, CancellationToken cancellationToken, bool goneIsSuccess)
     {
         var audience = target.Audience;
         try
@@ -132,9 +132,9 @@ public sealed class SignalRService : ISignalRService, IDisposable
             {
                 using var request = new HttpRequestMessage(state.method, state.target.Uri);
                 request.Headers.TryAddWithoutValidation("Authorization", state.target.Bearer(await state.service.tokens.GetRestTokenAsync(state.target.Audience, token)));
-                if (state.body is not null)
+                if (state.body is { } body)
                 {
-                    request.Content = new ByteArrayContent(state.body);
+                    request.Content = new PayloadContent(body);
                     request.Content.Headers.TryAddWithoutValidation("Content-Type", JsonContentType);
                 }
                 return await state.service.http.SendAsync(request, token);
@@ -224,16 +224,36 @@ public sealed class SignalRService : ISignalRService, IDisposable
     /// <summary><c>scheme://host</c>: what the SDK puts in audiences, whatever the port (spec §3.2 "Port is not in aud").</summary>
     private static string WithoutPort(Uri endpoint) => $"{endpoint.Scheme}://{endpoint.Host}";
 
-    /// <summary>The PayloadMessage body <c>{"target":..,"arguments":[arg]}</c>, with the argument copied in as is.</summary>
-    private byte[] Payload(string target, ReadOnlyMemory<byte> argumentJson)
-    {
+    /// <summary>The PayloadMessage body <c>{"target":..,"arguments":[arg]}</c>, with the argument as is.</summary>
+    private PayloadBody Payload(string target, ReadOnlyMemory<byte> argumentJson) =>
         // A handful of targets: their prefixes are built once.
-        var prefix = payloadPrefixes.GetOrAdd(target, static t => Encoding.UTF8.GetBytes($"{{\"target\":{JsonSerializer.Serialize(t)},\"arguments\":["));
-        var body = new byte[prefix.Length + argumentJson.Length + 2];
-        prefix.CopyTo(body, 0);
-        argumentJson.Span.CopyTo(body.AsSpan(prefix.Length));
-        "]}"u8.CopyTo(body.AsSpan(prefix.Length + argumentJson.Length));
-        return body;
+        new(payloadPrefixes.GetOrAdd(target, static t => Encoding.UTF8.GetBytes($"{{\"target\":{JsonSerializer.Serialize(t)},\"arguments\":[")), argumentJson);
+
+    private readonly record struct PayloadBody(byte[] Prefix, ReadOnlyMemory<byte> Argument);
+
+    /// <summary>
+    /// Writes a <see cref="PayloadBody"/> from its parts into the request: the argument (up to a 64 KiB payload) is not
+    /// copied into a body array of its own first.
+    /// </summary>
+    private sealed class PayloadContent(PayloadBody body) : HttpContent
+    {
+        private static readonly byte[] Suffix = "]}"u8.ToArray();
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+            SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            await stream.WriteAsync(body.Prefix, cancellationToken);
+            await stream.WriteAsync(body.Argument, cancellationToken);
+            await stream.WriteAsync(Suffix, cancellationToken);
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = body.Prefix.Length + body.Argument.Length + Suffix.Length;
+            return true;
+        }
     }
 
     public void Dispose() => http.Dispose();
