@@ -6,6 +6,8 @@
 #   --cluster (a three-master Redis Cluster, scripts/redis-cluster.sh)  --instances 2 (app instances behind a
 #   round-robin proxy, as in Azure)
 #   --profile (only the one-call-at-a-time hot-path sections)
+#   --stages (user sends only, the app in a process of its own: its CPU and bytes per send, and per stage, from perf
+#   and the runtime's allocation events; --rounds 3, --stacks for the stacks behind each stage)
 # Needs redis-server on PATH (scripts/ensure-deps.sh installs it). Results: see bench/RESULTS.md.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

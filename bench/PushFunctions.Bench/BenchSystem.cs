@@ -13,9 +13,11 @@ namespace PushFunctions.Bench;
 
 /// <summary>What a round runs on: one redis-server or a three-master Redis Cluster; one app instance or several.</summary>
 /// <param name="Instances">app instances; with more than one, requests (and the emulator's upstream events) go to them in turn through <see cref="RoundRobinProxy"/></param>
-public sealed record Topology(bool Cluster, int Instances)
+/// <param name="AppProcess">the app in a process of its own (tools/FunctionsDevHost's build output), so its CPU and allocations are its own</param>
+public sealed record Topology(bool Cluster, int Instances, bool AppProcess = false)
 {
-    public override string ToString() => $"{(Cluster ? "Redis Cluster (3 masters)" : "one redis-server")}, {Instances} app instance{(Instances > 1 ? "s" : "")}";
+    public override string ToString() => $"{(Cluster ? "Redis Cluster (3 masters)" : "one redis-server")}, {Instances} app instance{(Instances > 1 ? "s" : "")}" +
+                                         (AppProcess ? " in a process of its own" : " in this process");
 }
 
 /// <summary>
@@ -30,6 +32,7 @@ public sealed class BenchSystem : IAsyncDisposable
     private Process? _redis;
     private string? _redisDir;
     private readonly List<WebApplication> _apps = [];
+    private readonly List<AppProcess> _appProcesses = [];
     private RoundRobinProxy? _proxy;
     private string? _clusterDir;
 
@@ -38,7 +41,12 @@ public sealed class BenchSystem : IAsyncDisposable
     public string RedisConnectionString { get; private set; } = "";
     public EmulatorHost Emulator { get; private set; } = null!;
     public string AppUrl { get; private set; } = "";
-    public IServiceProvider AppServices => _apps[0].Services;
+    public IServiceProvider AppServices => _apps.Count > 0 ? _apps[0].Services
+        : throw new InvalidOperationException("The app runs in its own process: its services are not reachable from here.");
+    /// <summary>The app's process, when it runs in one of its own (<see cref="Topology.AppProcess"/>).</summary>
+    public AppProcess? AppProcess => _appProcesses.FirstOrDefault();
+    /// <summary>redis-server's process (null for a cluster).</summary>
+    public Process? RedisProcess => _redis;
     public string ServerKey { get; } = "bench-srv-" + Guid.NewGuid().ToString("N");
     public string AccessKey { get; } = "bench-emu-" + Guid.NewGuid().ToString("N");
     private string SigningKey { get; } = "bench-sign-" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
@@ -58,7 +66,8 @@ public sealed class BenchSystem : IAsyncDisposable
                 // The load tool's clients ping every 15 s; leave the defaults (30 s client timeout).
             });
             var urls = new List<string>();
-            for (var i = 0; i < topology.Instances; i++) urls.Add(await system.StartAppAsync(userStreamMaxLength));
+            for (var i = 0; i < topology.Instances; i++)
+                urls.Add(topology.AppProcess ? await system.StartAppProcessAsync(userStreamMaxLength) : await system.StartAppAsync(userStreamMaxLength));
             if (urls.Count > 1) system._proxy = await RoundRobinProxy.StartAsync(urls);
             system.AppUrl = system._proxy?.Url ?? urls[0];
             system.Emulator.UpstreamTemplate = system.AppUrl + "/api/signalr/{hub}/{category}/{event}";
@@ -73,21 +82,7 @@ public sealed class BenchSystem : IAsyncDisposable
 
     private async Task<string> StartAppAsync(int userStreamMaxLength)
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["AzureSignalRConnectionString"] = Emulator.ConnectionString,
-            ["RedisConnectionString"] = RedisConnectionString,
-            ["PushServerKeys"] = ServerKey,
-            ["SessionSigningKeys"] = SigningKey, // the same for every instance, as in Azure
-            // The limiter must not cap the numbers.
-            ["RateLimit:ServerPerSecond"] = "10000000",
-            ["RateLimit:SessionPerSecond"] = "10000000",
-            // The recovery scenario keeps 10,000 messages in one user's stream (default retention: 1,000).
-            ["Retention:UserMaxLength"] = userStreamMaxLength.ToString(),
-            // Keep the lease reconciler's existence checks (1 REST call per connection per lease) out of the
-            // per-send REST counts: a run is far shorter than this lease.
-            ["Presence:LeaseSeconds"] = "3600",
-        };
+        var settings = AppSettings(userStreamMaxLength);
         var app = FunctionsDevHost.DevHost.Build(["--urls", "http://127.0.0.1:0"], builder =>
         {
             builder.Configuration.AddInMemoryCollection(settings);
@@ -99,6 +94,30 @@ public sealed class BenchSystem : IAsyncDisposable
         _apps.Add(app);
         return app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
     }
+
+    /// <summary>The same app and settings as <see cref="StartAppAsync"/>, in a process of its own.</summary>
+    private async Task<string> StartAppProcessAsync(int userStreamMaxLength)
+    {
+        var app = await AppProcess.StartAsync(AppSettings(userStreamMaxLength));
+        _appProcesses.Add(app);
+        return app.Url;
+    }
+
+    private Dictionary<string, string?> AppSettings(int userStreamMaxLength) => new()
+    {
+        ["AzureSignalRConnectionString"] = Emulator.ConnectionString,
+        ["RedisConnectionString"] = RedisConnectionString,
+        ["PushServerKeys"] = ServerKey,
+        ["SessionSigningKeys"] = SigningKey, // the same for every instance, as in Azure
+        // The limiter must not cap the numbers.
+        ["RateLimit:ServerPerSecond"] = "10000000",
+        ["RateLimit:SessionPerSecond"] = "10000000",
+        // The recovery scenario keeps 10,000 messages in one user's stream (default retention: 1,000).
+        ["Retention:UserMaxLength"] = userStreamMaxLength.ToString(),
+        // Keep the lease reconciler's existence checks (1 REST call per connection per lease) out of the
+        // per-send REST counts: a run is far shorter than this lease.
+        ["Presence:LeaseSeconds"] = "3600",
+    };
 
     /// <summary>The repository's scripts/redis-cluster.sh: the one way the tests and the benchmark make a cluster.</summary>
     private static string ClusterScript()
@@ -143,15 +162,7 @@ public sealed class BenchSystem : IAsyncDisposable
                      "--dir", _redisDir, "--daemonize", "no", "--loglevel", "warning" })
             start.ArgumentList.Add(a);
         _redis = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start (apt-get install -y redis-server).");
-        _redis.OutputDataReceived += (_, _) => { };
-        _redis.ErrorDataReceived += (_, _) => { };
-        _redis.BeginOutputReadLine();
-        _redis.BeginErrorReadLine();
-        // If this process dies without disposing, the shell watchdog kills redis-server.
-        var watchdog = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        watchdog.ArgumentList.Add("-c");
-        watchdog.ArgumentList.Add($"while kill -0 {Environment.ProcessId} 2>/dev/null; do kill -0 {_redis.Id} 2>/dev/null || exit 0; sleep 1; done; kill -9 {_redis.Id} 2>/dev/null");
-        Process.Start(watchdog)?.Dispose();
+        Watch(_redis, _ => { });
 
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
@@ -176,6 +187,7 @@ public sealed class BenchSystem : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (_proxy is not null) await _proxy.DisposeAsync();
+        foreach (var app in _appProcesses) await app.DisposeAsync();
         foreach (var app in _apps)
         {
             try
@@ -204,6 +216,22 @@ public sealed class BenchSystem : IAsyncDisposable
             await RunClusterScriptAsync("stop", _clusterDir);
             try { Directory.Delete(System.IO.Path.GetDirectoryName(_clusterDir)!, true); } catch (IOException) { }
         }
+    }
+
+    /// <summary>
+    /// Reads a child's output into <paramref name="line"/>, and starts a shell watchdog that kills the child if this
+    /// process dies without disposing it.
+    /// </summary>
+    public static void Watch(Process child, Action<string?> line)
+    {
+        child.OutputDataReceived += (_, e) => line(e.Data);
+        child.ErrorDataReceived += (_, e) => line(e.Data);
+        child.BeginOutputReadLine();
+        child.BeginErrorReadLine();
+        var watchdog = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        watchdog.ArgumentList.Add("-c");
+        watchdog.ArgumentList.Add($"while kill -0 {Environment.ProcessId} 2>/dev/null; do kill -0 {child.Id} 2>/dev/null || exit 0; sleep 1; done; kill -9 {child.Id} 2>/dev/null");
+        Process.Start(watchdog)?.Dispose();
     }
 
     public static int FreePort()

@@ -18,8 +18,7 @@ public sealed class RateLimits(IOptions<RateLimitOptions> options, CredentialChe
     public const string Refusal = "Too many requests from these credentials; slow down and retry after the Retry-After delay.";
     private static readonly RateLimitPartition<string> Unlimited = RateLimitPartition.GetNoLimiter("unlimited");
 
-    private readonly PartitionedRateLimiter<HttpRequest> limiter =
-        PartitionedRateLimiter.Create<HttpRequest, string>(request => Partition(request, options.Value, checks));
+    private readonly PartitionedRateLimiter<HttpRequest> limiter = Limiter(options.Value, checks);
 
     private readonly PartitionedRateLimiter<string> perUser =
         PartitionedRateLimiter.Create<string, string>(userId => Bucket("user:" + userId, options.Value.UserRate));
@@ -38,10 +37,17 @@ public sealed class RateLimits(IOptions<RateLimitOptions> options, CredentialChe
         return retryAfter < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : retryAfter;
     }
 
-    private static RateLimitPartition<string> Partition(HttpRequest request, RateLimitOptions settings, CredentialChecks checks)
+    private static PartitionedRateLimiter<HttpRequest> Limiter(RateLimitOptions settings, CredentialChecks checks)
+    {
+        // The server key's partition is made once: the partition function runs for every request.
+        var server = Bucket("server", settings.ServerPerSecond);
+        return PartitionedRateLimiter.Create<HttpRequest, string>(request => Partition(request, server, settings, checks));
+    }
+
+    private static RateLimitPartition<string> Partition(HttpRequest request, RateLimitPartition<string> server, RateLimitOptions settings, CredentialChecks checks)
     {
         if (CredentialChecks.ServerKeyOf(request) is { } key)
-            return checks.IsServerKey(key) ? Bucket("server", settings.ServerPerSecond) : Unlimited;
+            return checks.IsServerKey(key) ? server : Unlimited;
         if (CredentialChecks.BearerTokenOf(request) is { } token && checks.SessionIdOf(token) is { } sessionId)
             return Bucket("session:" + sessionId, settings.SessionPerSecond);
         return Unlimited;

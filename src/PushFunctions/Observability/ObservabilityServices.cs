@@ -20,10 +20,18 @@ public static class ObservabilityServices
     /// <summary>HttpClient's spans and metrics (.NET 9 and later record them without an instrumentation package).</summary>
     private const string HttpClientSource = "System.Net.Http";
 
+    /// <summary>ASP.NET Core's per-request log category ("Request starting ...", "Request finished ...").</summary>
+    private const string HostingDiagnostics = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
     public static IServiceCollection AddObservability(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddMetrics();
         services.AddSingleton<PushTelemetry>();
+        // ASP.NET Core starts an Activity for every request whenever its per-request logger is enabled at any level
+        // (for log scopes), and HttpClient then starts one more per REST call to carry that trace: about 1 KB and a
+        // few µs per send (bench --stages). Those request logs are never shown (below Warning), so the logger is off;
+        // with a trace exporter the activities still start, because the exporter listens.
+        services.AddLogging(logging => logging.AddFilter(HostingDiagnostics, LogLevel.None));
 
         // Which exporters to add is decided here, while services are registered; the values are validated at start.
         var exporters = Settings.Read<ExporterOptions>(configuration);

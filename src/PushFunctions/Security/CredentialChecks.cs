@@ -26,7 +26,11 @@ public sealed class CredentialChecks(IOptions<KeyOptions> settings, SessionToken
 
     public bool IsServerKey(string presented)
     {
-        var hash = HashKey(presented);
+        // Every request with a server key asks this (the rate limiter, then authentication): no allocation.
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        var length = Encoding.UTF8.GetMaxByteCount(presented.Length);
+        Span<byte> bytes = length <= 512 ? stackalloc byte[length] : new byte[length];
+        SHA256.HashData(bytes[..Encoding.UTF8.GetBytes(presented, bytes)], hash);
         var match = false;
         foreach (var known in serverKeyHashes) match |= CryptographicOperations.FixedTimeEquals(known, hash);
         return match;
