@@ -4,7 +4,10 @@
 // (AOF, appendfsync always), the SignalR emulator and the app are each killed with SIGKILL and
 // restarted on the same port at least twice. Afterwards every device catches up and the
 // checker (lib/checker.mjs) proves that every send answered 202 reached every device of its
-// audience exactly once, in seq order per stream.
+// audience exactly once, in seq order per stream. Throughout, the emulator drops a share of the
+// connected and disconnected events (CHAOS_DROP_SHARE, 0.3), as a service that retries no upstream
+// call loses them; presence is still right at the end: every user online with one connection per
+// device while connected, and nobody once every device has stopped.
 //
 // Knobs: CHAOS_SEED, CHAOS_DURATION_MS (default 60000), CHAOS_USERS (6), CHAOS_RATE (sends/s, 20);
 // CHAOS_REDIS_PERSISTENCE=everysec|none weakens Redis on purpose, to see the checker fail.
@@ -27,6 +30,12 @@ const RATE = Number(process.env.CHAOS_RATE ?? 20);
 const HARD_CAP_MS = 180_000; // the whole file, start-up included
 const COMPONENTS = ["redis", "emulator", "app"];
 const MIN_KILLS_EACH = 2;
+const DROP_SHARE = Number(process.env.CHAOS_DROP_SHARE ?? 0.3);
+// Short, so that connections whose disconnected event was dropped leave presence within the run.
+const LEASE_SECONDS = 5;
+// Lease + one lease check (every 5 s) + the client's present retries (at most 10 s apart) + slack.
+const PRESENCE_BOUND_MS = (LEASE_SECONDS + 5 + 10 + 5) * 1000;
+const DROPS = { dropUpstream: [{ event: "connected", share: DROP_SHARE }, { event: "disconnected", share: DROP_SHARE }] };
 
 // The whole file is bounded: whatever hangs, the servers die with this process (harness exit hooks).
 const hardCap = setTimeout(() => {
@@ -157,12 +166,34 @@ describe("chaos: kill -9 and restart Redis, the emulator and the app while clien
   const devices = [];
 
   before(async () => {
-    sys = await startChaosSystem({ name: "chaos", redisPersistence: process.env.CHAOS_REDIS_PERSISTENCE ?? "always" });
+    sys = await startChaosSystem({
+      name: "chaos",
+      redisPersistence: process.env.CHAOS_REDIS_PERSISTENCE ?? "always",
+      appEnv: { Presence__LeaseSeconds: String(LEASE_SECONDS) },
+    });
+    await dropConnectionEvents();
   });
   after(async () => {
     await Promise.all(devices.map((d) => d.stop().catch(() => {})));
     await sys?.stop();
   });
+
+  /** The emulator forgets its faults when it restarts: set again after each start. */
+  async function dropConnectionEvents() {
+    const res = await http("PUT", `${sys.emulatorUrl}/_emulator/faults`, { body: DROPS });
+    assert.equal(res.status, 204, `setting the emulator's faults: ${res.status} ${res.text}`);
+  }
+
+  async function onlineIds() {
+    const res = await sys.api("GET", "/api/online?limit=1000");
+    return res.status === 200 ? res.body.users.map((u) => u.userId) : null;
+  }
+
+  /** Live connections per device session of the user ({d1: 1, d2: 1}); null while the app cannot say. */
+  async function connectionsByDevice(userId) {
+    const res = await sys.api("GET", `/api/users/${encodeURIComponent(userId)}/sessions`);
+    return res.status === 200 ? Object.fromEntries(res.body.sessions.map((s) => [s.device, s.connections])) : null;
+  }
 
   it("delivers every accepted send to every device of its audience exactly once, in order", { timeout: HARD_CAP_MS - 20_000 }, async () => {
     const runStart = Date.now();
@@ -251,6 +282,7 @@ describe("chaos: kill -9 and restart Redis, the emulator and the app while clien
         await sleep(downMs);
         entry.restartedAt = Date.now();
         await sys.restart(component);
+        if (component === "emulator") await dropConnectionEvents();
         entry.readyAt = Date.now();
       });
       busy[component] = run.catch(() => {});
@@ -323,7 +355,28 @@ describe("chaos: kill -9 and restart Redis, the emulator and the app while clien
     }
     latest = latestAgain;
     const notCaughtUp = lagging().map((d) => `${d.id} ${JSON.stringify(d.cursors())}`);
+
+    // ---- presence, with connected and disconnected events still being dropped ----
+    const expected = Object.fromEntries(users.map((u) => [u, { d1: 1, d2: 1, observer: 0 }]));
+    const presenceNow = async () => Object.fromEntries(await Promise.all(users.map(async (u) => [u, await connectionsByDevice(u)])));
+    const presenceProblems = [];
+    const connectedAt = Date.now();
+    await waitFor(async () => {
+      const online = await onlineIds();
+      return online !== null && users.every((u) => online.includes(u))
+        && JSON.stringify(await presenceNow()) === JSON.stringify(expected);
+    }, PRESENCE_BOUND_MS, "every user online with one connection per device", 500)
+      .catch(async () => presenceProblems.push(`while connected: ${JSON.stringify(await presenceNow())}, online ${JSON.stringify(await onlineIds())}`));
+    const connectedSettled = Date.now() - connectedAt;
     await Promise.all(devices.map((d) => d.stop()));
+    const stoppedAt = Date.now();
+    await waitFor(async () => {
+      const online = await onlineIds();
+      return online !== null && users.every((u) => !online.includes(u));
+    }, PRESENCE_BOUND_MS, "nobody online once every device stopped", 500)
+      .catch(async () => presenceProblems.push(`after stopping: online ${JSON.stringify((await onlineIds())?.filter((u) => users.includes(u)))}`));
+    const stoppedSettled = Date.now() - stoppedAt;
+    const stats = (await http("GET", `${sys.emulatorUrl}/_emulator/stats`)).body;
     const runEnd = Date.now();
 
     // ---- check ----
@@ -409,10 +462,13 @@ describe("chaos: kill -9 and restart Redis, the emulator and the app while clien
     console.log(`  steady user ${steadyUser} (never churned) after the first emulator kill: ${JSON.stringify(steady)}`);
     console.log(`  devices: ${devices.reduce((a, d) => a + d.restarts, 0)} stop/start, ${devices.reduce((a, d) => a + d.reloads, 0)} reloads; nudged with sync() at the end: ${nudged.length ? nudged.join(", ") : "none"}`);
     console.log(`  client errors: ${JSON.stringify(clientErrors)}`);
+    console.log(`  presence: right ${connectedSettled} ms after every device caught up, empty ${stoppedSettled} ms after they stopped; `
+      + `upstream events dropped by the emulator since its last start ${stats?.upstream?.dropped} (share ${DROP_SHARE} of connected and disconnected)`);
     if (catchUpProblems.length) console.log(`  catch-up problems: ${JSON.stringify(catchUpProblems)}`);
     if (report.problems.length) console.log(`  problems (first ${report.problems.length}): ${JSON.stringify(report.problems, null, 1)}`);
 
     assert.deepEqual(catchUpProblems, [], "catching up after the faults");
+    assert.deepEqual(presenceProblems, [], "presence is right although connection events were dropped");
     assert.deepEqual(notCaughtUp, [], "every device caught up with every stream it reads");
     assert.ok(c.accepted > 0, "some sends were accepted");
     assert.ok(c.failed > 0, "some sends failed during the outages (the faults did bite)");
