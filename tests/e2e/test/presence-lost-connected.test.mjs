@@ -26,16 +26,15 @@ describe("presence when the connected event is lost", () => {
     await sys?.stop();
   });
 
-  async function onlineIds() {
-    const res = await sys.api("GET", "/api/online?limit=1000");
-    assert.equal(res.status, 200, res.text);
-    return res.body.users.map((u) => u.userId);
-  }
-
-  async function connectionsOf(userId) {
-    const res = await sys.api("GET", `/api/users/${encodeURIComponent(userId)}/sessions`);
-    assert.equal(res.status, 200, res.text);
-    return res.body.sessions.map((s) => s.connections);
+  /** What the main backend sees of a user: listed online or not, and the live connections of each session. */
+  async function presenceOf(userId) {
+    const [online, sessions] = await Promise.all([
+      sys.api("GET", "/api/online?limit=1000"),
+      sys.api("GET", `/api/users/${encodeURIComponent(userId)}/sessions`),
+    ]);
+    assert.equal(online.status, 200, online.text);
+    assert.equal(sessions.status, 200, sessions.text);
+    return { online: online.body.users.some((u) => u.userId === userId), connections: sessions.body.sessions.map((s) => s.connections) };
   }
 
   /** The emulator really swallowed the event (otherwise these tests would prove nothing). */
@@ -58,21 +57,20 @@ describe("presence when the connected event is lost", () => {
       await client.start();
       await waitForDrop(upstream.dropped);
 
-      await waitFor(async () => (await onlineIds()).includes(lou), BOUND_MS, "lou in GET /api/online");
+      await waitFor(async () => (await presenceOf(lou)).online, BOUND_MS, "lou in GET /api/online");
       console.log(`listed online ${Date.now() - started} ms after connecting without a connected event (bound ${PRESENT_RETRY_MAX_MS} ms)`);
-      assert.deepEqual(await connectionsOf(lou), [1], "lou's session counts its connection");
+      assert.deepEqual(await presenceOf(lou), { online: true, connections: [1] }, "lou's session counts its connection");
       await waitFor(() => watcher.received.update_online_count.some((u) => userListHas(u?.user_list, lou)),
         BOUND_MS, "an update_online_count listing lou at the watcher");
 
       // The lease is renewed while the connection lives: still online after lease + check interval.
       await sleep((LEASE_SECONDS + CHECK_INTERVAL_SECONDS + 1) * 1000);
-      assert.ok((await onlineIds()).includes(lou), "lou still online after the lease ran out once");
-      assert.deepEqual(await connectionsOf(lou), [1]);
+      assert.deepEqual(await presenceOf(lou), { online: true, connections: [1] }, "still online after the lease ran out once");
     } finally {
       await client.stop();
       await sys.clearEmulatorFaults();
     }
-    await waitFor(async () => !(await onlineIds()).includes(lou), 15_000, "lou to leave when the tab closes");
+    await waitFor(async () => !(await presenceOf(lou)).online, 15_000, "lou to leave when the tab closes");
   });
 
   it("a connection of a session revoked between negotiate and connect is closed, though its connected event is lost", async () => {
@@ -101,7 +99,7 @@ describe("presence when the connected event is lost", () => {
 
       await waitFor(() => closed, BOUND_MS, "the connection to be closed");
       assert.deepEqual(redirects, [{ reason: "session_revoked" }]);
-      assert.ok(!(await onlineIds()).includes(kim), "kim is not listed online");
+      assert.deepEqual(await presenceOf(kim), { online: false, connections: [] }, "kim is not listed online");
     } finally {
       await connection.stop();
       await sys.clearEmulatorFaults();
