@@ -161,6 +161,7 @@ public sealed class EmulatorHost : IAsyncDisposable
         services.AddSingleton(new UpstreamSettings(rules));
         services.AddSingleton<Faults>();
         services.AddSingleton<Stats>();
+        services.AddSingleton<MembershipFile>();
         services.AddSingleton<HubRegistry>();
         services.AddSingleton<HubFrames>();
         services.AddSingleton<UpstreamDispatcher>();

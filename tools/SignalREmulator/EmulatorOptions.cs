@@ -21,6 +21,12 @@ public sealed class EmulatorOptions
     /// </summary>
     public string? Endpoint { get; init; }
 
+    /// <summary>
+    /// A file to keep user-group memberships in across restarts, as the service keeps them (<see cref="Groups.MembershipFile"/>).
+    /// Null: in memory only, gone when the emulator stops.
+    /// </summary>
+    public string? StateFile { get; init; }
+
     public string AccessKey { get; init; } = WellKnownAccessKey;
 
     /// <summary>Further keys (the service's secondary key): they verify tokens and add an <c>X-ASRS-Signature</c> value each.</summary>

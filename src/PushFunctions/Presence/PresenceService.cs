@@ -17,7 +17,7 @@ public sealed class PresenceService(PresenceStore store, ConnectionOwners owners
         if (!connected.IsNewConnection) return;
         telemetry.Connected();
         if (connected.MadeUserOnline) await BecameAsync(session.UserId, online: true);
-        await roomGroups.RestoreGroupsOrRetryLaterAsync(session.UserId);
+        await roomGroups.EnsureGroupsInStepAsync(session.UserId);
     }
 
     public async Task DisconnectedAsync(string userId, string connectionId)

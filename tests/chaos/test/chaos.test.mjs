@@ -254,7 +254,7 @@ describe("chaos: kill -9 and restart Redis, the emulator and the app while clien
     };
     // The first user's devices stay connected (only the faults make them reconnect): they show
     // what a steady tab sees, e.g. whether its room messages still come live after the emulator
-    // restarted (it keeps group membership in memory; the app restores it on "connected").
+    // restarted (it keeps user-group memberships in its state file, as the service keeps them).
     const steadyUser = users[0];
     const churners = devices.filter((d) => d.userId !== steadyUser).map((d) => churn(d));
 
@@ -415,9 +415,9 @@ describe("chaos: kill -9 and restart Redis, the emulator and the app while clien
     }
     // Live vs sync for sends made while everything was up (5 s settling after each restart) to
     // devices connected at the time,
-    // before the first emulator kill and after an emulator restart: the emulator keeps group
-    // membership in memory, so room messages reach devices live after its restart only if the
-    // app re-adds the members (RestoreGroupsAsync on each new connection).
+    // before the first emulator kill and after an emulator restart: room messages reach devices
+    // live after its restart only if their users' memberships outlived it (the emulator's state
+    // file, as the service keeps them; the app does not assert them again on connect).
     const firstEmulatorKill = Math.min(...faultLog.filter((f) => f.component === "emulator").map((f) => f.killedAt));
     const quiet = (t) => faultLog.every((f) => t < f.killedAt || t > (f.readyAt ?? Infinity) + 5000);
     const sendByCid = new Map(sends.map((s) => [s.cid, s]));
