@@ -18,9 +18,10 @@ public sealed class LeaseReconciler(
     private const int BatchSize = 200;
 
     /// <summary>Less than the check interval, so that two checks do not overlap on one instance.</summary>
-    public static readonly TimeSpan TimePerCheck = TimeSpan.FromSeconds(4);
+    public static readonly TimeSpan TimePerCheck = PeriodicCheck.Interval * 0.8;
 
-    public async Task ReconcileAsync(CancellationToken cancellationToken)
+    /// <returns>True when no expired lease is left; false when the time ran out first.</returns>
+    public async Task<bool> ReconcileAsync(CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         while (!cancellationToken.IsCancellationRequested)
@@ -28,8 +29,10 @@ public sealed class LeaseReconciler(
             // Each lease of a batch leaves the expired ones (renewed, or dropped with its connection).
             var expired = await store.ExpiredLeasesAsync(BatchSize);
             await CheckAsync(expired, cancellationToken);
-            if (expired.Count < BatchSize || time.GetElapsedTime(started) > TimePerCheck) return;
+            if (expired.Count < BatchSize) return true;
+            if (time.GetElapsedTime(started) > TimePerCheck) return false;
         }
+        return false;
     }
 
     private Task CheckAsync(IReadOnlyList<ExpiredLease> expired, CancellationToken cancellationToken) =>

@@ -110,6 +110,15 @@ public sealed class PresenceStore(RedisConnection redis, PushSettings settings, 
             .Select(e => ((string)e.Element!).Split('|', 2)).Select(p => new ExpiredLease(p[0], p[1])).ToList();
     }
 
+    /// <summary>When the first live connection's lease runs out (from all shards, one round trip); null when none is live.</summary>
+    public async Task<DateTimeOffset?> EarliestLeaseExpiryAsync()
+    {
+        var db = redis.Database;
+        var firsts = await Task.WhenAll(PresenceShard.All.Select(shard => db.SortedSetRangeByRankWithScoresAsync(shard.Leases, 0, 0)));
+        var earliest = firsts.SelectMany(f => f).Select(e => (double?)e.Score).Min();
+        return earliest is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds((long)ms) : null;
+    }
+
     public Task RenewLeaseAsync(ExpiredLease lease) =>
         redis.Database.SortedSetAddAsync(PresenceShard.Of(lease.UserId).Leases, $"{lease.UserId}|{lease.ConnectionId}", LeaseExpiry(), When.Exists);
 

@@ -89,7 +89,7 @@ public sealed class RoomService(
         await rooms.MarkGroupsInStepAsync(userId);
     }
 
-    /// <summary>Retries the restores that are due; run by a timer on whichever instance is alive.</summary>
+    /// <summary>Retries the restores that are due; run by the periodic check on whichever instance runs it.</summary>
     public async Task RetryDueRestoresAsync()
     {
         foreach (var pending in await restores.DueAsync(RestoreBatchSize))

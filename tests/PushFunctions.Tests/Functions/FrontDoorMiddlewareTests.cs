@@ -130,7 +130,7 @@ public class FrontDoorMiddlewareTests(FunctionTestHost host) : IClassFixture<Fun
     [Fact]
     public async Task A_timer_invocation_has_no_request_and_runs_unchecked()
     {
-        var context = Invocation.Context("presenceLeaseCheck");
+        var context = Invocation.Context("periodicCheck");
         var ran = false;
 
         await frontDoor.Invoke(context.Object, _ =>

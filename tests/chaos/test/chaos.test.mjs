@@ -33,8 +33,8 @@ const MIN_KILLS_EACH = 2;
 const DROP_SHARE = Number(process.env.CHAOS_DROP_SHARE ?? 0.3);
 // Short, so that connections whose disconnected event was dropped leave presence within the run.
 const LEASE_SECONDS = 5;
-// Lease + one lease check (every 5 s) + the client's present retries (at most 10 s apart) + slack.
-const PRESENCE_BOUND_MS = (LEASE_SECONDS + 5 + 10 + 5) * 1000;
+// Lease + one periodic check (every 10 s) + the client's present retries (at most 10 s apart) + slack.
+const PRESENCE_BOUND_MS = (LEASE_SECONDS + 10 + 10 + 5) * 1000;
 const DROPS = { dropUpstream: [{ event: "connected", share: DROP_SHARE }, { event: "disconnected", share: DROP_SHARE }] };
 
 // The whole file is bounded: whatever hangs, the servers die with this process (harness exit hooks).

@@ -9,7 +9,10 @@ import { startSystem, syncedMessages, uid, waitFor } from "../lib/system.mjs";
 
 describe("rooms", () => {
   let sys;
-  before(async () => { sys = await startSystem({ name: "rooms" }); });
+  // A lease this short keeps the periodic check reading at every tick (10 s), so that a restore queued by a
+  // failed membership call is tried within a tick; with the default lease it can wait up to a lease
+  // (docs/DESIGN.md, "Periodic work").
+  before(async () => { sys = await startSystem({ name: "rooms", appEnv: { Presence__LeaseSeconds: "5" } }); });
   after(async () => { await sys?.stop(); });
 
   const enc = encodeURIComponent;
