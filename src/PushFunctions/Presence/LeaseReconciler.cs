@@ -7,7 +7,7 @@ namespace PushFunctions.Presence;
 /// Keeps presence true when a <c>disconnected</c> event is lost (an instance or the service crashed): each
 /// connection holds a lease; when it runs out, SignalR Service is asked whether the connection still exists, and
 /// the lease is renewed or the connection dropped. A lost disconnect is therefore noticed within
-/// lease + one check interval (<see cref="PresenceFunctions.LeaseCheckSchedule"/>). The cost is one existence
+/// lease + one tick of the periodic check (<see cref="PeriodicCheck.Schedule"/>). The cost is one existence
 /// check per connection per lease period. A check goes on batch after batch until no lease is left expired or
 /// <see cref="TimePerCheck"/> is spent: one batch per check would renew at most 40 leases a second, fewer than
 /// expire once a few thousand connections are live, and lost disconnects would be found later and later.
@@ -20,8 +20,7 @@ public sealed class LeaseReconciler(
     /// <summary>Less than the check interval, so that two checks do not overlap on one instance.</summary>
     public static readonly TimeSpan TimePerCheck = PeriodicCheck.Interval * 0.8;
 
-    /// <returns>True when no expired lease is left; false when the time ran out first.</returns>
-    public async Task<bool> ReconcileAsync(CancellationToken cancellationToken)
+    public async Task ReconcileAsync(CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         while (!cancellationToken.IsCancellationRequested)
@@ -29,10 +28,8 @@ public sealed class LeaseReconciler(
             // Each lease of a batch leaves the expired ones (renewed, or dropped with its connection).
             var expired = await store.ExpiredLeasesAsync(BatchSize);
             await CheckAsync(expired, cancellationToken);
-            if (expired.Count < BatchSize) return true;
-            if (time.GetElapsedTime(started) > TimePerCheck) return false;
+            if (expired.Count < BatchSize || time.GetElapsedTime(started) > TimePerCheck) return;
         }
-        return false;
     }
 
     private Task CheckAsync(IReadOnlyList<ExpiredLease> expired, CancellationToken cancellationToken) =>
