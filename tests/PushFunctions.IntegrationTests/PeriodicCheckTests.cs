@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using PushFunctions.Configuration;
 using PushFunctions.IntegrationTests.Support;
 using PushFunctions.Presence;
+using PushFunctions.Rooms;
 using StackExchange.Redis;
 
 namespace PushFunctions.IntegrationTests;
@@ -40,6 +41,7 @@ public sealed class PeriodicCheckTests : IAsyncLifetime
 
     private PeriodicCheck Check => _services.GetRequiredService<PeriodicCheck>();
     private PresenceStore Presence => _services.GetRequiredService<PresenceStore>();
+    private GroupRestoreQueue Restores => _services.GetRequiredService<GroupRestoreQueue>();
 
     /// <summary>Commands that read or write data, on every master (a client's pings and the like are not counted).</summary>
     private async Task<long> DataCommandsAsync()
@@ -119,5 +121,18 @@ public sealed class PeriodicCheckTests : IAsyncLifetime
         _clock.Shift(TimeSpan.FromMilliseconds(400)); // the tick remembered the window's end: it reads again now
         Assert.True((await TickAsync()).Read);
         Assert.Equal(1, _signalR.Pushes);
+    }
+
+    [Fact]
+    public async Task A_restore_queued_by_this_instance_is_tried_at_the_first_tick_it_is_due()
+    {
+        Assert.True((await TickAsync()).Read); // nothing due: the next read would be one lease away
+        var user = "restore-" + Guid.NewGuid().ToString("N")[..8];
+        await Restores.FailedAsync(user, TimeSpan.FromSeconds(1)); // a membership call failed on this instance
+
+        _clock.Shift(PeriodicCheck.Interval);
+        Assert.True((await TickAsync()).Read);
+        Assert.Equal([user], _signalR.Restored);
+        Assert.Empty(await Restores.DueAsync(10));
     }
 }

@@ -6,8 +6,8 @@ namespace PushFunctions.IntegrationTests.Support;
 
 /// <summary>
 /// SignalR Service as far as presence uses it without live connections: pushes to everyone are counted (with the
-/// online count each carried), and whether a connection exists is answered by <paramref name="exists"/>. Anything
-/// else is a call presence should not make.
+/// online count each carried), whether a connection exists is answered by <paramref name="exists"/>, and the users
+/// whose memberships the periodic check asserts again are recorded. Anything else is a call presence should not make.
 /// </summary>
 public sealed class PresenceSignalR(Func<string, bool>? exists = null) : ISignalRService
 {
@@ -20,6 +20,9 @@ public sealed class PresenceSignalR(Func<string, bool>? exists = null) : ISignal
 
     /// <summary>The connections whose existence was checked.</summary>
     public ConcurrentBag<string> Checked { get; } = [];
+
+    /// <summary>The users whose memberships were removed to be asserted again (a group restore).</summary>
+    public ConcurrentBag<string> Restored { get; } = [];
 
     public Task SendToAllAsync(string target, ReadOnlyMemory<byte> argumentJson, CancellationToken cancellationToken = default)
     {
@@ -40,7 +43,12 @@ public sealed class PresenceSignalR(Func<string, bool>? exists = null) : ISignal
     public Task SendToConnectionAsync(string connectionId, string target, ReadOnlyMemory<byte> argumentJson, CancellationToken cancellationToken = default) => throw Unexpected();
     public Task AddUserToGroupAsync(string userId, string group, CancellationToken cancellationToken = default) => throw Unexpected();
     public Task RemoveUserFromGroupAsync(string userId, string group, CancellationToken cancellationToken = default) => throw Unexpected();
-    public Task RemoveUserFromAllGroupsAsync(string userId, CancellationToken cancellationToken = default) => throw Unexpected();
+    public Task RemoveUserFromAllGroupsAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        Restored.Add(userId);
+        return Task.CompletedTask;
+    }
+
     public Task CloseConnectionAsync(string connectionId, string reason, CancellationToken cancellationToken = default) => throw Unexpected();
     public Task CloseUserConnectionsAsync(string userId, string reason, CancellationToken cancellationToken = default) => throw Unexpected();
     public Task PingAsync(CancellationToken cancellationToken = default) => throw Unexpected();
