@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using PushFunctions.Configuration;
 using PushFunctions.Redis;
+using PushFunctions.Scheduling;
 using PushFunctions.SignalR;
 using StackExchange.Redis;
 
@@ -40,6 +41,9 @@ public sealed class OnlineNotifier(
     /// </summary>
     public static readonly TimeSpan PushHold = TimeSpan.FromSeconds(10);
 
+    /// <summary>When a push this instance stopped waiting for is due (the periodic check sends it).</summary>
+    public EarliestDue LeftWaiting { get; } = new();
+
     private PushWindow Window => new((long)settings.OnlinePushInterval.TotalMilliseconds, settings.OnlinePushBudgetPerSecond, (long)PushHold.TotalMilliseconds);
 
     /// <summary>
@@ -69,7 +73,11 @@ public sealed class OnlineNotifier(
         {
             var wait = TimeSpan.FromMilliseconds(Math.Clamp(waitMs, 1, Window.MinIntervalMs));
             waited += wait;
-            if (waited > MaxWaitInRequest) return;
+            if (waited > MaxWaitInRequest)
+            {
+                LeftWaiting.Offer(time.GetUtcNow() + TimeSpan.FromMilliseconds(waitMs));
+                return;
+            }
             await Task.Delay(wait, time);
             var turn = await OnlinePushDueScript.RunAsync(redis.Database, Window);
             if (turn.WindowStart is { } start) await PushCurrentStateAsync(start);

@@ -17,9 +17,9 @@ namespace PushFunctions.Presence;
 /// A tick reads Redis only when something can be due. It remembers, in memory, when that is: the first lease to
 /// expire, the waiting push's window end, the first restore due, as its last read found them; and no later than
 /// one lease after that read (less <see cref="LeaseSkew"/>), because a lease made since cannot expire sooner. Until
-/// then a tick touches nothing (no Redis, no REST). A restore this instance queued is read when it is due; a restore
-/// queued by another instance, or a waiting push, that appears after the read is seen at the next read: at the
-/// latest one lease later when nobody's lease is due before. After work, the next tick
+/// then a tick touches nothing (no Redis, no REST). A restore or a waiting push this instance left is read when it
+/// is due; one another instance left after the read is seen at the next read: at the latest one lease later when
+/// nobody's lease is due before. After work, the next tick
 /// reads again. A fresh instance reads at its first tick. The figures are in docs/DESIGN.md ("Periodic work").
 /// </summary>
 public sealed class PeriodicCheck(
@@ -43,8 +43,10 @@ public sealed class PeriodicCheck(
     /// <returns>Whether this tick read Redis.</returns>
     public async Task<bool> RunAsync(CancellationToken cancellationToken)
     {
-        // Taken before the read, so a retry queued while it runs is kept for the next tick.
-        if (restores.TakeQueuedHereDue() is { } queuedHere && queuedHere < nextRead) nextRead = queuedHere;
+        // Work this instance left for the check is looked at when due, not at the next read. Taken before the read, so
+        // what is left while it runs is kept for the next tick.
+        foreach (var left in new[] { restores.QueuedHere.Take(), notifier.LeftWaiting.Take() })
+            if (left < nextRead) nextRead = left.Value;
         if (time.GetUtcNow() < nextRead) return false;
 
         // One round trip: 16 ZRANGE (the first lease of each shard), EXISTS + PTTL (the push window), 1 ZRANGE (restores).

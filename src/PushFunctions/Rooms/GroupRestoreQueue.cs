@@ -1,4 +1,5 @@
 using PushFunctions.Redis;
+using PushFunctions.Scheduling;
 using StackExchange.Redis;
 
 namespace PushFunctions.Rooms;
@@ -16,32 +17,18 @@ public sealed class GroupRestoreQueue(RedisConnection redis, TimeProvider time)
     private static readonly RedisKey DueKey = "pf:{rooms}:restore-due";
     private static readonly RedisKey AttemptsKey = "pf:{rooms}:restore-attempts";
 
-    // The first retry this instance queued since the periodic check last took it (unix ms; long.MaxValue: none).
-    // The check reads the queue only when something it knows of is due, so a retry queued by the instance that runs
-    // it would otherwise wait for its next read (up to one lease); one queued elsewhere still does.
-    private long queuedHereDue = long.MaxValue;
+    /// <summary>The first retry this instance queued since the periodic check last took it.</summary>
+    public EarliestDue QueuedHere { get; } = new();
 
     /// <summary>Records a failed attempt and when to try again.</summary>
     public async Task FailedAsync(string userId, TimeSpan retryIn)
     {
-        var due = (time.GetUtcNow() + retryIn).ToUnixTimeMilliseconds();
+        var due = time.GetUtcNow() + retryIn;
         var transaction = redis.Database.CreateTransaction();
         _ = transaction.HashIncrementAsync(AttemptsKey, userId);
-        _ = transaction.SortedSetAddAsync(DueKey, userId, due);
+        _ = transaction.SortedSetAddAsync(DueKey, userId, due.ToUnixTimeMilliseconds());
         await transaction.ExecuteAsync();
-        long seen;
-        do seen = Volatile.Read(ref queuedHereDue);
-        while (due < seen && Interlocked.CompareExchange(ref queuedHereDue, due, seen) != seen);
-    }
-
-    /// <summary>
-    /// When the first retry this instance queued since the last call is due (null: none), and forgets it: the caller
-    /// reads the queue itself from then on.
-    /// </summary>
-    public DateTimeOffset? TakeQueuedHereDue()
-    {
-        var due = Interlocked.Exchange(ref queuedHereDue, long.MaxValue);
-        return due == long.MaxValue ? null : DateTimeOffset.FromUnixTimeMilliseconds(due);
+        QueuedHere.Offer(due);
     }
 
     public Task DoneAsync(string userId)
