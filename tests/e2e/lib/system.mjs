@@ -556,6 +556,21 @@ export async function startSystem(options = {}) {
         const { upstream } = await sys.emulatorStats();
         return upstream.sent + upstream.failed;
       },
+      /**
+       * Waits until the emulator has taken no REST call for `quietMs`: what the app still does for earlier events
+       * (an upstream event the emulator stopped waiting for, a coalesced online push at its window's end) is over.
+       */
+      async restQuiet(quietMs = 1_500, timeoutMs = 20_000) {
+        const deadline = Date.now() + timeoutMs;
+        let last = (await sys.emulatorStats()).restCalls;
+        let since = Date.now();
+        while (Date.now() - since < quietMs) {
+          if (Date.now() > deadline) throw new Error(`the app still made REST calls ${timeoutMs} ms later`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          const now = (await sys.emulatorStats()).restCalls;
+          if (now !== last) { last = now; since = Date.now(); }
+        }
+      },
       /** Last lines of a process's output: "app", "emulator" or "redis-server". */
       logTail(which = "app", n = 40) {
         return children.filter((c) => c.name === which).at(-1)?.tail(n) ?? "";

@@ -66,6 +66,7 @@ describe("broadcast", () => {
     await waitFor(async () => (await sys.upstreamEventsAnswered()) >= answered + n, 15_000, "the N connected events answered");
     await waitFor(() => conns[0].received.update_online_count.some((x) => users.every((u) => userListHas(x?.user_list, u))),
       15_000, "an update_online_count listing all N users");
+    await sys.restQuiet();
 
     const before = await sys.emulatorStats();
     const sent = await broadcastOk({ hello: "everyone" });

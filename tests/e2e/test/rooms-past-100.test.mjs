@@ -6,7 +6,6 @@
 // number of REST calls whatever the user's room count: the app asserts no membership again on connect.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { pool, startSystem, uid, waitFor } from "../lib/system.mjs";
 
 describe("rooms at the service's 100 groups per user", () => {
@@ -52,7 +51,7 @@ describe("rooms at the service's 100 groups per user", () => {
     await conn.connection.invoke("present"); // what client/ does over each new connection; answered once recorded
     await waitFor(async () => (await sys.api("GET", "/api/online?limit=1000")).body.users.some((u) => u.userId === user),
       10_000, "the user online");
-    await sleep(1000); // anything the connect set off (the online push) has gone out
+    await sys.restQuiet(); // anything the connect set off (the online push) has gone out
     const after = await sys.emulatorStats();
     const calls = after.restCalls - before.restCalls;
     const byOperation = Object.fromEntries(Object.entries(after.restCallsByOperation)
