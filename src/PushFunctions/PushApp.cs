@@ -55,8 +55,7 @@ public static class PushApp
         .AddSettings<RateLimitOptions>(configuration)
         .AddSettings<LimitsOptions>(configuration)
         .AddSettings<ObservabilityOptions>(configuration)
-        .AddSettings<ExporterOptions>(configuration)
-        .AddSingleton<PushSettings>();
+        .AddSettings<ExporterOptions>(configuration);
 
     private static IServiceCollection AddFrontDoor(this IServiceCollection services)
     {

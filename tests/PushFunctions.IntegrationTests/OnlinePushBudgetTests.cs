@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using PushFunctions.Configuration;
@@ -69,12 +70,12 @@ public sealed class OnlinePushBudgetTests(ITestOutputHelper output) : IAsyncLife
         Assert.All(signalR.OnlineCounts, online => Assert.Equal(connections, online));
     }
 
-    private PushSettings Settings() => StoreSettings.For(_redis, new Dictionary<string, string>
+    private IOptions<PresenceOptions> Settings() => StoreSettings.For(_redis, new Dictionary<string, string>
     {
         [SettingNames.OnlinePushIntervalMs] = MinIntervalMs.ToString(),
         [SettingNames.OnlinePushBudgetPerSecond] = BudgetPerSecond.ToString(),
     });
 
-    private static OnlineNotifier Notifier(RedisConnection redis, PushSettings settings, ISignalRService signalR) =>
+    private static OnlineNotifier Notifier(RedisConnection redis, IOptions<PresenceOptions> settings, ISignalRService signalR) =>
         new(new PresenceStore(redis, settings, TimeProvider.System), redis, signalR, settings, TimeProvider.System, NullLogger<OnlineNotifier>.Instance);
 }

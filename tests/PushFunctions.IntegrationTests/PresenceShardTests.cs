@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using PushFunctions.Configuration;
@@ -21,7 +22,7 @@ public sealed class PresenceShardTests(ITestOutputHelper output) : IAsyncLifetim
     private const int Users = 500;
 
     private ITestRedis _redis = null!;
-    private PushSettings _settings = null!;
+    private IOptions<PresenceOptions> _settings = null!;
     private RedisConnection _connection = null!;
     private readonly ShiftedClock _clock = new();
 
@@ -154,7 +155,7 @@ public sealed class PresenceShardTests(ITestOutputHelper output) : IAsyncLifetim
     {
         var store = Store();
         var ids = await ConnectUsersAsync(store, connectionsPerUser: _ => 1);
-        _clock.Shift(_settings.PresenceLease + TimeSpan.FromSeconds(1));
+        _clock.Shift(_settings.Value.Lease + TimeSpan.FromSeconds(1));
         Assert.Equal(200, (await store.ExpiredLeasesAsync(200)).Count);
 
         // Every second user's connection is gone without a disconnected event; the rest still exist.

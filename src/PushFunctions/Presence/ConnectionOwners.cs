@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using PushFunctions.Configuration;
 using PushFunctions.Redis;
 using StackExchange.Redis;
@@ -10,13 +11,13 @@ namespace PushFunctions.Presence;
 /// its genuine <c>connected</c> event always comes first, so the first claim is the true one and a later event
 /// naming someone else changes nothing. Kept per connection under its own hash tag, renewed with the lease.
 /// </summary>
-public sealed class ConnectionOwners(RedisConnection redis, PushSettings settings)
+public sealed class ConnectionOwners(RedisConnection redis, IOptions<PresenceOptions> settings)
 {
     private static RedisKey Key(string connectionId) => $"pf:{{conn:{connectionId}}}:owner";
     private static string Owner(string userId, string sessionId) => userId + "\n" + sessionId;
 
     /// <summary>Outlives several lease periods: the lease check renews it while the connection exists.</summary>
-    private TimeSpan Lifetime => settings.PresenceLease * 3;
+    private TimeSpan Lifetime => settings.Value.Lease * 3;
 
     /// <returns>True when the connection is new, or already belongs to this user and session (a repeated event).</returns>
     public async Task<bool> ClaimAsync(string connectionId, string userId, string sessionId)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PushFunctions.Configuration;
@@ -8,7 +9,7 @@ using StackExchange.Redis;
 
 namespace PushFunctions.Presence;
 
-/// <summary>The old service's <c>update_online_count</c> payload; <c>user_list</c> is capped (the rest pages from /api/online).</summary>
+/// <summary>The <c>update_online_count</c> payload the todo app's pages read; <c>user_list</c> is capped (the rest pages from /api/online).</summary>
 public sealed record OnlineCountUpdate(
     [property: JsonPropertyName("online_count")] long OnlineCount,
     [property: JsonPropertyName("user_list")] IReadOnlyList<OnlineUser> UserList);
@@ -20,11 +21,11 @@ public sealed record OnlineCountUpdate(
 /// of N logins costs about one push per interval, not N pushes of N names. A push whose waiter stopped, or whose
 /// window is longer than a request should wait, is sent by the periodic check (<see cref="PeriodicCheck"/>).
 /// Each push is one message to every connection, and SignalR Service bills each, so the window is as long as the
-/// last push's audience divided by <see cref="PushSettings.OnlinePushBudgetPerSecond"/> (never shorter than
-/// <see cref="PushSettings.OnlinePushInterval"/>): the pushes of all instances together deliver within the budget.
+/// last push's audience divided by <see cref="PresenceOptions.OnlinePushBudgetPerSecond"/> (never shorter than
+/// <see cref="PresenceOptions.OnlinePushIntervalMs"/>): the pushes of all instances together deliver within the budget.
 /// </summary>
 public sealed class OnlineNotifier(
-    PresenceStore presence, RedisConnection redis, ISignalRService signalR, PushSettings settings, TimeProvider time, ILogger<OnlineNotifier> logger)
+    PresenceStore presence, RedisConnection redis, ISignalRService signalR, IOptions<PresenceOptions> settings, TimeProvider time, ILogger<OnlineNotifier> logger)
 {
     public const string Event = "update_online_count";
     public const int UserListCap = 100;
@@ -44,7 +45,7 @@ public sealed class OnlineNotifier(
     /// <summary>When a push this instance stopped waiting for is due (the periodic check sends it).</summary>
     public EarliestDue LeftWaiting { get; } = new();
 
-    private PushWindow Window => new((long)settings.OnlinePushInterval.TotalMilliseconds, settings.OnlinePushBudgetPerSecond, (long)PushHold.TotalMilliseconds);
+    private PushWindow Window => new((long)settings.Value.OnlinePushInterval.TotalMilliseconds, settings.Value.OnlinePushBudgetPerSecond, (long)PushHold.TotalMilliseconds);
 
     /// <summary>
     /// Called after presence changed; returns once the change is pushed or another caller owns its push. Never

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using PushFunctions.Configuration;
 using PushFunctions.Rooms;
 using PushFunctions.SignalR;
@@ -24,7 +25,7 @@ namespace PushFunctions.Presence;
 /// </summary>
 public sealed class PeriodicCheck(
     PresenceStore presence, LeaseReconciler leases, OnlineNotifier notifier, GroupRestoreQueue restores, RoomService rooms,
-    PushSettings settings, TimeProvider time, ILogger<PeriodicCheck> logger)
+    IOptions<PresenceOptions> settings, TimeProvider time, ILogger<PeriodicCheck> logger)
 {
     /// <summary>Every 10 s: lost disconnects are noticed within lease + 10 s; 8,640 ticks a day.</summary>
     public const string Schedule = "*/10 * * * * *";
@@ -62,7 +63,7 @@ public sealed class PeriodicCheck(
         if (restore <= now) due.Add(("the group restores", rooms.RetryDueRestoresAsync));
         foreach (var (part, work) in due) await PartAsync(part, work);
         // After work, what it left (renewed leases, retries it queued) is read at the next tick.
-        nextRead = due.Count > 0 ? now : Earliest(now + settings.PresenceLease - LeaseSkew, lease, push, restore);
+        nextRead = due.Count > 0 ? now : Earliest(now + settings.Value.Lease - LeaseSkew, lease, push, restore);
         return true;
     }
 

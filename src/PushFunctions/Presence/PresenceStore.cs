@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using PushFunctions.Configuration;
 using PushFunctions.Redis;
@@ -26,7 +27,7 @@ public sealed record ExpiredLease(string UserId, string ConnectionId);
 /// command per shard, all at once, so it costs one round trip (each node answers its shards in parallel); a page
 /// of the online list rarely takes two.
 /// </summary>
-public sealed class PresenceStore(RedisConnection redis, PushSettings settings, TimeProvider time) : IOnlineStatus
+public sealed class PresenceStore(RedisConnection redis, IOptions<PresenceOptions> settings, TimeProvider time) : IOnlineStatus
 {
     /// <summary>Records a live connection and renews its lease; recording it again changes nothing else.</summary>
     public Task<Connected> ConnectAsync(string userId, string userName, string connectionId, string sessionId) =>
@@ -122,5 +123,5 @@ public sealed class PresenceStore(RedisConnection redis, PushSettings settings, 
     public Task RenewLeaseAsync(ExpiredLease lease) =>
         redis.Database.SortedSetAddAsync(PresenceShard.Of(lease.UserId).Leases, $"{lease.UserId}|{lease.ConnectionId}", LeaseExpiry(), When.Exists);
 
-    private long LeaseExpiry() => (time.GetUtcNow() + settings.PresenceLease).ToUnixTimeMilliseconds();
+    private long LeaseExpiry() => (time.GetUtcNow() + settings.Value.Lease).ToUnixTimeMilliseconds();
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 using PushFunctions.Configuration;
@@ -18,7 +19,7 @@ namespace PushFunctions.Presence;
 /// closed on arrival, whichever of the two arrives.
 /// </summary>
 public sealed class UpstreamFunctions(
-    PushSettings settings, SessionStore sessions, SessionRevoker revoker, PresenceService presence, ConnectionOwners owners,
+    IOptions<SignalROptions> signalROptions, SessionStore sessions, SessionRevoker revoker, PresenceService presence, ConnectionOwners owners,
     ISignalRService signalR, ILogger<UpstreamFunctions> logger)
 {
     /// <summary>The one hub method clients invoke: "this connection is mine and live" (CONTRACTS.md).</summary>
@@ -32,8 +33,8 @@ public sealed class UpstreamFunctions(
     {
         using var span = PushTelemetry.StartUpstream(category, @event);
         // Exact: the service sends the hub as it knows it (lower case), and a signature is only for that hub.
-        if (!hub.Equals(settings.HubName, StringComparison.Ordinal))
-            return Problems.NotFound($"Hub '{hub}' is not served here; the hub is '{settings.HubName}'.");
+        if (!hub.Equals(signalROptions.Value.HubName, StringComparison.Ordinal))
+            return Problems.NotFound($"Hub '{hub}' is not served here; the hub is '{signalROptions.Value.HubName}'.");
 
         var connectionId = request.Headers[Credentials.ConnectionIdHeader].ToString();
         var userId = request.Headers[Credentials.UserIdHeader].ToString();

@@ -7,12 +7,9 @@ namespace PushFunctions.IntegrationTests.Support;
 /// <summary>Settings for tests that use the app's stores directly against a test Redis (no app host, no SignalR Service).</summary>
 public static class StoreSettings
 {
-    /// <summary>The presence settings and the hub, as Presence's classes take them.</summary>
-    public static PushSettings For(ITestRedis redis, IReadOnlyDictionary<string, string>? tuning = null)
-    {
-        var configuration = Configuration(redis, tuning);
-        return new PushSettings(Options.Create(Settings.Read<PresenceOptions>(configuration)), Options.Create(Settings.Read<SignalROptions>(configuration)));
-    }
+    /// <summary>The presence settings, as Presence's classes take them.</summary>
+    public static IOptions<PresenceOptions> For(ITestRedis redis, IReadOnlyDictionary<string, string>? tuning = null) =>
+        Options.Create(Settings.Read<PresenceOptions>(Configuration(redis, tuning)));
 
     /// <summary>The Redis settings of a RedisConnection to the test Redis.</summary>
     public static IOptions<RedisOptions> Redis(ITestRedis redis) => Options.Create(Settings.Read<RedisOptions>(Configuration(redis)));
