@@ -10,7 +10,8 @@ namespace PushFunctions.Http;
 /// <summary>
 /// The checks in front of every HTTP function, written once: size guards, rate limits, the credential the
 /// function declares with <see cref="AcceptsAttribute"/> (401 when missing or wrong, 403 when it is another
-/// kind), and failures as problem+json (503 + Retry-After while Redis or SignalR Service is down).
+/// kind), and failures as problem+json (503 + Retry-After while Redis or SignalR Service is down), reported to the host
+/// as failed invocations.
 /// </summary>
 public sealed class FrontDoorMiddleware(FunctionCatalog functions, RateLimits rateLimits, Authenticator authenticator, PushTelemetry telemetry, ILogger<FrontDoorMiddleware> logger)
     : IFunctionsWorkerMiddleware
@@ -73,6 +74,9 @@ public sealed class FrontDoorMiddleware(FunctionCatalog functions, RateLimits ra
         catch (Exception e)
         {
             await AnswerAsync(http, e);
+            // A 5xx is a failed invocation: rethrown once answered, so the worker reports it to the host, which logs and
+            // counts it as failed; the client already has its problem+json.
+            if (http.Response.StatusCode >= StatusCodes.Status500InternalServerError) throw;
         }
     }
 

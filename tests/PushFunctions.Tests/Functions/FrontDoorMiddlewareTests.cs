@@ -15,7 +15,8 @@ public class FrontDoorMiddlewareTests(FunctionTestHost host) : IClassFixture<Fun
 {
     private readonly FrontDoorMiddleware frontDoor = host.Create<FrontDoorMiddleware>();
 
-    private sealed record Run(Response Response, bool FunctionRan, Mock<FunctionContext> Context);
+    /// <param name="Failure">What the middleware threw after answering: the invocation's failure, as the worker reports it to the host.</param>
+    private sealed record Run(Response Response, bool FunctionRan, Mock<FunctionContext> Context, Exception? Failure = null);
 
     private static HttpContext Http(string method, string path, IDictionary<string, string>? headers = null) =>
         Invocation.Request(method, path, headers: headers).HttpContext;
@@ -37,12 +38,20 @@ public class FrontDoorMiddlewareTests(FunctionTestHost host) : IClassFixture<Fun
         http.Response.Body = new MemoryStream();
         var context = Invocation.Context(function, http);
         var ran = false;
-        await middleware.Invoke(context.Object, c =>
+        Exception? failure = null;
+        try
         {
-            ran = true;
-            return body?.Invoke(c) ?? Task.CompletedTask;
-        });
-        return new Run(await Response.ReadAsync(http), ran, context);
+            await middleware.Invoke(context.Object, c =>
+            {
+                ran = true;
+                return body?.Invoke(c) ?? Task.CompletedTask;
+            });
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+        return new Run(await Response.ReadAsync(http), ran, context, failure);
     }
 
     /// <summary>A server call whose function fails with <paramref name="failure"/>.</summary>
@@ -198,25 +207,30 @@ public class FrontDoorMiddlewareTests(FunctionTestHost host) : IClassFixture<Fun
         Assert.Equal(StatusCodes.Status503ServiceUnavailable, run.Response.Status);
         Assert.Equal("2", run.Response.Headers.RetryAfter.ToString());
         Assert.Contains("same Idempotency-Key", run.Response.ProblemTitle);
+        Assert.NotNull(run.Failure);
     }
 
     [Fact]
     public async Task A_disposed_Redis_connection_while_the_app_stops_is_503_too()
     {
-        var run = await FailingAsync(new ObjectDisposedException("ConnectionMultiplexer"));
+        var failure = new ObjectDisposedException("ConnectionMultiplexer");
+        var run = await FailingAsync(failure);
 
         Assert.Equal(StatusCodes.Status503ServiceUnavailable, run.Response.Status);
         Assert.Equal("2", run.Response.Headers.RetryAfter.ToString());
+        Assert.Same(failure, run.Failure);
     }
 
     [Fact]
     public async Task SignalR_Service_unavailable_is_503_with_Retry_After()
     {
-        var run = await FailingAsync(new SignalRException("add to group: 503"));
+        var failure = new SignalRException("add to group: 503");
+        var run = await FailingAsync(failure);
 
         Assert.Equal(StatusCodes.Status503ServiceUnavailable, run.Response.Status);
         Assert.Equal("2", run.Response.Headers.RetryAfter.ToString());
         Assert.StartsWith("SignalR Service is unavailable", run.Response.ProblemTitle);
+        Assert.Same(failure, run.Failure);
     }
 
     [Fact]
@@ -227,16 +241,19 @@ public class FrontDoorMiddlewareTests(FunctionTestHost host) : IClassFixture<Fun
         Assert.Equal(StatusCodes.Status503ServiceUnavailable, run.Response.Status);
         Assert.Equal("2", run.Response.Headers.RetryAfter.ToString());
         Assert.StartsWith("Storage (Redis) is unavailable", run.Response.ProblemTitle);
+        Assert.IsType<StackExchange.Redis.RedisTimeoutException>(run.Failure);
     }
 
     [Fact]
     public async Task An_unexpected_failure_is_500_without_its_details()
     {
-        var run = await FailingAsync(new InvalidOperationException("connection string password=hunter2"));
+        var failure = new InvalidOperationException("connection string password=hunter2");
+        var run = await FailingAsync(failure);
 
         Assert.Equal(StatusCodes.Status500InternalServerError, run.Response.Status);
         Assert.Equal("An unexpected error occurred; it has been logged.", run.Response.ProblemTitle);
         Assert.DoesNotContain("hunter2", run.Response.Body);
         Assert.False(run.Response.Headers.ContainsKey("Retry-After"));
+        Assert.Same(failure, run.Failure);
     }
 }
