@@ -51,7 +51,7 @@ namespace PushFunctions.Bench
                 quick ? 3 : 10,
                 args.Contains("--profile"),
                 int.Parse(Value("--profile-iterations") ?? (quick ? "1000" : "5000")),
-                new Topology(args.Contains("--cluster"), int.Parse(Value("--instances") ?? "1")));
+                new Topology(args.Contains("--cluster"), int.Parse(Value("--instances") ?? "1"), args.Contains("--in-process")));
         }
     }
 
@@ -189,7 +189,7 @@ namespace PushFunctions.Bench
 
             var redisBefore = await RedisStats.CommandCallsAsync(_system.RedisPorts);
             var restBefore = _system.Emulator.Stats.Snapshot();
-            var processBefore = ProcessSample.Take();
+            var processBefore = ProcessSample.Take(_system.WorkerProcessIds);
 
             var result = await ClosedLoop.RunAsync(options.Concurrency, duration, maxOps, async i =>
             {
@@ -214,7 +214,7 @@ namespace PushFunctions.Bench
                 accepts.Record(start);
                 return ok;
             });
-            var process = ProcessSample.Take() - processBefore;
+            var process = ProcessSample.Take(_system.WorkerProcessIds) - processBefore;
             var redisDelta = RedisStats.Delta(redisBefore, await RedisStats.CommandCallsAsync(_system.RedisPorts));
             var restAfter = _system.Emulator.Stats.Snapshot();
 
@@ -370,11 +370,12 @@ namespace PushFunctions.Bench
         public double RestPerSend => Rest / (double)Math.Max(1, Load.Ok);
         public double AllocPerSend => Process.AllocatedBytes / (double)Math.Max(1, Load.Ok);
         public double CpuUsPerSend => Process.Cpu.TotalMicroseconds / Math.Max(1, Load.Ok);
+        public double WorkerCpuUsPerSend => Process.WorkerCpu.TotalMicroseconds / Math.Max(1, Load.Ok);
 
         public string Line =>
             $"{Label,-18} {Load.PerSecond,8:F0}/s ok {Load.Ok,7} fail {Load.Failed,3} | 202 p50/p99/max {Accept.Text} ms | receive {Receive.Text} ms " +
             $"({Receive.Count}/{ExpectedReceipts}, drain {DrainSeconds:F1} s) | evalsha/send {EvalPerSend:F2} REST/send {RestPerSend:F2} | " +
-            $"{AllocPerSend / 1024:F1} KiB, {CpuUsPerSend:F0} µs CPU per send (whole process) | redis: {string.Join(" ", Redis.OrderBy(p => p.Key).Select(p => $"{p.Key}={p.Value}"))}";
+            $"{AllocPerSend / 1024:F1} KiB, {CpuUsPerSend:F0} µs CPU per send (this process and the worker's: {WorkerCpuUsPerSend:F0} µs) | redis: {string.Join(" ", Redis.OrderBy(p => p.Key).Select(p => $"{p.Key}={p.Value}"))}";
     }
 
     public sealed record SendRow(int N, string Kind, PhaseResult Ours, PhaseResult RedisFloor, PhaseResult RestFloor, PhaseResult BothFloor)

@@ -17,6 +17,7 @@ namespace PushFunctions.IntegrationTests;
 /// connect, disconnect and lease renewal; the online count, the online list's pages and the lease check still see
 /// all of it. Real Redis (or the three-master cluster, PUSH_TEST_REDIS=cluster) and the real scripts.
 /// </summary>
+[Trait("Host", PushAppHost.NoHostTrait)]
 public sealed class PresenceShardTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Users = 500;

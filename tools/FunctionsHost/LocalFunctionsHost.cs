@@ -48,6 +48,7 @@ public sealed class FunctionsHostOptions
 public sealed class LocalFunctionsHost : IAsyncDisposable
 {
     private readonly List<Func<ValueTask>> stops = [];
+    private int disposed;
     private readonly WebApplication front;
     private readonly WorkerSupervisor? workers;
 
@@ -180,6 +181,7 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref disposed, 1) == 1) return;
         foreach (var stop in stops) await stop();
         Loggers.Dispose();
     }

@@ -13,7 +13,7 @@ public sealed record FunctionInfo(string Name, MethodInfo Method, IReadOnlyList<
 
 /// <summary>
 /// Every <c>[Function]</c> in this assembly, read once from its attributes: the front door looks up the
-/// credentials a function accepts here, and the development host finds the functions to serve.
+/// credentials a function accepts here.
 /// </summary>
 public sealed class FunctionCatalog
 {

@@ -1,11 +1,7 @@
 using System.Collections.Concurrent;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
+using FunctionsHost;
+using FunctionsHost.Tests.Support;
 using Microsoft.Extensions.Logging;
-using FunctionsDevHost;
 using PushFunctions.Configuration;
 
 namespace PushFunctions.IntegrationTests.Support;
@@ -17,75 +13,75 @@ public sealed record PushKeys(string ServerKey, string SessionSigningKey)
 }
 
 /// <summary>
-/// PushFunctions in-process on a real loopback port, served by the development host (tools/FunctionsDevHost) exactly as scripts/dev.sh runs it,
-/// with its settings injected through configuration. Warnings and errors it logs are kept for failure messages.
+/// PushFunctions behind the local Functions host (tools/FunctionsHost) on a real loopback port, with its settings given
+/// as app settings. By default the app runs in this process, behind the same HTTP front, keys and timers as its worker
+/// process would be; with <c>PUSH_TEST_HOST=worker</c> (scripts/test.sh's third run) the host starts the app's build
+/// output as its worker process, as scripts/dev.sh and Azure run it. Warnings and errors it logs (the worker's too) are
+/// kept for failure messages.
 /// </summary>
 public sealed class PushAppHost : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    /// <summary>A test class that reads the app's services or meter in this process: left out of the worker run (<c>Host!=in-process</c>).</summary>
+    public const string InProcessTrait = "in-process";
 
-    private PushAppHost(WebApplication app, string url, CapturedLogs logs)
+    /// <summary>A test class that runs the app's stores and scripts against Redis with no host at all: nothing to run again through the worker.</summary>
+    public const string NoHostTrait = "none";
+
+    private readonly LocalFunctionsHost _host;
+
+    private PushAppHost(LocalFunctionsHost host, CapturedLogs logs)
     {
-        _app = app;
-        Url = url;
+        _host = host;
         Logs = logs;
     }
 
+    /// <summary>True when the app runs in its worker process (<c>PUSH_TEST_HOST=worker</c>).</summary>
+    public static bool WorkerProcess => string.Equals(Environment.GetEnvironmentVariable("PUSH_TEST_HOST"), "worker", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Base URL, e.g. <c>http://127.0.0.1:41234</c> (routes are under <c>/api</c>).</summary>
-    public string Url { get; }
+    public string Url => _host.Url;
 
     public CapturedLogs Logs { get; }
 
-    public IServiceProvider Services => _app.Services;
+    /// <summary>The app's services (in this process only).</summary>
+    public IServiceProvider Services => _host.Services;
 
-    public static async Task<PushAppHost> StartAsync(string redisConnectionString, string signalRConnectionString, PushKeys keys)
+    /// <summary>What the host recorded of every invocation.</summary>
+    public FunctionsHost.Invocations.InvocationRunner Invocations => _host.Invocations;
+
+    public static async Task<PushAppHost> StartAsync(string redisConnectionString, string signalRConnectionString, PushKeys keys, string? storage = null)
     {
         var logs = new CapturedLogs();
         var settings = new Dictionary<string, string?>
         {
-            [Name(SettingNames.SignalRConnectionString)] = signalRConnectionString,
-            [Name(SettingNames.RedisConnectionString)] = redisConnectionString,
-            [Name(SettingNames.ServerKeys)] = keys.ServerKey,
-            [Name(SettingNames.SessionSigningKeys)] = keys.SessionSigningKey,
-            // Rate limits (when the app has them) are not what these tests are about: keep them out of the way.
-            ["RateLimit:SessionPerSecond"] = "100000",
-            ["RateLimit:ServerPerSecond"] = "100000",
+            [SettingNames.SignalRConnectionString] = signalRConnectionString,
+            [SettingNames.RedisConnectionString] = redisConnectionString,
+            [SettingNames.ServerKeys] = keys.ServerKey,
+            [SettingNames.SessionSigningKeys] = keys.SessionSigningKey,
+            // Rate limits are not what these tests are about: keep them out of the way.
+            ["RateLimit__SessionPerSecond"] = "100000",
+            ["RateLimit__ServerPerSecond"] = "100000",
+            ["AzureWebJobsStorage"] = storage,
+            // Its own timer locks: other app instances of the test run are other apps.
+            ["AzureFunctionsWebHost__hostid"] = "it-" + Guid.NewGuid().ToString("N")[..12],
         };
 
-        var app = DevHost.Build(["--urls", "http://127.0.0.1:0"], builder =>
+        var host = await LocalFunctionsHost.StartAsync(new FunctionsHostOptions
         {
-            builder.Configuration.AddInMemoryCollection(settings);
-            builder.Logging.ClearProviders();
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            builder.Logging.AddProvider(logs);
+            AppDirectory = Repo.AppDirectory,
+            Urls = "http://127.0.0.1:0",
+            Settings = settings,
+            ConfigureLogging = logging =>
+            {
+                logging.SetMinimumLevel(LogLevel.Warning);
+                logging.AddProvider(logs);
+            },
+            InProcessApp = WorkerProcess ? null : (worker, configuration) => worker.AddPushFunctions(configuration),
         });
-        try
-        {
-            await app.StartAsync();
-        }
-        catch
-        {
-            await app.DisposeAsync();
-            throw;
-        }
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new PushAppHost(app, address.TrimEnd('/'), logs);
+        return new PushAppHost(host, logs);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        try
-        {
-            await _app.StopAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        await _app.DisposeAsync();
-    }
-
-    private static string Name(string setting) => setting.Replace("__", ":");
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 }
 
 /// <summary>Log lines (Warning and above) an app wrote, newest last.</summary>

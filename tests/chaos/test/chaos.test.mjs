@@ -1,8 +1,9 @@
 // Issue 6: a bounded chaos run. K users with 2 devices each (PushClient, each with its own
 // in-memory storage so cursors survive the device's reconnects and reloads) churn while a
 // backend sends private, broadcast and room messages at a steady rate, and redis-server
-// (AOF, appendfsync always), the SignalR emulator and the app are each killed with SIGKILL and
-// restarted on the same port at least twice. Afterwards every device catches up and the
+// (AOF, appendfsync always), the SignalR emulator, the app's Functions host (its worker dies with it)
+// and the app's worker process alone (its host starts a new one) are each killed with SIGKILL and
+// restarted at least twice. Afterwards every device catches up and the
 // checker (lib/checker.mjs) proves that every send answered 202 reached every device of its
 // audience exactly once, in seq order per stream.
 //
@@ -25,7 +26,7 @@ const DURATION_MS = Number(process.env.CHAOS_DURATION_MS ?? 60_000);
 const USERS = Number(process.env.CHAOS_USERS ?? 6);
 const RATE = Number(process.env.CHAOS_RATE ?? 20);
 const HARD_CAP_MS = 180_000; // the whole file, start-up included
-const COMPONENTS = ["redis", "emulator", "app"];
+const COMPONENTS = ["redis", "emulator", "app", "worker"];
 const MIN_KILLS_EACH = 2;
 
 // The whole file is bounded: whatever hangs, the servers die with this process (harness exit hooks).
@@ -152,7 +153,7 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-describe("chaos: kill -9 and restart Redis, the emulator and the app while clients churn", () => {
+describe("chaos: kill -9 and restart Redis, the emulator, the app's host and its worker while clients churn", () => {
   let sys;
   const devices = [];
 

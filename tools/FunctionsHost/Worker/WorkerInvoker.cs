@@ -17,7 +17,7 @@ public sealed class WorkerInvoker(WorkerSupervisor workers, IHttpForwarder forwa
 {
     public const string InvocationIdHeader = "x-ms-invocation-id";
 
-    private readonly HttpMessageInvoker client = new(new SocketsHttpHandler
+    private readonly HttpMessageInvoker client = new(new RetryingHandler(new SocketsHttpHandler
     {
         AllowAutoRedirect = false,
         UseCookies = false,
@@ -25,7 +25,7 @@ public sealed class WorkerInvoker(WorkerSupervisor workers, IHttpForwarder forwa
         AutomaticDecompression = DecompressionMethods.None,
         ActivityHeadersPropagator = null,
         ConnectTimeout = TimeSpan.FromSeconds(15),
-    });
+    }));
 
     // The host's forwarding configuration: an idle forwarded request times out after 240 s.
     private static readonly ForwarderRequestConfig ForwardingConfig = new() { ActivityTimeout = TimeSpan.FromSeconds(240) };
@@ -108,4 +108,30 @@ public sealed class WorkerInvoker(WorkerSupervisor workers, IHttpForwarder forwa
     };
 
     public void Dispose() => client.Dispose();
+
+    /// <summary>
+    /// The host's RetryProxyHandler: a request the worker's listener refuses (it opens a moment after the worker has
+    /// initialised, and after a restart) is tried again, up to 10 times, 50 ms apart at first and 250 ms at most.
+    /// </summary>
+    private sealed class RetryingHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        private const int MaxAttempts = 10;
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var delay = TimeSpan.FromMilliseconds(50);
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return await base.SendAsync(request, cancellationToken);
+                }
+                catch (HttpRequestException) when (attempt < MaxAttempts)
+                {
+                    await Task.Delay(delay, cancellationToken);
+                    delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 250));
+                }
+            }
+        }
+    }
 }

@@ -35,7 +35,7 @@ public sealed class WorkerProcess : IAsyncDisposable
     public string WorkerId { get; }
 
     /// <summary>The operating system's process id.</summary>
-    public int Id => process.Id;
+    public int Id { get; private set; }
 
     /// <summary>Completes with the exit code when the process has exited.</summary>
     public Task<int> Exited => exited.Task;
@@ -80,6 +80,7 @@ public sealed class WorkerProcess : IAsyncDisposable
 
         var worker = new WorkerProcess(start, workerId, logger);
         worker.process.Start();
+        worker.Id = worker.process.Id;
         worker.watchdog = StartWatchdog(worker.Id, logger);
         worker.process.BeginOutputReadLine();
         worker.process.BeginErrorReadLine();

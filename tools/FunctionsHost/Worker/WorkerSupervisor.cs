@@ -118,6 +118,8 @@ public sealed class WorkerSupervisor(string appDirectory, Func<Uri> grpcUri, IRe
             var deliberate = worker.Replace.Task.IsCompleted;
             if (!deliberate)
             {
+                // The stream usually breaks a moment before the exit is seen: wait a little for the exit code.
+                await Task.WhenAny(worker.Process.Exited, Task.Delay(TimeSpan.FromSeconds(5)));
                 var code = worker.Process.Exited.IsCompleted ? $" with code {worker.Process.Exited.Result}" : " (its stream ended)";
                 logger.LogError("Language Worker Process exited{Code}. Pid={Pid}.", code, worker.Process.Id);
             }
