@@ -15,9 +15,15 @@ try
 }
 catch (WorkerStartException e)
 {
-    // The worker's own words (a bad setting is named there, never its value) and its exit code.
+    // The worker's own words (a bad setting is named there) and its exit code.
     Console.Error.WriteLine(e.Message);
     return e.ExitCode;
+}
+catch (Exception e) when (e is IOException or FormatException or InvalidOperationException)
+{
+    // The port is taken, the folder is not an app's build output, host.json or a schedule cannot be read.
+    Console.Error.WriteLine($"The host could not start: {e.Message}");
+    return 1;
 }
 
 var stop = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);

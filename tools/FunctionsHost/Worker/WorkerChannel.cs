@@ -18,7 +18,7 @@ public sealed class WorkerChannel(string workerId, ILoggerFactory loggers)
     private readonly TaskCompletionSource closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<StreamingMessage.ContentOneofCase, TaskCompletionSource<StreamingMessage>> replies = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource<FunctionLoadResponse>> loads = new();
-    private readonly ConcurrentDictionary<string, (string Function, TaskCompletionSource<InvocationResponse> Response)> invocations = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<InvocationResponse>> invocations = new();
     private readonly ConcurrentDictionary<string, ILogger> categoryLoggers = new();
     private volatile string? closedBecause;
 
@@ -96,10 +96,10 @@ public sealed class WorkerChannel(string workerId, ILoggerFactory loggers)
     /// Sends the invocation and waits for its response. When <paramref name="cancellation"/> fires, the worker gets an
     /// InvocationCancel (it handles them) and the invocation still ends with the worker's response.
     /// </summary>
-    public async Task<InvocationResponse> InvokeAsync(string functionName, InvocationRequest request, CancellationToken cancellation)
+    public async Task<InvocationResponse> InvokeAsync(InvocationRequest request, CancellationToken cancellation)
     {
         var response = new TaskCompletionSource<InvocationResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
-        invocations[request.InvocationId] = (functionName, response);
+        invocations[request.InvocationId] = response;
         if (closedBecause is { } why) Fail(request.InvocationId, why);
         Send(new StreamingMessage { InvocationRequest = request });
         await using var cancel = cancellation.Register(() => Send(new StreamingMessage { InvocationCancel = new InvocationCancel { InvocationId = request.InvocationId } }));
@@ -126,7 +126,7 @@ public sealed class WorkerChannel(string workerId, ILoggerFactory loggers)
     private void Fail(string invocationId, string why)
     {
         if (invocations.TryRemove(invocationId, out var pending))
-            pending.Response.TrySetException(new WorkerGoneException($"Worker {WorkerId}: {why}"));
+            pending.TrySetException(new WorkerGoneException($"Worker {WorkerId}: {why}"));
     }
 
     private void Send(StreamingMessage message) => outbound.Writer.TryWrite(message);
@@ -148,7 +148,7 @@ public sealed class WorkerChannel(string workerId, ILoggerFactory loggers)
         switch (message.ContentCase)
         {
             case StreamingMessage.ContentOneofCase.InvocationResponse:
-                if (invocations.TryRemove(message.InvocationResponse.InvocationId, out var pending)) pending.Response.TrySetResult(message.InvocationResponse);
+                if (invocations.TryRemove(message.InvocationResponse.InvocationId, out var pending)) pending.TrySetResult(message.InvocationResponse);
                 break;
             case StreamingMessage.ContentOneofCase.RpcLog:
                 Log(message.RpcLog);

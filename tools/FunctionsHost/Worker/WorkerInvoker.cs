@@ -53,7 +53,7 @@ public sealed class WorkerInvoker(WorkerSupervisor workers, IHttpForwarder forwa
         InvocationResponse response;
         try
         {
-            response = await worker.Channel.InvokeAsync(invocation.Function.Name, request, invocation.Cancellation);
+            response = await worker.Channel.InvokeAsync(request, invocation.Cancellation);
         }
         catch (WorkerGoneException e)
         {
@@ -73,7 +73,7 @@ public sealed class WorkerInvoker(WorkerSupervisor workers, IHttpForwarder forwa
         {
             var worker = await workers.ReadyAsync(invocation.Cancellation);
             var request = Request(invocation, new TypedData { Json = timerInfoJson }, null);
-            return Result(await worker.Channel.InvokeAsync(invocation.Function.Name, request, invocation.Cancellation));
+            return Result(await worker.Channel.InvokeAsync(request, invocation.Cancellation));
         }
         catch (WorkerGoneException e)
         {
