@@ -35,10 +35,11 @@ public sealed class HostStorage
         this.hostId = hostId;
     }
 
-    /// <summary>The listener lock's blob name of a timer function (named <c>Functions.{name}</c> in the host's logs).</summary>
-    public string LockBlob(string functionName) => $"locks/{hostId}/Host.{functionName}.Listener";
+    /// <summary>The listener lock's blob of a timer function, by its host name (<c>Functions.{name}</c>).</summary>
+    public string LockBlob(string hostName) => $"locks/{hostId}/Host.{hostName}.Listener";
 
-    public string StatusBlob(string functionName) => $"timers/{hostId}/Host.{functionName}/status";
+    /// <summary>The schedule status blob of a timer function, by its host name (<c>Functions.{name}</c>).</summary>
+    public string StatusBlob(string hostName) => $"timers/{hostId}/Host.{hostName}/status";
 
     /// <summary>Takes the lease on the lock blob (creating it and the container when missing); null when another holds it.</summary>
     public async Task<BlobLeaseClient?> TryLockAsync(string blobName, TimeSpan period, CancellationToken cancellation)
@@ -74,11 +75,11 @@ public sealed class HostStorage
         }
     }
 
-    public async Task<ScheduleStatus?> ReadStatusAsync(string functionName, CancellationToken cancellation)
+    public async Task<ScheduleStatus?> ReadStatusAsync(string hostName, CancellationToken cancellation)
     {
         try
         {
-            var content = await container.GetBlobClient(StatusBlob(functionName)).DownloadContentAsync(cancellation);
+            var content = await container.GetBlobClient(StatusBlob(hostName)).DownloadContentAsync(cancellation);
             return JsonSerializer.Deserialize<ScheduleStatus>(content.Value.Content.ToString(), StatusJson);
         }
         catch (RequestFailedException e) when (e.Status == 404)
@@ -87,10 +88,10 @@ public sealed class HostStorage
         }
     }
 
-    public async Task WriteStatusAsync(string functionName, ScheduleStatus status, CancellationToken cancellation)
+    public async Task WriteStatusAsync(string hostName, ScheduleStatus status, CancellationToken cancellation)
     {
         await container.CreateIfNotExistsAsync(cancellationToken: cancellation);
-        await container.GetBlobClient(StatusBlob(functionName))
+        await container.GetBlobClient(StatusBlob(hostName))
             .UploadAsync(new BinaryData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(status, StatusJson))), overwrite: true, cancellation);
     }
 }
