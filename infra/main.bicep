@@ -6,12 +6,17 @@
 // Azure.Bicep.CommandLine.linux-x64) and requires zero warnings; main.bicepparam is checked with
 // `bicep build-params`. Never deployed from here: see docs/DEPLOY.md, "Not verified".
 //
-// Deploy in two passes on a new app (docs/DEPLOY.md):
-//   1. this template with deployServerHostKeys=false, 2. publish artifacts/pushfunctions.zip,
-//   3. this template again with deployServerHostKeys=true (the host must be running to accept
-//      host keys: a Flex app without a package has no running host).
+// scripts/deploy.sh runs the passes of a deployment in order (docs/DEPLOY.md): this template, the package
+// (artifacts/pushfunctions.zip), then the host keys (the host must be running to accept them: a Flex app
+// without a package has no running host).
+//
+// SignalR Service and the function app need each other: the app's settings carry SignalR Service's endpoint,
+// SignalR Service's upstream carries the app's host name. SignalR Service is put first (signalR below), the app
+// second, then signalr-upstream.bicep puts SignalR Service again with the upstream on the app's defaultHostName.
 
 targetScope = 'resourceGroup'
+
+import { SignalRDefinition, upstreamTemplate } from 'signalr-upstream.bicep'
 
 // ---------------------------------------------------------------------------------------------
 // Parameters
@@ -20,7 +25,7 @@ targetScope = 'resourceGroup'
 @description('Azure region for every resource.')
 param location string = resourceGroup().location
 
-@description('Function App name; also the default host name <appName>.azurewebsites.net.')
+@description('Function App name.')
 @minLength(2)
 @maxLength(40)
 param appName string
@@ -37,6 +42,9 @@ param pushServerKeys string
 @secure()
 @minLength(32)
 param sessionSigningKeys string
+
+@description('The function app\'s default host name as Azure reports it now; empty on the first deployment. SignalR Service\'s first PUT keeps its upstream there, so no connection event is lost while the deployment runs; the second PUT (signalr-upstream.bicep) sets it from the app\'s defaultHostName. scripts/deploy.sh reads it with az functionapp show.')
+param currentAppHostName string = ''
 
 @description('Create the host keys pushserver-<i> from pushServerKeys. Leave false on the first deployment (no package yet, the host cannot store keys); set true after the package is published.')
 param deployServerHostKeys bool = false
@@ -132,8 +140,6 @@ param tags object = {}
 var suffix = uniqueString(resourceGroup().id, appName)
 var storageAccountName = 'st${suffix}'
 var deploymentContainerName = 'app-package-${take(toLower(appName), 32)}'
-var appHostName = '${appName}.azurewebsites.net'
-var upstreamUrlTemplate = 'https://${appHostName}/api/signalr/{hub}/{category}/{event}'
 var serverKeyList = split(pushServerKeys, ',')
 var redisPort = 10000
 
@@ -243,7 +249,8 @@ module monitoring 'monitoring.bicep' = {
 // Azure SignalR Service (Serverless, Entra only, upstream -> the app with managed identity auth)
 // ---------------------------------------------------------------------------------------------
 
-resource signalR 'Microsoft.SignalRService/signalR@2024-03-01' = {
+// Both PUTs of the resource send this one definition, each with its upstream (signalr-upstream.bicep says why).
+var signalRDefinition SignalRDefinition = {
   name: 'sigr-${appName}'
   location: location
   tags: tags
@@ -274,22 +281,31 @@ resource signalR 'Microsoft.SignalRService/signalR@2024-03-01' = {
     tls: {
       clientCertEnabled: false
     }
+  }
+}
+
+resource signalR 'Microsoft.SignalRService/signalR@2024-03-01' = {
+  name: signalRDefinition.name
+  location: signalRDefinition.location
+  tags: signalRDefinition.tags
+  kind: signalRDefinition.kind
+  sku: signalRDefinition.sku
+  identity: signalRDefinition.identity
+  properties: union(signalRDefinition.properties, {
     upstream: {
-      templates: [
-        {
-          hubPattern: '*'
-          categoryPattern: '*'
-          eventPattern: '*'
-          urlTemplate: upstreamUrlTemplate
-          auth: {
-            type: 'ManagedIdentity'
-            managedIdentity: {
-              resource: effectiveUpstreamAudience
-            }
-          }
-        }
-      ]
+      templates: empty(currentAppHostName) ? [] : [ upstreamTemplate(currentAppHostName, effectiveUpstreamAudience) ]
     }
+  })
+}
+
+// The second PUT: the same definition with the upstream on the app's real host name. It follows the first
+// through the app, whose settings read signalR's host name (the linter calls a dependsOn on signalR redundant).
+module signalRUpstream 'signalr-upstream.bicep' = {
+  name: 'signalr-upstream'
+  params: {
+    definition: signalRDefinition
+    appHostName: functionApp.properties.defaultHostName
+    upstreamAudience: effectiveUpstreamAudience
   }
 }
 
@@ -432,10 +448,6 @@ var appSettings = [
     name: 'SessionSigningKeys'
     value: sessionSigningKeys
   }
-  {
-    name: 'CorsAllowedOrigins'
-    value: join(corsAllowedOrigins, ',')
-  }
 ]
 
 resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
@@ -576,8 +588,8 @@ output hubName string = hubName
 @description('SignalR Service endpoint (no credentials).')
 output signalREndpoint string = 'https://${signalR.properties.hostName}'
 
-@description('Upstream URL template configured on SignalR Service.')
-output upstreamUrlTemplate string = upstreamUrlTemplate
+@description('Upstream URL template configured on SignalR Service (on the app\'s defaultHostName).')
+output upstreamUrlTemplate string = signalRUpstream.outputs.upstreamUrlTemplate
 
 @description('Blob container Flex runs the package from.')
 output deploymentContainerUrl string = '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'

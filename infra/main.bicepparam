@@ -22,7 +22,12 @@ param redisPersistence = 'AOF'
 param redisAuthMode = 'Entra'
 
 // false on the first deployment (no package, no running host to store keys); then true.
+// scripts/deploy.sh keeps it false and sets the host keys with the Azure CLI instead.
 param deployServerHostKeys = false
+
+// The app's host name as Azure reports it now, empty on the first deployment: scripts/deploy.sh reads it and
+// passes it (declared here so that the command line's value reaches the template).
+param currentAppHostName = ''
 
 param pushServerKeys = readEnvironmentVariable('PUSH_SERVER_KEYS')
 param sessionSigningKeys = readEnvironmentVariable('SESSION_SIGNING_KEYS')

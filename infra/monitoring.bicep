@@ -1,4 +1,4 @@
-// PushFunctions monitoring (issue 11): an Azure Monitor workbook with the app's graphs and the two alerts an
+// PushFunctions monitoring: an Azure Monitor workbook with the app's graphs and the two alerts an
 // on-call engineer needs first (live pushes failing, a dependency unavailable). The app exports its metrics
 // (meter "PushFunctions", docs/OBSERVABILITY.md) and traces to this Application Insights through OpenTelemetry;
 // the Azure Monitor exporter writes counters to customMetrics (valueSum per interval, tags in customDimensions)

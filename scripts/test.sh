@@ -4,8 +4,8 @@
 # tests (tests/e2e; a subset again in the Microsoft Entra auth mode) and the chaos run
 # (tests/chaos). Prints a table per suite and, as its last line, "N passed, N failed" for
 # the whole run. Exits non-zero when anything failed, a runner crashed or timed out (a
-# runner that ends without a summary counts as 1 failed), or the build failed (counted as
-# 1 failed).
+# runner that ends without a summary counts as 1 failed), a runner ran no test, a listed test
+# file is missing, or the build failed (each counted as 1 failed).
 #
 # The app runs as in Azure: the local Functions host (tools/FunctionsHost) starts its build output as its
 # worker process, in every e2e, browser and chaos system. The integration tests run the app in the host's
@@ -106,8 +106,9 @@ judge() {
     result="FAILED (exit $rc)"; f=1
   elif [ "$f" -gt 0 ]; then
     result="FAILED"
-  elif [ "$found" -eq 0 ] || [ $(( p + s )) -eq 0 ]; then
-    result="ok (no tests)"
+  elif [ "$found" -eq 0 ] || [ "$p" -eq 0 ]; then
+    # A runner that ran nothing (or skipped all) proves nothing: a renamed folder, a broken filter or discovery.
+    result="FAILED (no tests ran)"; f=1
   else
     result="ok"
   fi
@@ -191,8 +192,6 @@ run_dotnet_test() {
   #   Passed!  - Failed:     0, Passed:    12, Skipped:     0, Total:    12, Duration: 1 s - X.dll (net10.0)
   read -r found p f s < <(sed -nE 's/^.*(Passed|Failed)! +- +Failed: +([0-9]+), +Passed: +([0-9]+), +Skipped: +([0-9]+), +Total: +([0-9]+).*$/\3 \2 \4/p' "$logfile" \
     | awk '{p+=$1; f+=$2; s+=$3; n++} END {printf "%d %d %d %d\n", n, p, f, s}')
-  # "No test is available in X.dll": ran fine, holds no tests yet.
-  if [ "$found" -eq 0 ] && [ "$RUN_RC" -eq 0 ] && grep -q 'No test is available' "$logfile"; then found=1; fi
   judge "$name" "$RUN_RC" "$found" "$p" "$f" "$s"
 }
 
@@ -246,15 +245,16 @@ if [ "${TEST_SKIP_E2E:-0}" != 1 ] && [ -d "$ROOT/tests/e2e/test" ]; then
   run_node_suite e2e "$ROOT/tests/e2e" --test-concurrency="$E2E_CONCURRENCY" --test-timeout=300000
   # Again on what Azure runs: a three-master Redis Cluster (scripts/redis-cluster.sh) and two app instances
   # behind a round-robin balancer (the main backend's calls, browsers' calls and upstream events alternate),
-  # for the files that prove delivery once and in order, idempotency under racing retries, presence and the
-  # bounded online pushes, account deletion and session revocation. Not the Redis-outage file (it stops the
-  # one redis-server) nor the rate limits (per instance by design).
+  # for the files that prove delivery once and in order, idempotency under racing retries, presence (a lost
+  # connected event too) and the bounded online pushes, account deletion and session revocation. Not the
+  # Redis-outage file (it stops the one redis-server) nor the rate limits (per instance by design).
   if [ "${TEST_SKIP_SCALEOUT:-0}" != 1 ]; then
     NODE_SUITE_ENV=(E2E_REDIS_CLUSTER=1 E2E_INSTANCES=2)
     scaleout_files=()
-    for file in private-messages idempotency presence presence-coalescing presence-lease account-deletion sessions \
-                rooms offline-sync sync broadcast; do
-      [ -f "$ROOT/tests/e2e/test/$file.test.mjs" ] && scaleout_files+=("test/$file.test.mjs")
+    for file in private-messages idempotency presence presence-coalescing presence-lease presence-lost-connected \
+                account-deletion sessions rooms offline-sync sync broadcast; do
+      if [ -f "$ROOT/tests/e2e/test/$file.test.mjs" ]; then scaleout_files+=("test/$file.test.mjs")
+      else record "e2e: cluster, 2 apps: $file" 0 1 0 "FAILED: test/$file.test.mjs is listed but missing" 0; fi
     done
     run_node_suite "e2e: cluster, 2 apps" "$ROOT/tests/e2e" --test-concurrency="$E2E_CONCURRENCY" --test-timeout=300000 "${scaleout_files[@]}"
     NODE_SUITE_ENV=()

@@ -13,7 +13,7 @@ namespace PushFunctions.Bench;
 /// <param name="Instances">app instances; with more than one, requests (and the emulator's upstream events) go to them in turn through <see cref="RoundRobinProxy"/></param>
 /// <param name="InProcess">
 /// false: each instance is the local Functions host (tools/FunctionsHost, in this process) running the app's build output as
-/// its worker process, as Azure runs it; true: the same host with the app in this process (no worker process, no hop)
+/// its worker process, as Azure runs it (the app in a process of its own: its CPU and allocations are its own); true: the same host with the app in this process (no worker process, no hop)
 /// </param>
 public sealed record Topology(bool Cluster, int Instances, bool InProcess)
 {
@@ -48,13 +48,23 @@ public sealed class BenchSystem : IAsyncDisposable
     /// <summary>The app's services in this process, for the profile's sections that call them directly.</summary>
     public IServiceProvider AppServices { get; private set; } = null!;
 
-    /// <summary>The worker processes running the app (none in process): their CPU counts in a phase's.</summary>
-    public IEnumerable<int> WorkerProcessIds => _apps.Select(a => a.WorkerProcessId).OfType<int>();
+    /// <summary>The app's worker processes, one per instance (none in process): the app in processes of its own.</summary>
+    public IReadOnlyList<AppProcess> AppProcesses => _apps.Select(a => a.WorkerProcessId).OfType<int>().Select(id => new AppProcess(id)).ToList();
+
+    /// <summary>The first instance's worker process (null in process): the one --stages profiles.</summary>
+    public AppProcess? AppProcess => AppProcesses.FirstOrDefault();
+
+    /// <summary>The CPU time of every worker process so far (zero in process).</summary>
+    public TimeSpan AppCpu => AppProcesses.Aggregate(TimeSpan.Zero, (sum, app) => sum + app.Cpu);
+
+    /// <summary>redis-server's process (null for a cluster).</summary>
+    public Process? RedisProcess => _redis;
     public string ServerKey { get; } = "bench-srv-" + Guid.NewGuid().ToString("N");
     public string AccessKey { get; } = "bench-emu-" + Guid.NewGuid().ToString("N");
     private string SigningKey { get; } = "bench-sign-" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
 
-    public static async Task<BenchSystem> StartAsync(int userStreamMaxLength, Topology topology)
+    /// <param name="profiled">the worker processes name their JIT-compiled methods for perf (--stages)</param>
+    public static async Task<BenchSystem> StartAsync(int userStreamMaxLength, Topology topology, bool profiled = false)
     {
         var system = new BenchSystem();
         try
@@ -69,7 +79,7 @@ public sealed class BenchSystem : IAsyncDisposable
                 // The load tool's clients ping every 15 s; leave the defaults (30 s client timeout).
             });
             var urls = new List<string>();
-            for (var i = 0; i < topology.Instances; i++) urls.Add(await system.StartAppAsync(userStreamMaxLength, topology.InProcess));
+            for (var i = 0; i < topology.Instances; i++) urls.Add(await system.StartAppAsync(userStreamMaxLength, topology.InProcess, profiled));
             system.AppServices = topology.InProcess ? system._apps[0].Services : system.AppServicesHere(userStreamMaxLength);
             if (urls.Count > 1) system._proxy = await RoundRobinProxy.StartAsync(urls);
             system.AppUrl = system._proxy?.Url ?? urls[0];
@@ -99,13 +109,16 @@ public sealed class BenchSystem : IAsyncDisposable
         ["Presence__LeaseSeconds"] = "3600",
     };
 
-    private async Task<string> StartAppAsync(int userStreamMaxLength, bool inProcess)
+    private async Task<string> StartAppAsync(int userStreamMaxLength, bool inProcess, bool profiled)
     {
+        var settings = Settings(userStreamMaxLength);
+        // The host hands its settings to the worker as environment variables: the worker's runtime knobs go the same way.
+        if (!inProcess) foreach (var (name, value) in AppProcess.Environment(profiled)) settings[name] = value;
         var host = await LocalFunctionsHost.StartAsync(new FunctionsHostOptions
         {
             AppDirectory = AppDirectory(),
             Urls = "http://127.0.0.1:0",
-            Settings = Settings(userStreamMaxLength),
+            Settings = settings,
             ConfigureLogging = logging =>
             {
                 // Errors only, whatever host.json says: the host's per-invocation lines would cost as much as a send.
@@ -188,15 +201,7 @@ public sealed class BenchSystem : IAsyncDisposable
                      "--dir", _redisDir, "--daemonize", "no", "--loglevel", "warning" })
             start.ArgumentList.Add(a);
         _redis = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start (apt-get install -y redis-server).");
-        _redis.OutputDataReceived += (_, _) => { };
-        _redis.ErrorDataReceived += (_, _) => { };
-        _redis.BeginOutputReadLine();
-        _redis.BeginErrorReadLine();
-        // If this process dies without disposing, the shell watchdog kills redis-server.
-        var watchdog = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        watchdog.ArgumentList.Add("-c");
-        watchdog.ArgumentList.Add($"while kill -0 {Environment.ProcessId} 2>/dev/null; do kill -0 {_redis.Id} 2>/dev/null || exit 0; sleep 1; done; kill -9 {_redis.Id} 2>/dev/null");
-        Process.Start(watchdog)?.Dispose();
+        Watch(_redis, _ => { });
 
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
@@ -221,7 +226,12 @@ public sealed class BenchSystem : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (_proxy is not null) await _proxy.DisposeAsync();
-        foreach (var app in _apps) await app.DisposeAsync();
+        foreach (var app in _apps)
+        {
+            var worker = app.WorkerProcessId;
+            await app.DisposeAsync();
+            if (worker is not null) AppProcess.DeletePerfMap(worker.Value);
+        }
         if (_appServices is not null) await _appServices.DisposeAsync();
         if (Emulator is not null) await Emulator.DisposeAsync();
         if (_redis is { HasExited: false })
@@ -239,6 +249,22 @@ public sealed class BenchSystem : IAsyncDisposable
             await RunClusterScriptAsync("stop", _clusterDir);
             try { Directory.Delete(System.IO.Path.GetDirectoryName(_clusterDir)!, true); } catch (IOException) { }
         }
+    }
+
+    /// <summary>
+    /// Reads a child's output into <paramref name="line"/>, and starts a shell watchdog that kills the child if this
+    /// process dies without disposing it.
+    /// </summary>
+    public static void Watch(Process child, Action<string?> line)
+    {
+        child.OutputDataReceived += (_, e) => line(e.Data);
+        child.ErrorDataReceived += (_, e) => line(e.Data);
+        child.BeginOutputReadLine();
+        child.BeginErrorReadLine();
+        var watchdog = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        watchdog.ArgumentList.Add("-c");
+        watchdog.ArgumentList.Add($"while kill -0 {Environment.ProcessId} 2>/dev/null; do kill -0 {child.Id} 2>/dev/null || exit 0; sleep 1; done; kill -9 {child.Id} 2>/dev/null");
+        Process.Start(watchdog)?.Dispose();
     }
 
     public static int FreePort()

@@ -61,31 +61,25 @@ public sealed record SendKind(string Name, StreamKind Kind, int FanOut, Func<lon
 }
 
 /// <summary>
-/// The floor: the same work without the app. The same Lua append (stream.lua, same keys and arguments as
-/// StreamStore.AppendAsync) by EVALSHA, and the same REST send posted straight to the emulator with a token
-/// minted beforehand, at the same concurrency.
+/// The floor: the same work without the app. The same Lua append (the app's StreamAppendScript, with the keys
+/// and arguments StreamStore.AppendAsync gives it) by EVALSHA, and the same REST send posted straight to the
+/// emulator with a token minted beforehand, at the same concurrency.
 /// </summary>
 public sealed class Floor : IDisposable
 {
     private const string ApiVersion = "2022-06-01";
+    private static readonly StreamAppendScript Append = new();
     private readonly ConnectionMultiplexer _redis;
-    private readonly byte[] _sha;
-    private readonly string _script;
     private readonly HttpClient _http;
     private readonly string _hubBase;
     private readonly string _accessKey;
-    private readonly RetentionSettings _retention;
+    private readonly RetentionOptions _retention;
     private readonly Dictionary<string, string> _tokens = new(StringComparer.Ordinal);
     private static readonly MediaTypeHeaderValue JsonUtf8 = new("application/json") { CharSet = "utf-8" };
 
-    public Floor(string redisConnectionString, string emulatorUrl, string accessKey, RetentionSettings retention)
+    public Floor(string redisConnectionString, string emulatorUrl, string accessKey, RetentionOptions retention)
     {
         _redis = ConnectionMultiplexer.Connect(redisConnectionString);
-        using var stream = typeof(StreamStore).Assembly.GetManifestResourceStream("PushFunctions.Delivery.stream.lua")
-            ?? throw new InvalidOperationException("stream.lua is not embedded in PushFunctions.");
-        var script = new StreamReader(stream).ReadToEnd();
-        _sha = System.Security.Cryptography.SHA1.HashData(Encoding.UTF8.GetBytes(script));
-        _script = script; // each node learns it on its first NOSCRIPT, as the app's RedisScript does
         // The same handler settings as SignalRService.
         _http = new HttpClient(new SocketsHttpHandler
         {
@@ -114,25 +108,13 @@ public sealed class Floor : IDisposable
     public async Task<bool> AppendAsync(SendKind kind, long i, string payload)
     {
         // Its own streams (same shape and retention), so the app's streams and the clients' cursors stay untouched.
-        var stream = "floor:" + kind.Stream(i);
-        var tag = $"pf:{{{stream}}}";
-        RedisKey seq = tag + ":seq";
-        var isRoom = kind.Kind == StreamKind.Room;
+        var tag = $"pf:{{floor:{kind.Stream(i)}}}";
         var retention = _retention.For(kind.Kind);
         // The room's member sets under the floor's own tag: one slot per call, as the app's (empty sets, the same SCARDs).
-        RedisKey[] keys = [tag + ":s", seq, tag + ":epoch", tag + ":idem", isRoom ? tag + ":members" : seq, isRoom ? tag + ":online" : seq, tag + ":idem-order"];
-        RedisValue[] args = ["append", "floorepoch", Guid.CreateVersion7().ToString("N"), "", payload, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-            retention.MaxLength, (long)retention.MaxAge.TotalMilliseconds, 0, "0123456789abcdef0123456789abcdef", isRoom ? "1" : "0", "", ""];
-        RedisResult[] result;
-        try
-        {
-            result = (RedisResult[])(await _redis.GetDatabase().ScriptEvaluateAsync(_sha, keys, args))!;
-        }
-        catch (RedisServerException e) when (e.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
-        {
-            result = (RedisResult[])(await _redis.GetDatabase().ScriptEvaluateAsync(_script, keys, args))!;
-        }
-        return (long)result[0] == 1;
+        var room = kind.Kind == StreamKind.Room ? new RoomAudience(tag + ":members", tag + ":online") : null;
+        var reply = await Append.RunAsync(_redis.GetDatabase(), new StreamAppendScript.Input(StreamKeys.Under(tag), room,
+            Guid.CreateVersion7().ToString("N"), null, payload, DateTimeOffset.UtcNow, retention.MaxLength, retention.MaxAge, "floorepoch", null, null));
+        return reply is StreamAppendScript.Reply.Stored;
     }
 
     public async Task<bool> RestSendAsync(SendKind kind, long i, string payload)

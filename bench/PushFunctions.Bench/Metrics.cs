@@ -102,31 +102,16 @@ public static class RedisStats
 }
 
 /// <summary>
-/// Allocation and CPU over a phase: of this process (the host, the emulator and the clients share it; the app too when it
-/// runs in process), and the CPU of the app's worker processes (<see cref="WorkerCpu"/>, also in <see cref="Cpu"/>).
+/// Allocation and CPU of this whole process over a phase (the local Functions host, the emulator and the clients share it;
+/// the app too when it runs in process). The worker processes' CPU is counted apart (<see cref="AppProcess"/>).
 /// </summary>
-public readonly record struct ProcessSample(long AllocatedBytes, TimeSpan Cpu, TimeSpan WorkerCpu, int Gen0, int Gen1, int Gen2, long Timestamp)
+public readonly record struct ProcessSample(long AllocatedBytes, TimeSpan Cpu, int Gen0, int Gen1, int Gen2, long Timestamp)
 {
-    public static ProcessSample Take(IEnumerable<int> workers)
-    {
-        var workerCpu = workers.Select(pid =>
-        {
-            try
-            {
-                using var worker = Process.GetProcessById(pid);
-                return worker.TotalProcessorTime;
-            }
-            catch (ArgumentException)
-            {
-                return TimeSpan.Zero; // gone
-            }
-        }).Aggregate(TimeSpan.Zero, (a, b) => a + b);
-        return new(GC.GetTotalAllocatedBytes(precise: false), Process.GetCurrentProcess().TotalProcessorTime + workerCpu, workerCpu,
-            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), Stopwatch.GetTimestamp());
-    }
+    public static ProcessSample Take() => new(GC.GetTotalAllocatedBytes(precise: false), Process.GetCurrentProcess().TotalProcessorTime,
+        GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), Stopwatch.GetTimestamp());
 
     public static ProcessSample operator -(ProcessSample a, ProcessSample b) =>
-        new(a.AllocatedBytes - b.AllocatedBytes, a.Cpu - b.Cpu, a.WorkerCpu - b.WorkerCpu, a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2, a.Timestamp - b.Timestamp);
+        new(a.AllocatedBytes - b.AllocatedBytes, a.Cpu - b.Cpu, a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2, a.Timestamp - b.Timestamp);
 
     public double Seconds => Timestamp / (double)Stopwatch.Frequency;
 }

@@ -22,7 +22,7 @@ public static class Profile
     public static async Task<List<Section>> RunAsync(BenchSystem system, AppApi api, int iterations)
     {
         await Task.Yield();
-        using var floor = new Floor(system.RedisConnectionString, system.Emulator.Url, system.AccessKey, RetentionSettings.Default);
+        using var floor = new Floor(system.RedisConnectionString, system.Emulator.Url, system.AccessKey, new RetentionOptions());
         var services = system.AppServices;
         var streams = services.GetRequiredService<StreamStore>();
         var signalR = services.GetRequiredService<ISignalRService>();
@@ -43,7 +43,7 @@ public static class Profile
         floor.MintTokens(kind, 1);
         var sections = new List<Section>
         {
-            Measure("floor: EVALSHA stream.lua directly", iterations, () => floor.AppendAsync(kind, 1, payloadJson)),
+            Measure("floor: EVALSHA stream_append.lua directly", iterations, () => floor.AppendAsync(kind, 1, payloadJson)),
             Measure("floor: REST send directly (pre-minted token)", iterations, () => floor.RestSendAsync(kind, 1, payloadJson)),
             Measure("REST token (ISignalRTokenSource.GetRestTokenAsync)", iterations, () => tokens.GetRestTokenAsync(audience, default).AsTask()),
             Measure("SendValidation.Validate", iterations, () => { SendValidation.Validate(stream, request, null, null); return Task.CompletedTask; }),

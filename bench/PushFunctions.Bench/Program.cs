@@ -15,6 +15,7 @@ Console.WriteLine($"options: N = {string.Join(", ", options.Connections)}, concu
                   $"recovery {options.RecoverMessages} messages{(options.Quick ? " (quick)" : "")}; {options.Topology}");
 
 var report = new Report();
+if (!options.Stages)
 {
     // The hot path in sections, on a system with no clients connected.
     await using var system = await BenchSystem.StartAsync(1000, options.Topology);
@@ -25,7 +26,7 @@ var report = new Report();
 if (options.ProfileOnly) return 0;
 foreach (var n in options.Connections)
 {
-    await using var round = new Round(options, n, report);
+    await using var round = new Round(options, n, report, args);
     await round.RunAsync();
 }
 report.Print(options);
@@ -33,14 +34,16 @@ return 0;
 
 namespace PushFunctions.Bench
 {
+    /// <param name="Stages">only user sends, the app in its own process: its CPU and bytes per send, and per stage (<see cref="StageTable"/>)</param>
     public sealed record BenchOptions(bool Quick, int[] Connections, int Concurrency, TimeSpan Duration, int RecoverMessages, long DeliveryBudget, int BroadcastSamples,
-        bool ProfileOnly, int ProfileIterations, Topology Topology)
+        bool ProfileOnly, int ProfileIterations, Topology Topology, bool Stages = false, int StageRounds = 3)
     {
         public static BenchOptions Parse(string[] args)
         {
             var quick = args.Contains("--quick");
             string? Value(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
-            var connections = Value("--n")?.Split(',').Select(int.Parse).ToArray() ?? (quick ? [20, 100] : [100, 1000]);
+            var stages = args.Contains("--stages");
+            var connections = Value("--n")?.Split(',').Select(int.Parse).ToArray() ?? (stages ? [100] : quick ? [20, 100] : [100, 1000]);
             return new BenchOptions(
                 quick,
                 connections,
@@ -51,7 +54,17 @@ namespace PushFunctions.Bench
                 quick ? 3 : 10,
                 args.Contains("--profile"),
                 int.Parse(Value("--profile-iterations") ?? (quick ? "1000" : "5000")),
-                new Topology(args.Contains("--cluster"), int.Parse(Value("--instances") ?? "1"), args.Contains("--in-process")));
+                new Topology(args.Contains("--cluster"), int.Parse(Value("--instances") ?? "1"), InProcess(args, stages)),
+                stages,
+                int.Parse(Value("--rounds") ?? "3"));
+        }
+
+        /// <summary>--in-process: the app in the bench's process; --stages needs it in a process of its own (its worker).</summary>
+        private static bool InProcess(string[] args, bool stages)
+        {
+            var inProcess = args.Contains("--in-process");
+            if (inProcess && stages) throw new ArgumentException("--stages measures the app in its worker process: leave out --in-process.");
+            return inProcess;
         }
     }
 
@@ -71,7 +84,7 @@ namespace PushFunctions.Bench
     }
 
     /// <summary>One N: a fresh system, N users with one connection each, all members of one room, every scenario.</summary>
-    public sealed class Round(BenchOptions options, int n, Report report) : IAsyncDisposable
+    public sealed class Round(BenchOptions options, int n, Report report, string[] args) : IAsyncDisposable
     {
         private const string RoomId = "bench-room";
         private BenchSystem _system = null!;
@@ -84,21 +97,23 @@ namespace PushFunctions.Bench
             MaxConnectionsPerServer = 512,
         }) { Timeout = TimeSpan.FromSeconds(60) };
 
-        private RetentionSettings Retention => RetentionSettings.Default with
-        {
-            User = RetentionSettings.Default.User with { MaxLength = Math.Max(1000, options.RecoverMessages * 2) },
-        };
+        private RetentionOptions Retention => new() { UserMaxLength = Math.Max(1000, options.RecoverMessages * 2) };
 
         public async Task RunAsync()
         {
             Console.WriteLine($"\n== N = {n} connections ==");
-            _system = await BenchSystem.StartAsync(Retention.User.MaxLength, options.Topology);
+            _system = await BenchSystem.StartAsync(Retention.User.MaxLength, options.Topology, profiled: options.Stages);
             _api = new AppApi(Http, _system.AppUrl, _system.ServerKey);
             _floor = new Floor(_system.RedisConnectionString, _system.Emulator.Url, _system.AccessKey, Retention);
 
             await SetUpAsync();
             var users = _clients.Select(c => c.UserId).ToList();
             var kinds = SendKind.All(users, RoomId);
+            if (options.Stages)
+            {
+                await StagesAsync(kinds[0]);
+                return;
+            }
 
             // Warm-up: JIT and connection pools, not measured.
             await PhaseAsync(kinds[0], "warm-up", Path.Ours, TimeSpan.FromSeconds(options.Quick ? 1 : 3), record: false);
@@ -178,6 +193,64 @@ namespace PushFunctions.Bench
             }
         }
 
+        /// <summary>
+        /// User sends only, the app in its own process: untraced rounds of ours and of the floor alternated (CPU per
+        /// send of each process, sends/s, latency), then one round under perf (the app's CPU by stage) and one under
+        /// the runtime's allocation ticks (its bytes by stage).
+        /// </summary>
+        private async Task StagesAsync(SendKind user)
+        {
+            var app = _system.AppProcess ?? throw new InvalidOperationException("--stages needs the app in its own process (its worker).");
+            // Warm until tiered compilation has done its work: its background compiler shows in the app's CPU per send,
+            // which falls slice after slice until then (a fixed 20 s left the first measured round 2x the others).
+            var previous = double.MaxValue;
+            for (var slice = 0; slice < 20; slice++)
+            {
+                var cpu = (await PhaseAsync(user, "warm-up", Path.Ours, TimeSpan.FromSeconds(3), record: false))!.AppCpuUsPerSend;
+                if (slice >= 3 && cpu > 0.9 * previous) break;
+                previous = Math.Min(previous, cpu);
+            }
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            var ours = new List<PhaseResult>();
+            var floor = new List<PhaseResult>();
+            for (var r = 0; r < options.StageRounds; r++)
+            {
+                ours.Add((await PhaseAsync(user, "ours", Path.Ours, options.Duration))!);
+                floor.Add((await PhaseAsync(user, "floor: Lua + REST", Path.Both, options.Duration))!);
+            }
+
+            var perf = await CpuProfile.StartAsync(app.Id);
+            if (perf is null) Console.WriteLine("  perf is not available or may not profile: no CPU by stage");
+            var profiled = (await PhaseAsync(user, "ours under perf", Path.Ours, options.Duration))!;
+            var samples = perf is null ? null : await perf.StopAsync();
+
+            var allocations = AllocationProfile.Start(app.Id);
+            var traced = (await PhaseAsync(user, "ours, alloc ticks", Path.Ours, options.Duration))!;
+            var (bytes, types) = await allocations.StopAsync();
+
+            static double Median(IEnumerable<double> values)
+            {
+                var sorted = values.Order().ToArray();
+                return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+            }
+            var appCpu = ours.Select(p => p.AppCpuUsPerSend).ToArray();
+            var table = new StageTable(n, options.StageRounds, Median(appCpu), appCpu.Min(), appCpu.Max(),
+                Median(ours.Select(p => p.CpuUsPerSend)), Median(ours.Select(p => p.RedisCpuUsPerSend)),
+                Median(floor.Select(p => p.CpuUsPerSend)), Median(floor.Select(p => p.RedisCpuUsPerSend)),
+                Median(ours.Select(p => p.Load.PerSecond)), Median(floor.Select(p => p.Load.PerSecond)),
+                Median(ours.Select(p => p.Receive.P50)), Median(ours.Select(p => p.Receive.P99)),
+                profiled.AppCpuUsPerSend, samples, bytes.Values.Sum() / Math.Max(1, traced.Load.Ok), bytes, types, traced.Load.Ok);
+            report.Stages.Add(table);
+            Console.WriteLine();
+            Console.WriteLine(table.Format());
+            if (args.Contains("--stacks"))
+            {
+                if (perf is not null)
+                    Console.WriteLine("CPU by stack (µs per send):\n" + StageTable.FormatStacks(perf.Stacks, table.AppCpuUs / Math.Max(1, samples!.Values.Sum()), "µs"));
+                Console.WriteLine("Bytes by stack (per send):\n" + StageTable.FormatStacks(allocations.Stacks, 1.0 / Math.Max(1, traced.Load.Ok), "B"));
+            }
+        }
+
         private enum Path { Ours, RedisOnly, RestOnly, Both }
 
         private async Task<PhaseResult?> PhaseAsync(SendKind kind, string label, Path path, TimeSpan duration, bool record = true)
@@ -189,7 +262,9 @@ namespace PushFunctions.Bench
 
             var redisBefore = await RedisStats.CommandCallsAsync(_system.RedisPorts);
             var restBefore = _system.Emulator.Stats.Snapshot();
-            var processBefore = ProcessSample.Take(_system.WorkerProcessIds);
+            var processBefore = ProcessSample.Take();
+            var appBefore = _system.AppCpu;
+            var redisBefore2 = RedisCpu();
 
             var result = await ClosedLoop.RunAsync(options.Concurrency, duration, maxOps, async i =>
             {
@@ -214,7 +289,9 @@ namespace PushFunctions.Bench
                 accepts.Record(start);
                 return ok;
             });
-            var process = ProcessSample.Take(_system.WorkerProcessIds) - processBefore;
+            var process = ProcessSample.Take() - processBefore;
+            var appCpu = _system.AppCpu - appBefore;
+            var redisCpu = RedisCpu() - redisBefore2;
             var redisDelta = RedisStats.Delta(redisBefore, await RedisStats.CommandCallsAsync(_system.RedisPorts));
             var restAfter = _system.Emulator.Stats.Snapshot();
 
@@ -234,11 +311,18 @@ namespace PushFunctions.Bench
             var restByOperation = restAfter.RestCallsByOperation.ToDictionary(p => p.Key, p => p.Value - restBefore.RestCallsByOperation.GetValueOrDefault(p.Key))
                 .Where(p => p.Value != 0).ToDictionary();
             var row = new PhaseResult(label, result, accepts.Summarize(), receipts.Summarize(), expected, drained.TotalSeconds,
-                redisDelta, restAfter.RestCalls - restBefore.RestCalls, restByOperation, process);
+                redisDelta, restAfter.RestCalls - restBefore.RestCalls, restByOperation, process, appCpu, redisCpu);
             if (record) Console.WriteLine($"  {kind.Name,-9} {row.Line}");
             // Let the machine settle between phases (GC, queued frames).
             await Task.Delay(500);
             return row;
+        }
+
+        private TimeSpan RedisCpu()
+        {
+            if (_system.RedisProcess is not { HasExited: false } redis) return TimeSpan.Zero;
+            redis.Refresh();
+            return redis.TotalProcessorTime;
         }
 
         /// <summary>One broadcast at a time to all N connections: the time from the POST until the last connection has it.</summary>
@@ -363,19 +447,21 @@ namespace PushFunctions.Bench
     }
 
     public sealed record PhaseResult(string Label, LoadResult Load, Percentiles Accept, Percentiles Receive, long ExpectedReceipts, double DrainSeconds,
-        Dictionary<string, long> Redis, long Rest, Dictionary<string, long> RestByOperation, ProcessSample Process)
+        Dictionary<string, long> Redis, long Rest, Dictionary<string, long> RestByOperation, ProcessSample Process, TimeSpan AppCpu, TimeSpan RedisCpu)
     {
+        /// <summary>The app's process alone (zero when the app runs in this process).</summary>
+        public double AppCpuUsPerSend => AppCpu.TotalMicroseconds / Math.Max(1, Load.Ok);
+        public double RedisCpuUsPerSend => RedisCpu.TotalMicroseconds / Math.Max(1, Load.Ok);
         public long EvalCalls => Redis.GetValueOrDefault("evalsha") + Redis.GetValueOrDefault("eval");
         public double EvalPerSend => EvalCalls / (double)Math.Max(1, Load.Ok);
         public double RestPerSend => Rest / (double)Math.Max(1, Load.Ok);
         public double AllocPerSend => Process.AllocatedBytes / (double)Math.Max(1, Load.Ok);
         public double CpuUsPerSend => Process.Cpu.TotalMicroseconds / Math.Max(1, Load.Ok);
-        public double WorkerCpuUsPerSend => Process.WorkerCpu.TotalMicroseconds / Math.Max(1, Load.Ok);
 
         public string Line =>
             $"{Label,-18} {Load.PerSecond,8:F0}/s ok {Load.Ok,7} fail {Load.Failed,3} | 202 p50/p99/max {Accept.Text} ms | receive {Receive.Text} ms " +
             $"({Receive.Count}/{ExpectedReceipts}, drain {DrainSeconds:F1} s) | evalsha/send {EvalPerSend:F2} REST/send {RestPerSend:F2} | " +
-            $"{AllocPerSend / 1024:F1} KiB, {CpuUsPerSend:F0} µs CPU per send (this process and the worker's: {WorkerCpuUsPerSend:F0} µs) | redis: {string.Join(" ", Redis.OrderBy(p => p.Key).Select(p => $"{p.Key}={p.Value}"))}";
+            $"{AllocPerSend / 1024:F1} KiB, {CpuUsPerSend:F0} µs CPU per send (this process){(AppCpu > TimeSpan.Zero ? $" + {AppCpuUsPerSend:F0} µs worker process" : "")}, redis {RedisCpuUsPerSend:F0} µs | redis: {string.Join(" ", Redis.OrderBy(p => p.Key).Select(p => $"{p.Key}={p.Value}"))}";
     }
 
     public sealed record SendRow(int N, string Kind, PhaseResult Ours, PhaseResult RedisFloor, PhaseResult RestFloor, PhaseResult BothFloor)
@@ -409,6 +495,7 @@ namespace PushFunctions.Bench
         public List<RecoveryRow> Recovery { get; } = [];
         public List<StormRow> Storm { get; } = [];
         public List<Profile.Section> Profile { get; set; } = [];
+        public List<StageTable> Stages { get; } = [];
 
         public void Print(BenchOptions options)
         {
@@ -436,6 +523,16 @@ namespace PushFunctions.Bench
                 o.AppendLine($"| {n} | {(f is null ? "-" : $"{f.MedianMs:F1} / {f.MaxMs:F1} ({f.Samples}/{f.Attempts})")} | " +
                              $"{(r is null ? "-" : $"{r.Missed} → {r.Received}, {r.Pages}, {r.Ms:F0}")} | " +
                              $"{(s is null ? "-" : $"{s.ReconnectedMs:F0} / {s.SyncedMs:F0}")} | {(s is null ? "-" : s.Pushes.ToString())} |");
+            }
+            foreach (var stages in Stages)
+            {
+                o.AppendLine();
+                o.AppendLine(stages.Format());
+            }
+            if (Profile.Count == 0)
+            {
+                Console.WriteLine(o.ToString());
+                return;
             }
             o.AppendLine();
             o.AppendLine("Hot path, one call at a time (no clients connected):");

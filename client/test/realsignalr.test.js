@@ -68,9 +68,10 @@ describe("PushClient with the real SignalR client and a service stand-in", () =>
     /** @type {unknown[]} */
     const payloads = [];
     client.on("message", (m) => payloads.push(m.payload));
+    const bothDelivered = new Promise((resolve) => client.on("message", () => { if (payloads.length === 2) resolve(undefined); }));
     const livePushed = new Promise((resolve) => sockets.once("connection", (socket) => socket.on("close", resolve)));
     await client.start();
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the live push comes 20 ms after the handshake
+    await bothDelivered; // the synced message, and the live push that comes 20 ms after the handshake
     await client.stop();
     await livePushed;
 

@@ -8,7 +8,7 @@ var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
 
 builder.Services.AddProblemDetails();
-builder.Services.AddPushFunctions(builder.Configuration);
+builder.Services.AddPushFunctionsClient(builder.Configuration);
 builder.Services.AddAccounts();
 builder.Services.AddTodos();
 

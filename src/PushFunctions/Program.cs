@@ -13,9 +13,9 @@ try
     await builder.Build().RunAsync();
     return 0;
 }
-catch (InvalidSettingsException e)
+catch (Exception e) when (InvalidSettingsException.From(e) is { } invalid)
 {
     // Named settings, no values: the message is safe to print and says what to fix.
-    Console.Error.WriteLine(e.Message);
-    return 2;
+    Console.Error.WriteLine(invalid.Message);
+    return InvalidSettingsException.ExitCode;
 }

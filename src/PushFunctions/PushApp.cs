@@ -1,5 +1,6 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using PushFunctions.Accounts;
 using PushFunctions.Configuration;
 using PushFunctions.Delivery;
@@ -20,15 +21,18 @@ namespace PushFunctions;
 /// </summary>
 public static class PushApp
 {
-    /// <summary>Reads and validates the settings (throws <see cref="InvalidSettingsException"/> naming what is wrong).</summary>
-    public static PushSettings AddPushFunctions(this IFunctionsWorkerApplicationBuilder worker, IConfiguration configuration)
+    /// <summary>
+    /// The app's services and middleware, its settings bound from <paramref name="configuration"/> and validated when
+    /// the host starts (a bad setting stops it with an <see cref="Microsoft.Extensions.Options.OptionsValidationException"/>
+    /// that <see cref="InvalidSettingsException.From"/> reads).
+    /// </summary>
+    public static void AddPushFunctions(this IFunctionsWorkerApplicationBuilder worker, IConfiguration configuration)
     {
-        var settings = PushSettings.Load(configuration);
         worker.Services
-            .AddSingleton(settings)
+            .AddPushSettings(configuration)
             .AddSingleton(TimeProvider.System)
-            .AddFrontDoor(settings)
-            .AddSignalRService(settings)
+            .AddFrontDoor()
+            .AddSignalRService()
             .AddSingleton<RedisConnection>()
             .AddHostedService<CreatedAtStart<RedisConnection>>()
             .AddSessions()
@@ -37,16 +41,27 @@ public static class PushApp
             .AddRooms()
             .AddSingleton<AccountService>()
             .AddObservability(configuration);
-        worker.UseMiddleware<FrontDoorMiddleware>();
-        return settings;
+        worker.UseFrontDoor();
     }
 
-    private static IServiceCollection AddFrontDoor(this IServiceCollection services, PushSettings settings)
+    /// <summary>Every settings class, bound from <paramref name="configuration"/> and validated when the host starts.</summary>
+    public static IServiceCollection AddPushSettings(this IServiceCollection services, IConfiguration configuration) => services
+        .AddSettings<SignalROptions>(configuration)
+        .AddSingleton<IValidateOptions<SignalROptions>, SignalRConnectionStringCheck>()
+        .AddSettings<RedisOptions>(configuration)
+        .AddSettings<KeyOptions>(configuration)
+        .AddSettings<RetentionOptions>(configuration)
+        .AddSettings<PresenceOptions>(configuration)
+        .AddSettings<RateLimitOptions>(configuration)
+        .AddSettings<LimitsOptions>(configuration)
+        .AddSettings<ObservabilityOptions>(configuration)
+        .AddSettings<ExporterOptions>(configuration)
+        .AddSingleton<PushSettings>();
+
+    private static IServiceCollection AddFrontDoor(this IServiceCollection services)
     {
         // Responses (TypedResults) and the live pushes serialize the way request bodies are read.
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonBody.Options.NumberHandling);
-        // With local auth disabled the service signs upstream calls with an Entra token instead of X-ASRS-Signature.
-        if (UpstreamBearerValidator.Create(settings, TimeProvider.System) is { } upstreamBearer) services.AddSingleton(upstreamBearer);
         return services
             .AddSingleton<FunctionCatalog>()
             .AddSingleton<CredentialChecks>()
@@ -54,35 +69,28 @@ public static class PushApp
             .AddSingleton<Authenticator>();
     }
 
-    private static IServiceCollection AddSignalRService(this IServiceCollection services, PushSettings settings)
-    {
-        SignalRConnectionString connection;
-        try
-        {
-            connection = SignalRConnectionString.Parse(settings.SignalRConnectionString);
-        }
-        catch (FormatException e)
-        {
-            throw new InvalidSettingsException([$"Setting '{SettingNames.SignalRConnectionString}': {e.Message}"]);
-        }
-
-        return services
-            .AddSingleton(connection)
-            .AddSingleton(new UpstreamKeys([.. connection.AccessKey is null ? [] : new[] { connection.AccessKey }, .. settings.UpstreamKeys]))
-            .AddSingleton<ISignalRTokenSource>(sp => SignalRTokenSources.Create(connection, sp.GetRequiredService<TimeProvider>()))
-            .AddSingleton<ISignalRService, SignalRService>();
-    }
+    private static IServiceCollection AddSignalRService(this IServiceCollection services) => services
+        .AddSingleton(sp => SignalRConnectionString.Parse(sp.GetRequiredService<IOptions<SignalROptions>>().Value.AzureSignalRConnectionString))
+        .AddSingleton(sp => new UpstreamKeys(
+        [
+            .. sp.GetRequiredService<SignalRConnectionString>().AccessKey is { } accessKey ? [accessKey] : Array.Empty<string>(),
+            .. sp.GetRequiredService<IOptions<SignalROptions>>().Value.UpstreamKeys,
+        ]))
+        .AddSingleton<ISignalRTokenSource>(sp => SignalRTokenSources.Create(sp.GetRequiredService<SignalRConnectionString>(), sp.GetRequiredService<TimeProvider>()))
+        .AddSingleton<ISignalRService, SignalRService>();
 
     /// <summary>
     /// Creates a singleton while the host starts. The Redis connection's constructor blocks while it connects;
     /// created lazily, a burst of first requests blocks the thread pool on it and starves the very callbacks it
-    /// waits for (seen: 40 logins right after a restart hung for 30 s).
+    /// waits for (seen: 40 logins right after a restart hung for 30 s). Created in StartAsync, not in this class's
+    /// constructor: the host makes its hosted services before it validates the settings, and a singleton made from
+    /// bad settings would fail alone instead of with every other bad setting.
     /// </summary>
-    private sealed class CreatedAtStart<T>(T instance) : IHostedService where T : notnull
+    private sealed class CreatedAtStart<T>(IServiceProvider services) : IHostedService where T : notnull
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            GC.KeepAlive(instance);
+            services.GetRequiredService<T>();
             return Task.CompletedTask;
         }
 
@@ -93,7 +101,8 @@ public static class PushApp
         .AddSingleton<SessionStore>()
         .AddSingleton<ISessionUsers>(sp => sp.GetRequiredService<SessionStore>())
         .AddSingleton<SessionTokens>()
-        .AddSingleton<SessionRevoker>();
+        .AddSingleton<SessionRevoker>()
+        .AddSingleton<LoginService>();
 
     private static IServiceCollection AddDelivery(this IServiceCollection services) => services
         .AddSingleton<StreamStore>()
@@ -104,6 +113,7 @@ public static class PushApp
     private static IServiceCollection AddRooms(this IServiceCollection services) => services
         .AddSingleton<RoomStore>()
         .AddSingleton<IRoomMemberships>(sp => sp.GetRequiredService<RoomStore>())
+        .AddSingleton<IRoomAudiences>(sp => sp.GetRequiredService<RoomStore>())
         .AddSingleton<GroupRestoreQueue>()
         .AddSingleton<RoomService>();
 
@@ -117,5 +127,6 @@ public static class PushApp
         .AddSingleton<OnlineUsersGauge>()
         // The gauge registers its instrument when created: create it at start, not at a first use that never comes.
         .AddHostedService<CreatedAtStart<OnlineUsersGauge>>()
-        .AddSingleton<LeaseReconciler>();
+        .AddSingleton<LeaseReconciler>()
+        .AddSingleton<PeriodicCheck>();
 }

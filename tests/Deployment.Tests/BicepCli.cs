@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
 
@@ -41,7 +40,20 @@ public static class BicepCli
 
     /// <summary>The compiled template's resources of one type.</summary>
     public static IEnumerable<JsonElement> CompiledResources(string type) =>
-        CompiledMain.GetProperty("resources").EnumerateArray().Where(r => r.GetProperty("type").GetString() == type);
+        CompiledSymbols(CompiledMain).Values.Where(r => r.GetProperty("type").GetString() == type);
+
+    /// <summary>
+    /// A compiled template's resources by symbolic name. Templates that import types or functions compile to
+    /// languageVersion 2.0, where <c>resources</c> is an object keyed by the Bicep symbol (modules are
+    /// Microsoft.Resources/deployments with their template nested under properties.template).
+    /// </summary>
+    public static IReadOnlyDictionary<string, JsonElement> CompiledSymbols(JsonElement template)
+    {
+        var resources = template.GetProperty("resources");
+        Assert.True(resources.ValueKind == JsonValueKind.Object,
+            "expected a languageVersion 2.0 template (resources keyed by symbol), got " + resources.ValueKind);
+        return resources.EnumerateObject().ToDictionary(p => p.Name, p => p.Value);
+    }
 
     /// <summary>Runs the CLI with <paramref name="arguments"/>; <paramref name="environment"/> is added to (null: removed from) its environment.</summary>
     public static Result Run(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
@@ -50,30 +62,9 @@ public static class BicepCli
         if (!OperatingSystem.IsWindows() && !File.GetUnixFileMode(Executable).HasFlag(UnixFileMode.UserExecute))
             File.SetUnixFileMode(Executable, File.GetUnixFileMode(Executable) | UnixFileMode.UserExecute);
 
-        var start = new ProcessStartInfo(Executable)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = RepoFiles.Root,
-        };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
         // No telemetry or update checks from a test run.
-        start.Environment["BICEP_TELEMETRY_ENABLED"] = "false";
-        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
-        {
-            if (value is null) start.Environment.Remove(name);
-            else start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("bicep " + string.Join(' ', start.ArgumentList) + " did not finish in 2 minutes");
-        }
-        return new Result(process.ExitCode, stdout.Result + stderr.Result);
+        var variables = new Dictionary<string, string?>(environment ?? new Dictionary<string, string?>()) { ["BICEP_TELEMETRY_ENABLED"] = "false" };
+        var (exitCode, output) = ChildProcess.Run(Executable, arguments, RepoFiles.Root, variables);
+        return new Result(exitCode, output);
     }
 }

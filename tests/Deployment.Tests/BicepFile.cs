@@ -106,7 +106,8 @@ public sealed partial class BicepFile
                 Flush();
                 kind = keyword;
                 var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                name = parts.Length > 1 ? parts[1] : "";
+                // The identifier only: `func name(args) type => …` has no space after the name.
+                name = parts.Length > 1 ? Regex.Match(parts[1], @"^\w*").Value : "";
                 header = line.Trim();
                 decorators.AddRange(pendingDecorators);
                 pendingDecorators.Clear();

@@ -57,7 +57,7 @@ public class BicepTests
             Assert.True(result.ExitCode == 0, result.ToString());
             Assert.Empty(result.Diagnostics);
             using var template = JsonDocument.Parse(File.ReadAllText(outFile));
-            Assert.NotEmpty(template.RootElement.GetProperty("resources").EnumerateArray());
+            Assert.NotEmpty(BicepCli.CompiledSymbols(template.RootElement));
         }
         finally
         {
@@ -65,10 +65,14 @@ public class BicepTests
         }
     }
 
-    [Fact]
-    public void Main_bicep_lints_with_no_warnings()
+    public static TheoryData<string> InfraFiles() =>
+        new(Directory.GetFiles(RepoFiles.PathOf("infra"), "*.bicep").Select(Path.GetFileName).Order()!);
+
+    [Theory]
+    [MemberData(nameof(InfraFiles))]
+    public void Every_bicep_file_lints_with_no_warnings(string file)
     {
-        var result = BicepCli.Run(["lint", RepoFiles.PathOf("infra", "main.bicep")]);
+        var result = BicepCli.Run(["lint", RepoFiles.PathOf("infra", file)]);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Empty(result.Diagnostics);
     }
@@ -225,12 +229,21 @@ public class BicepTests
     [Fact]
     public void Bicep_sets_every_setting_the_app_defines()
     {
-        // Tripwire: a new name in src/PushFunctions/Configuration/SettingNames.cs needs a decision here.
+        // Tripwire: a new setting in a settings class (src/PushFunctions/Configuration/*Options.cs) needs a decision here.
         var set = AppSettings().Keys.ToHashSet();
-        var missing = Settings.FromAppSource()
+        var missing = Settings.FromApp()
             .Where(n => !set.Contains(n) && !Settings.NotSetInAzure.ContainsKey(n))
             .Select(n => n);
         Assert.Empty(missing);
+    }
+
+    [Fact]
+    public void Bicep_sets_only_settings_the_app_or_the_platform_reads()
+    {
+        // The platform's: host storage over Entra, Application Insights (the host's too), Azure.Identity's default identity.
+        string[] platform = ["AzureWebJobsStorage__accountName", "AzureWebJobsStorage__credential", "AzureWebJobsStorage__clientId", "AZURE_CLIENT_ID"];
+        var known = Settings.FromApp().Concat(platform).ToHashSet();
+        Assert.Empty(AppSettings().Keys.Where(n => !known.Contains(n)).ToList());
     }
 
     [Fact]
@@ -311,21 +324,88 @@ public class BicepTests
             Bicep.ResourceOfType("Microsoft.Web/sites").Body);
     }
 
+    private static readonly BicepFile UpstreamModule = BicepFile.Load("infra", "signalr-upstream.bicep");
+
     [Fact]
     public void SignalR_is_serverless_entra_only_with_managed_identity_upstream_to_the_app_route()
     {
-        var signalR = Bicep.ResourceOfType("Microsoft.SignalRService/signalR");
-        Assert.Matches(@"flag:\s*'ServiceMode'\s*value:\s*'Serverless'", signalR.Body);
-        Assert.Equal("true", BicepFile.Expression(signalR.Body, "disableLocalAuth"));
-        Assert.Equal("false", BicepFile.Expression(signalR.Body, "disableAadAuth"));
-        Assert.Equal("upstreamUrlTemplate", BicepFile.Expression(signalR.Body, "urlTemplate"));
-        Assert.Equal("ManagedIdentity", Regex.Match(signalR.Body, @"auth:\s*\{\s*type:\s*'(?<t>\w+)'").Groups["t"].Value);
-        Assert.Equal("effectiveUpstreamAudience", BicepFile.Expression(signalR.Body, "resource"));
+        var definition = Bicep.Var("signalRDefinition").Body;
+        Assert.Matches(@"flag:\s*'ServiceMode'\s*value:\s*'Serverless'", definition);
+        Assert.Equal("true", BicepFile.Expression(definition, "disableLocalAuth"));
+        Assert.Equal("false", BicepFile.Expression(definition, "disableAadAuth"));
 
-        // The template's path is the upstream route of the route table.
-        var template = Regex.Match(Bicep.Var("upstreamUrlTemplate").Body, @"=\s*'(?<v>[^']+)'").Groups["v"].Value;
-        Assert.Equal("https://${appHostName}" + ExpectedRoutes.Upstream.Path, template);
-        Assert.Equal("'${appName}.azurewebsites.net'", Regex.Match(Bicep.Var("appHostName").Body, @"=\s*(?<v>.+)").Groups["v"].Value.Trim());
+        // One upstream template, every event to the route table's upstream route, with an Entra token.
+        var template = UpstreamModule.OfKind("func").Single(f => f.Name == "upstreamTemplate").Body;
+        Assert.Equal("https://${hostName}" + ExpectedRoutes.Upstream.Path, BicepFile.Property(template, "urlTemplate"));
+        Assert.Equal("ManagedIdentity", Regex.Match(template, @"auth:\s*\{\s*type:\s*'(?<t>\w+)'").Groups["t"].Value);
+        Assert.Equal("audience", BicepFile.Expression(template, "resource"));
+        foreach (var pattern in new[] { "hubPattern", "categoryPattern", "eventPattern" })
+            Assert.Equal("*", BicepFile.Property(template, pattern));
+    }
+
+    [Fact]
+    public void Upstream_url_is_the_function_apps_default_host_name_not_one_built_from_its_name()
+    {
+        var module = Bicep.OfKind("module").Single(m => m.Name == "signalRUpstream").Body;
+        Assert.Equal("functionApp.properties.defaultHostName", BicepFile.Expression(module, "appHostName"));
+        Assert.Equal("effectiveUpstreamAudience", BicepFile.Expression(module, "upstreamAudience"));
+        Assert.Equal("signalRUpstream.outputs.upstreamUrlTemplate", Regex.Match(Bicep.Outputs["upstreamUrlTemplate"].Body, @"=\s*(?<v>.+)").Groups["v"].Value.Trim());
+        // The first PUT points the upstream only at a host name Azure reported (the deploy script reads it), or nowhere.
+        Assert.Contains("empty(currentAppHostName) ? [] : [ upstreamTemplate(currentAppHostName, effectiveUpstreamAudience) ]",
+            Bicep.ResourceOfType("Microsoft.SignalRService/signalR").Body);
+        Assert.DoesNotContain("azurewebsites.net", Bicep.Text + UpstreamModule.Text);
+    }
+
+    /// <summary>The compiled expressions of one resource's top-level fields.</summary>
+    private static Dictionary<string, string> Fields(JsonElement resource) =>
+        resource.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText());
+
+    [Fact]
+    public void Second_signalr_put_sends_every_field_of_the_first_and_only_adds_the_upstream()
+    {
+        // A PUT replaces the resource: whatever the second one left out would be reset. Both are read from what ARM
+        // receives (the compiled template): each field of both comes from the one signalRDefinition object.
+        var symbols = BicepCli.CompiledSymbols(BicepCli.CompiledMain);
+        var first = Fields(symbols["signalR"]);
+        var module = symbols["signalRUpstream"];
+        var nested = BicepCli.CompiledSymbols(module.GetProperty("properties").GetProperty("template"));
+        var second = Fields(Assert.Single(nested).Value);
+
+        Assert.Equal(first["type"], second["type"]);
+        Assert.Equal(first["apiVersion"], second["apiVersion"]);
+        string[] copied = ["name", "location", "tags", "kind", "sku", "identity"];
+        // Nothing is set on either PUT but these fields (a new one on the first must go through the definition too).
+        Assert.Equal(copied.Append("properties").Order(), first.Keys.Except(["type", "apiVersion", "dependsOn"]).Order());
+        Assert.Equal(first.Keys.Except(["dependsOn"]).Order(), second.Keys.Order());
+        foreach (var field in copied)
+        {
+            Assert.Equal($"[variables('signalRDefinition').{field}]", first[field]);
+            Assert.Equal($"[parameters('definition').{field}]", second[field]);
+        }
+        Assert.StartsWith("[union(variables('signalRDefinition').properties, createObject('upstream', ", first["properties"]);
+        Assert.StartsWith("[union(parameters('definition').properties, createObject('upstream', ", second["properties"]);
+        Assert.Equal("[variables('signalRDefinition')]", module.GetProperty("properties").GetProperty("parameters")
+            .GetProperty("definition").GetProperty("value").GetString());
+
+        // The definition itself leaves the upstream to each PUT, so neither can carry a stale one by accident.
+        Assert.False(BicepCli.CompiledMain.GetProperty("variables").GetProperty("signalRDefinition").GetProperty("properties")
+            .TryGetProperty("upstream", out _));
+    }
+
+    [Fact]
+    public void Second_signalr_put_runs_after_the_first_and_after_the_app()
+    {
+        var symbols = BicepCli.CompiledSymbols(BicepCli.CompiledMain);
+        var after = new HashSet<string>();
+        var pending = new Stack<string>(["signalRUpstream"]);
+        while (pending.TryPop(out var symbol))
+        {
+            if (!symbols[symbol].TryGetProperty("dependsOn", out var dependsOn)) continue;
+            foreach (var dependency in dependsOn.EnumerateArray().Select(d => d.GetString()!))
+                if (after.Add(dependency)) pending.Push(dependency);
+        }
+        Assert.Contains("functionApp", after);
+        Assert.Contains("signalR", after);
     }
 
     [Fact]

@@ -42,7 +42,7 @@ public sealed record ExpectedRoute(string Function, string Method, string Path, 
 public sealed record ExpectedTimer(string Function, string Schedule);
 
 /// <summary>
-/// The route table of docs/API.md (plus the old call shape POST /api/deleteAccountToUpdateOnline), one function per
+/// The route table of docs/API.md (with POST /api/deleteAccountToUpdateOnline, which takes the user as {uid}), one function per
 /// (method, route), and the timer functions, in one place. Tests compare the generated functions.metadata, the
 /// functions' [Accepts] and the local Functions host's endpoints against it.
 /// Routes used by the main backend only are authLevel function; routes a browser (or SignalR Service)
@@ -83,12 +83,10 @@ public static class ExpectedRoutes
         new("health", "GET", "/api/health", HostAuth.Anonymous, Caller.Anyone),
     ];
 
-    /// <summary>Work that no request triggers: presence leases, the coalesced online push, room-group restores.</summary>
+    /// <summary>Work that no request triggers, in one timer function (one Flex scale group): presence leases, the coalesced online push, room-group restores.</summary>
     public static IReadOnlyList<ExpectedTimer> Timers { get; } =
     [
-        new("presenceLeaseCheck", "*/5 * * * * *"),
-        new("onlinePushRepair", "*/5 * * * * *"),
-        new("roomGroupRestoreRetry", "*/2 * * * * *"),
+        new("periodicCheck", "*/10 * * * * *"),
     ];
 
     /// <summary>The upstream route, as SignalR Service's URL template must end.</summary>

@@ -7,60 +7,36 @@ using PushFunctions.IntegrationTests.Support;
 namespace PushFunctions.IntegrationTests;
 
 /// <summary>
-/// Bad input on every route (API.md's routes plus the old <c>POST /api/deleteAccountToUpdateOnline</c>): each answer is
-/// the expected 4xx as problem+json with a title (or, where the Functions host answers before the app, its bare status:
-/// an unknown route or method, headers over Kestrel's limit), never 5xx, never a hang, and the app keeps serving normal sends.
-/// The matrix is the <see cref="Matrix"/> table: one theory row per (route, bad input).
+/// Bad input on every route (API.md's routes, and <c>POST /api/deleteAccountToUpdateOnline</c>, which takes the user as
+/// <c>{uid}</c>): each answer is the expected 4xx, never 5xx, never a hang, and the app keeps serving normal sends. What
+/// the app answers is problem+json with a title; what the Functions host or its web server refuses before any app code
+/// runs (a route or method no function declares, headers over Kestrel's limit, bytes it does not take in a path or a
+/// header) is its bare status. The matrix is the <see cref="Table"/>: one theory row per
+/// (route, bad input).
 /// </summary>
 [Collection(SystemCollection.Name)]
 public sealed class BadInputTests(PushSystem system)
 {
     private const int MiB = 1024 * 1024;
 
-    /// <summary>Rows the app answers as it should.</summary>
-    public static TheoryData<string> Matrix() => Cases.Of([.. Table.Where(r => r.Value.Bug is null).Select(r => r.Key)]);
+    /// <summary>Rows the app answers itself.</summary>
+    public static TheoryData<string> Matrix() => Cases.Of([.. Table.Where(r => !r.Value.BeforeTheApp).Select(r => r.Key)]);
 
-    /// <summary>Rows that fail because of a reported bug (see <see cref="Bugs"/>), one skipped theory per bug.</summary>
-    public static TheoryData<string> BugRows(string bug) => Cases.Of([.. Table.Where(r => r.Value.Bug == bug).Select(r => r.Key)]);
-
-    /// <summary>Reported app bugs; the app engineer unskips the theory when fixed.</summary>
-    public static class Bugs
-    {
-        public const string NumbersAsStrings = "BUG-1";
-        public const string BodylessOverLimit = "BUG-2";
-        public const string KestrelNul = "BUG-3";
-        public const string KestrelHeaders = "BUG-4";
-        public const string KestrelNonAscii = "BUG-5";
-    }
+    /// <summary>Rows the Functions host or its web server refuses before the app sees them.</summary>
+    public static TheoryData<string> RefusedBeforeTheApp() => Cases.Of([.. Table.Where(r => r.Value.BeforeTheApp).Select(r => r.Key)]);
 
     [Theory]
     [MemberData(nameof(Matrix))]
     public Task Bad_input_is_answered_4xx_problem_json_and_the_app_keeps_serving(string row) => Check(row);
 
+    /// <remarks>
+    /// The host's routes take only the methods a function declares (a bare 404 for any other route or method); Kestrel,
+    /// in the host as in the worker, refuses headers over 32 KiB with a bare 431, and NUL (%00) in a path and header
+    /// bytes that are not ASCII with a bare 400: nothing is stored, and there is no body of the app's.
+    /// </remarks>
     [Theory]
-    [MemberData(nameof(BugRows), Bugs.NumbersAsStrings)]
-    public Task Bad_input_BUG1_numbers_as_strings_are_400(string row) => Check(row);
-
-    [Theory]
-    [MemberData(nameof(BugRows), Bugs.BodylessOverLimit)]
-    public Task Bad_input_BUG2_body_over_1_MiB_on_body_less_routes_is_413(string row) => Check(row);
-
-    [Theory(Skip = "Known limit, not fixable in the app: Kestrel refuses NUL (%00) in a path with a bare 400 (no problem+json) before any app code runs; the request is still refused.")]
-    [MemberData(nameof(BugRows), Bugs.KestrelNul)]
-    public Task Bad_input_BUG3_NUL_in_a_path_id_is_400_problem_json(string row) => Check(row);
-
-    [Theory]
-    [MemberData(nameof(BugRows), Bugs.KestrelHeaders)]
-    public Task Oversized_headers_are_the_hosts_bare_431(string row) =>
-        // Kestrel's default 32 KiB of request headers, in the host as in the worker: refused before any app code runs.
-        Check(row);
-
-    [Theory]
-    [MemberData(nameof(BugRows), Bugs.KestrelNonAscii)]
-    public Task Bad_input_BUG5_non_ASCII_header_bytes_are_refused_400_before_the_app(string row) =>
-        // Known limit, not fixable in the app: Kestrel (and the Functions front end) refuse header bytes that are
-        // not ASCII with a bare 400 before any app code runs. The request is refused and nothing is stored.
-        Check(row, problemJson: false);
+    [MemberData(nameof(RefusedBeforeTheApp))]
+    public Task Bad_input_the_host_refuses_is_its_bare_status_and_the_app_keeps_serving(string row) => Check(row, problemJson: false);
 
     private async Task Check(string row, bool problemJson = true)
     {
@@ -79,9 +55,8 @@ public sealed class BadInputTests(PushSystem system)
             : await api.SendAsync(bad.Build(context));
 
         Assert.True(response.Code is >= 400 and < 500, $"{row}: expected a 4xx, got {response}\napp log:\n{system.App.Logs.Tail(5)}");
-        if (bad.Bare) ProblemAssert.Bare(response, bad.Expected, row);
-        else if (problemJson) ProblemAssert.Problem(response, bad.Expected, row);
-        else Assert.Equal(bad.Expected, response.Code);
+        if (problemJson) ProblemAssert.Problem(response, bad.Expected, row);
+        else ProblemAssert.Bare(response, bad.Expected, row);
 
         // The app still serves a normal send afterwards.
         await api.SendToUserAsync(PushSystem.NewId("after"), "{\"still\":\"working\"}");
@@ -116,9 +91,8 @@ public sealed class BadInputTests(PushSystem system)
     /// Over a size limit (the server may answer before reading it all), or with header bytes HttpClient will not
     /// send (not ASCII): it goes over a raw socket.
     /// </param>
-    /// <param name="Bug">The reported bug this row fails on, or null.</param>
-    /// <param name="Bare">The Functions host answers it by itself, without a body (the app never sees it).</param>
-    private sealed record Row(Caller As, int Expected, bool RawSocket, string? Bug, Func<RowContext, HttpRequestMessage> Build, bool Bare = false);
+    /// <param name="BeforeTheApp">The host or its web server refuses it before any app code runs: a bare status, no body.</param>
+    private sealed record Row(Caller As, int Expected, bool RawSocket, bool BeforeTheApp, Func<RowContext, HttpRequestMessage> Build);
 
     /// <summary>Ids that break the rule "1..128 of A-Z a-z 0-9 . _ - @ :", as they appear in a URL path (percent-encoded).</summary>
     private static readonly (string What, string Segment)[] BadPathIds =
@@ -138,7 +112,7 @@ public sealed class BadInputTests(PushSystem system)
         ("truncated UTF-8 (%C3)", "a%C3"),
     ];
 
-    /// <summary>Bytes that are not UTF-8, inside a JSON string and as an object key (issue 13).</summary>
+    /// <summary>Bytes that are not UTF-8, inside a JSON string and as an object key.</summary>
     private static readonly (string What, byte[] Bytes)[] NotUtf8 =
     [
         ("invalid UTF-8 in a string (FF FE)", [0xFF, 0xFE]),
@@ -178,10 +152,11 @@ public sealed class BadInputTests(PushSystem system)
     {
         var table = new Dictionary<string, Row>(StringComparer.Ordinal);
         void Add(string method, string route, string what, Caller caller, int expected, Func<RowContext, string> path,
-                 Func<RowContext, HttpContent?>? body = null, Action<HttpRequestMessage>? headers = null, string? bug = null, bool bare = false)
+                 Func<RowContext, HttpContent?>? body = null, Action<HttpRequestMessage>? headers = null, bool beforeTheApp = false)
         {
             var name = $"{method} {route} [{caller.ToString().ToLowerInvariant()}] | {what}";
-            table.Add(name, new Row(caller, expected, expected is 413 or 431 || what.Contains("non-ASCII"), bug, context =>
+            // Kestrel's default 32 KiB of request headers, in the host as in the worker: refused before any app code runs.
+            table.Add(name, new Row(caller, expected, expected is 413 or 431 || what.Contains("non-ASCII"), beforeTheApp || expected == 431, context =>
             {
                 var request = new HttpRequestMessage(new HttpMethod(method), context.Api.BaseUrl + path(context));
                 (caller switch
@@ -194,7 +169,7 @@ public sealed class BadInputTests(PushSystem system)
                 request.Content = body?.Invoke(context);
                 headers?.Invoke(request);
                 return request;
-            }, bare || expected == 431));
+            }));
         }
 
         static Func<RowContext, HttpContent?> Json(string json) => _ => new StringContent(json, Encoding.UTF8, "application/json");
@@ -229,7 +204,7 @@ public sealed class BadInputTests(PushSystem system)
             Add("POST", route, "Idempotency-Key of 16 KB", caller, 400, path, Json("{\"payload\":1}"),
                 r => r.Headers.TryAddWithoutValidation("Idempotency-Key", new string('k', 16 * 1024)));
             Add("POST", route, "a header over Kestrel's 32 KB limit", caller, 431, path, Json("{\"payload\":1}"),
-                r => r.Headers.TryAddWithoutValidation("X-Padding", new string('p', 40 * 1024)), Bugs.KestrelHeaders);
+                r => r.Headers.TryAddWithoutValidation("X-Padding", new string('p', 40 * 1024)));
             if (caller == Caller.Server)
                 foreach (var (what, id) in BadJsonIds)
                     Add("POST", route, $"body from: {what}", caller, 400, path, Json($"{{\"payload\":1,\"from\":{id}}}"));
@@ -241,10 +216,10 @@ public sealed class BadInputTests(PushSystem system)
         }
         foreach (var (what, segment) in BadPathIds)
         {
-            var nul = what == "NUL" ? Bugs.KestrelNul : null;
-            Add("POST", "/api/users/{userId}/messages", $"path userId: {what}", Caller.Server, 400, _ => $"/api/users/{segment}/messages", Json("{\"payload\":1}"), bug: nul);
-            Add("POST", "/api/rooms/{roomId}/messages", $"path roomId: {what}", Caller.Server, 400, _ => $"/api/rooms/{segment}/messages", Json("{\"payload\":1}"), bug: nul);
-            Add("POST", "/api/rooms/{roomId}/messages", $"path roomId: {what}", Caller.Session, 400, _ => $"/api/rooms/{segment}/messages", Json("{\"payload\":1}"), bug: nul);
+            var nul = what == "NUL"; // refused by the web server before the app
+            Add("POST", "/api/users/{userId}/messages", $"path userId: {what}", Caller.Server, 400, _ => $"/api/users/{segment}/messages", Json("{\"payload\":1}"), beforeTheApp: nul);
+            Add("POST", "/api/rooms/{roomId}/messages", $"path roomId: {what}", Caller.Server, 400, _ => $"/api/rooms/{segment}/messages", Json("{\"payload\":1}"), beforeTheApp: nul);
+            Add("POST", "/api/rooms/{roomId}/messages", $"path roomId: {what}", Caller.Session, 400, _ => $"/api/rooms/{segment}/messages", Json("{\"payload\":1}"), beforeTheApp: nul);
         }
 
         // --- POST /api/login ------------------------------------------------------------------------------------
@@ -255,7 +230,7 @@ public sealed class BadInputTests(PushSystem system)
             Add("POST", route, "body is an array", Caller.Server, 400, path, Json("[{\"userId\":\"u1\",\"userName\":\"n\"}]"));
             Add("POST", route, "userId is a number", Caller.Server, 400, path, Json("{\"userId\":5,\"userName\":\"n\"}"));
             Add("POST", route, "userName is an object", Caller.Server, 400, path, Json("{\"userId\":\"u1\",\"userName\":{}}"));
-            Add("POST", route, "ttlSeconds is a string", Caller.Server, 400, path, Json("{\"userId\":\"u1\",\"userName\":\"n\",\"ttlSeconds\":\"3600\"}"), bug: Bugs.NumbersAsStrings);
+            Add("POST", route, "ttlSeconds is a string", Caller.Server, 400, path, Json("{\"userId\":\"u1\",\"userName\":\"n\",\"ttlSeconds\":\"3600\"}"));
             Add("POST", route, "ttlSeconds is a fraction", Caller.Server, 400, path, Json("{\"userId\":\"u1\",\"userName\":\"n\",\"ttlSeconds\":3600.5}"));
             Add("POST", route, "ttlSeconds below the minimum", Caller.Server, 400, path, Json("{\"userId\":\"u1\",\"userName\":\"n\",\"ttlSeconds\":10}"));
             Add("POST", route, "ttlSeconds beyond int", Caller.Server, 400, path, Json("{\"userId\":\"u1\",\"userName\":\"n\",\"ttlSeconds\":99999999999}"));
@@ -274,7 +249,7 @@ public sealed class BadInputTests(PushSystem system)
                 Add("POST", route, $"userName: {what}", Caller.Server, 400, path, JsonWithBytes("{\"userId\":\"u1\",\"userName\":\"", bytes, "\"}"));
         }
 
-        // --- POST /api/deleteAccountToUpdateOnline (the old call shape) -----------------------------------------
+        // --- POST /api/deleteAccountToUpdateOnline ({uid}) --------------------------------------------------------
         {
             const string route = "/api/deleteAccountToUpdateOnline";
             Func<RowContext, string> path = _ => route;
@@ -299,7 +274,7 @@ public sealed class BadInputTests(PushSystem system)
             Add("POST", route, "body is an array", Caller.Session, 400, path, Json("[{\"cursors\":{}}]"));
             Add("POST", route, "cursors is a string", Caller.Session, 400, path, Json("{\"cursors\":\"broadcast:5\"}"));
             Add("POST", route, "cursors is an array", Caller.Session, 400, path, Json("{\"cursors\":[[\"broadcast\",5]]}"));
-            Add("POST", route, "a cursor is a string", Caller.Session, 400, path, Json("{\"cursors\":{\"broadcast\":\"5\"}}"), bug: Bugs.NumbersAsStrings);
+            Add("POST", route, "a cursor is a string", Caller.Session, 400, path, Json("{\"cursors\":{\"broadcast\":\"5\"}}"));
             Add("POST", route, "a cursor is a fraction", Caller.Session, 400, path, Json("{\"cursors\":{\"broadcast\":1.5}}"));
             Add("POST", route, "a cursor is negative", Caller.Session, 400, path, Json("{\"cursors\":{\"broadcast\":-1}}"));
             Add("POST", route, "a cursor beyond long", Caller.Session, 400, path, Json("{\"cursors\":{\"broadcast\":1e30}}"));
@@ -310,7 +285,7 @@ public sealed class BadInputTests(PushSystem system)
             Add("POST", route, "body over 1 MiB", Caller.Session, 413, path, Huge());
             Add("POST", route, "text/plain body", Caller.Session, 415, path, Text("{\"cursors\":{}}"));
             Add("POST", route, "a header over Kestrel's 32 KB limit", Caller.Session, 431, path, Json("{}"),
-                r => r.Headers.TryAddWithoutValidation("X-Padding", new string('p', 40 * 1024)), Bugs.KestrelHeaders);
+                r => r.Headers.TryAddWithoutValidation("X-Padding", new string('p', 40 * 1024)));
             foreach (var (what, bytes) in NotUtf8)
                 Add("POST", route, $"cursor stream name: {what}", Caller.Session, 400, path, JsonWithBytes("{\"cursors\":{\"user:", bytes, "\":0}}"));
             foreach (var (what, id) in BadJsonIds)
@@ -335,41 +310,41 @@ public sealed class BadInputTests(PushSystem system)
             foreach (var (what, bytes) in NotUtf8)
                 Add("PUT", route, $"policy: {what}", Caller.Server, 400, path, JsonWithBytes("{\"policy\":\"", bytes, "\"}"));
             foreach (var (what, segment) in BadPathIds)
-                Add("PUT", route, $"path roomId: {what}", Caller.Server, 400, _ => $"/api/rooms/{segment}", Json("{\"policy\":\"open\"}"), bug: what == "NUL" ? Bugs.KestrelNul : null);
+                Add("PUT", route, $"path roomId: {what}", Caller.Server, 400, _ => $"/api/rooms/{segment}", Json("{\"policy\":\"open\"}"), beforeTheApp: what == "NUL");
         }
 
         // --- headers that are not ASCII (Idempotency-Key on every send) -------------------------------------------
         foreach (var (route, caller, path) in sends)
             Add("POST", route, "Idempotency-Key with a non-ASCII character", caller, 400, path, Json("{\"payload\":1}"),
-                r => r.Headers.TryAddWithoutValidation("Idempotency-Key", "k\u00e9y"), Bugs.KestrelNonAscii);
+                r => r.Headers.TryAddWithoutValidation("Idempotency-Key", "k\u00e9y"), beforeTheApp: true);
 
         // --- ids in the path of the other routes -----------------------------------------------------------------
         foreach (var (what, segment) in BadPathIds)
         {
-            var nul = what == "NUL" ? Bugs.KestrelNul : null;
-            Add("PUT", "/api/rooms/{roomId}/members/{userId}", $"path roomId: {what}", Caller.Server, 400, c => $"/api/rooms/{segment}/members/{c.User}", bug: nul);
-            Add("PUT", "/api/rooms/{roomId}/members/{userId}", $"path userId: {what}", Caller.Server, 400, c => $"/api/rooms/{c.Room}/members/{segment}", bug: nul);
-            Add("DELETE", "/api/rooms/{roomId}/members/{userId}", $"path roomId: {what}", Caller.Server, 400, c => $"/api/rooms/{segment}/members/{c.User}", bug: nul);
-            Add("DELETE", "/api/rooms/{roomId}/members/{userId}", $"path userId: {what}", Caller.Server, 400, c => $"/api/rooms/{c.Room}/members/{segment}", bug: nul);
-            Add("GET", "/api/rooms/{roomId}/members", $"path roomId: {what}", Caller.Server, 400, _ => $"/api/rooms/{segment}/members", bug: nul);
-            Add("GET", "/api/users/{userId}/sessions", $"path userId: {what}", Caller.Server, 400, _ => $"/api/users/{segment}/sessions", bug: nul);
-            Add("DELETE", "/api/users/{userId}", $"path userId: {what}", Caller.Server, 400, _ => $"/api/users/{segment}", bug: nul);
-            Add("DELETE", "/api/sessions/{sessionId}", $"path sessionId: {what}", Caller.Server, 400, _ => $"/api/sessions/{segment}", bug: nul);
-            Add("POST", "/api/rooms/{roomId}/join", $"path roomId: {what}", Caller.Session, 400, _ => $"/api/rooms/{segment}/join", bug: nul);
-            Add("POST", "/api/rooms/{roomId}/leave", $"path roomId: {what}", Caller.Session, 400, _ => $"/api/rooms/{segment}/leave", bug: nul);
+            var nul = what == "NUL"; // refused by the web server before the app
+            Add("PUT", "/api/rooms/{roomId}/members/{userId}", $"path roomId: {what}", Caller.Server, 400, c => $"/api/rooms/{segment}/members/{c.User}", beforeTheApp: nul);
+            Add("PUT", "/api/rooms/{roomId}/members/{userId}", $"path userId: {what}", Caller.Server, 400, c => $"/api/rooms/{c.Room}/members/{segment}", beforeTheApp: nul);
+            Add("DELETE", "/api/rooms/{roomId}/members/{userId}", $"path roomId: {what}", Caller.Server, 400, c => $"/api/rooms/{segment}/members/{c.User}", beforeTheApp: nul);
+            Add("DELETE", "/api/rooms/{roomId}/members/{userId}", $"path userId: {what}", Caller.Server, 400, c => $"/api/rooms/{c.Room}/members/{segment}", beforeTheApp: nul);
+            Add("GET", "/api/rooms/{roomId}/members", $"path roomId: {what}", Caller.Server, 400, _ => $"/api/rooms/{segment}/members", beforeTheApp: nul);
+            Add("GET", "/api/users/{userId}/sessions", $"path userId: {what}", Caller.Server, 400, _ => $"/api/users/{segment}/sessions", beforeTheApp: nul);
+            Add("DELETE", "/api/users/{userId}", $"path userId: {what}", Caller.Server, 400, _ => $"/api/users/{segment}", beforeTheApp: nul);
+            Add("DELETE", "/api/sessions/{sessionId}", $"path sessionId: {what}", Caller.Server, 400, _ => $"/api/sessions/{segment}", beforeTheApp: nul);
+            Add("POST", "/api/rooms/{roomId}/join", $"path roomId: {what}", Caller.Session, 400, _ => $"/api/rooms/{segment}/join", beforeTheApp: nul);
+            Add("POST", "/api/rooms/{roomId}/leave", $"path roomId: {what}", Caller.Session, 400, _ => $"/api/rooms/{segment}/leave", beforeTheApp: nul);
             Add("GET", "/api/online", $"query after: {what}", Caller.Server, 400, _ => $"/api/online?after={segment}");
         }
 
         // --- routes without a body get one over the request limit ---------------------------------------------
-        Add("PUT", "/api/rooms/{roomId}/members/{userId}", "body over 1 MiB", Caller.Server, 413, c => $"/api/rooms/{c.Room}/members/{c.User}", Huge(), bug: Bugs.BodylessOverLimit);
-        Add("DELETE", "/api/rooms/{roomId}/members/{userId}", "body over 1 MiB", Caller.Server, 413, c => $"/api/rooms/{c.Room}/members/{c.User}", Huge(), bug: Bugs.BodylessOverLimit);
-        Add("DELETE", "/api/users/{userId}", "body over 1 MiB", Caller.Server, 413, c => $"/api/users/{c.User}", Huge(), bug: Bugs.BodylessOverLimit);
-        Add("DELETE", "/api/sessions/{sessionId}", "body over 1 MiB", Caller.Server, 413, _ => "/api/sessions/AAAAAAAAAAAAAAAAAAAAAA", Huge(), bug: Bugs.BodylessOverLimit);
+        Add("PUT", "/api/rooms/{roomId}/members/{userId}", "body over 1 MiB", Caller.Server, 413, c => $"/api/rooms/{c.Room}/members/{c.User}", Huge());
+        Add("DELETE", "/api/rooms/{roomId}/members/{userId}", "body over 1 MiB", Caller.Server, 413, c => $"/api/rooms/{c.Room}/members/{c.User}", Huge());
+        Add("DELETE", "/api/users/{userId}", "body over 1 MiB", Caller.Server, 413, c => $"/api/users/{c.User}", Huge());
+        Add("DELETE", "/api/sessions/{sessionId}", "body over 1 MiB", Caller.Server, 413, _ => "/api/sessions/AAAAAAAAAAAAAAAAAAAAAA", Huge());
         Add("DELETE", "/api/sessions/{sessionId}", "sessionId of 65 characters", Caller.Server, 400, _ => $"/api/sessions/{new string('A', 65)}");
-        Add("POST", "/api/negotiate", "body over 1 MiB", Caller.Session, 413, _ => "/api/negotiate", Huge(), bug: Bugs.BodylessOverLimit);
-        Add("POST", "/api/rooms/{roomId}/join", "body over 1 MiB", Caller.Session, 413, c => $"/api/rooms/{c.Room}/join", Huge(), bug: Bugs.BodylessOverLimit);
-        Add("POST", "/api/rooms/{roomId}/leave", "body over 1 MiB", Caller.Session, 413, c => $"/api/rooms/{c.Room}/leave", Huge(), bug: Bugs.BodylessOverLimit);
-        Add("POST", "/api/logout", "body over 1 MiB", Caller.Session, 413, _ => "/api/logout", Huge(), bug: Bugs.BodylessOverLimit);
+        Add("POST", "/api/negotiate", "body over 1 MiB", Caller.Session, 413, _ => "/api/negotiate", Huge());
+        Add("POST", "/api/rooms/{roomId}/join", "body over 1 MiB", Caller.Session, 413, c => $"/api/rooms/{c.Room}/join", Huge());
+        Add("POST", "/api/rooms/{roomId}/leave", "body over 1 MiB", Caller.Session, 413, c => $"/api/rooms/{c.Room}/leave", Huge());
+        Add("POST", "/api/logout", "body over 1 MiB", Caller.Session, 413, _ => "/api/logout", Huge());
 
         // --- GET /api/online paging parameters ---------------------------------------------------------------
         foreach (var caller in new[] { Caller.Server, Caller.Session })
@@ -388,12 +363,12 @@ public sealed class BadInputTests(PushSystem system)
         Add("POST", "/api/signalr/{hub}/{category}/{event}", "an unknown event", Caller.Upstream, 404, _ => $"/api/signalr/{PushSystem.Hub}/connections/reconnected");
         Add("POST", "/api/signalr/{hub}/{category}/{event}", "a client invocation", Caller.Upstream, 404, _ => $"/api/signalr/{PushSystem.Hub}/messages/broadcast",
             Json("{\"type\":1,\"target\":\"broadcast\",\"arguments\":[]}"));
-        Add("POST", "/api/signalr/{hub}/{category}/{event}", "body over 1 MiB", Caller.Upstream, 413, _ => $"/api/signalr/{PushSystem.Hub}/connections/disconnected", Huge(), bug: Bugs.BodylessOverLimit);
+        Add("POST", "/api/signalr/{hub}/{category}/{event}", "body over 1 MiB", Caller.Upstream, 413, _ => $"/api/signalr/{PushSystem.Hub}/connections/disconnected", Huge());
 
         // --- no such route, wrong method: the host's routes take only the methods a function declares ------------
-        Add("GET", "/api/nope", "no such route", Caller.Server, 404, _ => "/api/nope", bare: true);
-        Add("GET", "/api/login", "wrong method", Caller.Server, 404, _ => "/api/login", bare: true);
-        Add("DELETE", "/api/broadcast", "wrong method", Caller.Server, 404, _ => "/api/broadcast", bare: true);
+        Add("GET", "/api/nope", "no such route", Caller.Server, 404, _ => "/api/nope", beforeTheApp: true);
+        Add("GET", "/api/login", "wrong method", Caller.Server, 404, _ => "/api/login", beforeTheApp: true);
+        Add("DELETE", "/api/broadcast", "wrong method", Caller.Server, 404, _ => "/api/broadcast", beforeTheApp: true);
         return table;
     }
 

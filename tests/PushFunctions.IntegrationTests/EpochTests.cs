@@ -6,7 +6,7 @@ using StackExchange.Redis;
 namespace PushFunctions.IntegrationTests;
 
 /// <summary>
-/// Issue 10: when Redis loses data a stream starts again (new epoch) or goes back a few seqs; sync tells the two
+/// When Redis loses data a stream starts again (new epoch) or goes back a few seqs; sync tells the two
 /// apart from a stream that moved on. The losses are made in the real Redis, one stream at a time, so these tests
 /// run beside the others.
 /// </summary>

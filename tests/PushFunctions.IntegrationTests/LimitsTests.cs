@@ -9,7 +9,7 @@ namespace PushFunctions.IntegrationTests;
 [Collection(SystemCollection.Name)]
 public sealed class LimitsTests(PushSystem system)
 {
-    private static readonly UserLimits Limits = UserLimits.Default;
+    private static readonly LimitsOptions Limits = new();
 
     [Fact]
     public async Task A_login_past_the_session_limit_revokes_the_oldest_session_and_nothing_else()
@@ -59,6 +59,36 @@ public sealed class LimitsTests(PushSystem system)
         Assert.True(again.Status == HttpStatusCode.NoContent, $"adding to a room they are in stays idempotent: {again}");
         var extra = await api.ServerAsync(HttpMethod.Get, $"/api/rooms/{prefix}-extra/members");
         Assert.Equal(0, extra.Json.GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_room_holds_at_most_the_member_limit_and_the_next_add_or_join_is_409_naming_the_setting()
+    {
+        var keys = PushKeys.Random();
+        await using var app = await PushAppHost.StartAsync(system.Redis.ConnectionString, system.Emulator.ConnectionString, keys,
+            new Dictionary<string, string> { [SettingNames.MembersPerRoom] = "3" });
+        var api = new PushApi(system.Http, app.Url, keys);
+        var room = PushSystem.NewId("full");
+        var users = Enumerable.Range(0, 4).Select(_ => PushSystem.NewId("member")).ToArray();
+        foreach (var user in users[..3])
+            Assert.Equal(HttpStatusCode.NoContent, (await api.ServerAsync(HttpMethod.Put, $"/api/rooms/{room}/members/{user}")).Status);
+
+        var past = await api.ServerAsync(HttpMethod.Put, $"/api/rooms/{room}/members/{users[3]}");
+        ProblemAssert.Problem(past, 409, "an add to a full room");
+        Assert.Contains(SettingNames.MembersPerRoom, past.ProblemTitle);
+        Assert.Equal(HttpStatusCode.NoContent, (await api.ServerAsync(HttpMethod.Put, $"/api/rooms/{room}/members/{users[1]}")).Status);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await api.ServerAsync(HttpMethod.Put, $"/api/rooms/{room}", new { policy = "open" })).Status);
+        var session = await api.LoginAsync(users[3]);
+        var join = await api.CallAsync(HttpMethod.Post, $"/api/rooms/{room}/join", Credential.Session(session.Token));
+        ProblemAssert.Problem(join, 409, "joining a full open room");
+        Assert.Contains(SettingNames.MembersPerRoom, join.ProblemTitle);
+        Assert.Equal(3, (await api.ServerAsync(HttpMethod.Get, $"/api/rooms/{room}/members")).Json.GetProperty("total").GetInt32());
+
+        // A member leaving makes a place.
+        Assert.Equal(HttpStatusCode.NoContent, (await api.ServerAsync(HttpMethod.Delete, $"/api/rooms/{room}/members/{users[0]}")).Status);
+        var joined = await api.CallAsync(HttpMethod.Post, $"/api/rooms/{room}/join", Credential.Session(session.Token));
+        Assert.True(joined.Status == HttpStatusCode.NoContent, joined.ToString());
     }
 
     [Fact]

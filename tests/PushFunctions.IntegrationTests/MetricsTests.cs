@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net;
 using PushFunctions.IntegrationTests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using PushFunctions.Observability;
+using PushFunctions.Presence;
 using SignalREmulator.Admin;
 
 namespace PushFunctions.IntegrationTests;
@@ -106,20 +108,32 @@ public sealed class MetricsTests(PushSystem system) : IDisposable
     }
 
     [Fact]
-    public async Task The_online_users_gauge_reports_the_count_read_from_Redis()
+    public async Task The_online_users_gauge_reports_the_online_count_read_from_Redis()
     {
         var userId = PushSystem.NewId("metric");
         var session = await system.Api.LoginAsync(userId);
         await using var client = await system.ConnectAsync(session);
+        await Eventually.TrueAsync(async () => (await OnlineAsync()).Users.Contains(userId), "the connected user listed online");
+        var gauge = system.App.Services.GetRequiredService<OnlineUsersGauge>();
 
-        // The first read starts the Redis read; a later one reports it.
-        long? online = null;
-        for (var i = 0; i < 100 && online is not > 0; i++)
+        // The gauge reports the count of its last read; read it now, between two looks at the online list that agree
+        // (other tests' connections may still be closing).
+        long listed = -1;
+        long? reported = null;
+        for (var attempt = 0; attempt < 20; attempt++)
         {
-            online = meter.Observe("push.users.online");
-            if (online is not > 0) await Task.Delay(100);
+            listed = (await OnlineAsync()).Count;
+            await gauge.ReadAsync();
+            reported = meter.Observe("push.users.online");
+            if ((await OnlineAsync()).Count == listed) break;
         }
-        Assert.True(online > 0, $"the gauge reported {online?.ToString() ?? "nothing"} with a user connected");
+        Assert.Equal((long?)listed, reported);
+    }
+
+    private async Task<(long Count, IReadOnlyList<string> Users)> OnlineAsync()
+    {
+        var json = (await system.Api.ServerAsync(HttpMethod.Get, "/api/online?limit=1000")).Json;
+        return (json.GetProperty("onlineCount").GetInt64(), [.. json.GetProperty("users").EnumerateArray().Select(u => u.GetProperty("userId").GetString()!)]);
     }
 
     /// <summary>Sums what the app's meter records from its creation on (so a test sees only its own requests).</summary>

@@ -10,7 +10,7 @@ using Xunit.Abstractions;
 namespace PushFunctions.IntegrationTests;
 
 /// <summary>
-/// Issue 14 item 5: update_online_count pushes stay within Presence__OnlinePushBudgetPerSecond delivered messages
+/// update_online_count pushes stay within Presence__OnlinePushBudgetPerSecond delivered messages
 /// per second, whatever the churn, with two app instances (two notifiers, two multiplexers) sharing one Redis (or
 /// the cluster). Real Redis and the real script; the audience is N connections recorded through the presence
 /// store, and SignalR Service is a counter of what would be delivered (a push reaches every connection).
@@ -34,8 +34,8 @@ public sealed class OnlinePushBudgetTests(ITestOutputHelper output) : IAsyncLife
     public async Task Pushes_under_constant_churn_deliver_within_the_budget_across_two_instances(int connections)
     {
         var settings = Settings();
-        using var first = new RedisConnection(settings, NullLogger<RedisConnection>.Instance, TimeProvider.System);
-        using var second = new RedisConnection(settings, NullLogger<RedisConnection>.Instance, TimeProvider.System);
+        using var first = new RedisConnection(StoreSettings.Redis(_redis), NullLogger<RedisConnection>.Instance, TimeProvider.System);
+        using var second = new RedisConnection(StoreSettings.Redis(_redis), NullLogger<RedisConnection>.Instance, TimeProvider.System);
         var store = new PresenceStore(first, settings, TimeProvider.System);
         await Parallel.ForEachAsync(Enumerable.Range(0, connections), new ParallelOptions { MaxDegreeOfParallelism = 16 },
             async (i, _) => await store.ConnectAsync($"u{i:D5}", $"User {i}", $"c{i:D5}", $"s{i:D5}"));

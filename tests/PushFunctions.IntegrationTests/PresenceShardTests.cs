@@ -1,5 +1,3 @@
-using Microsoft.Azure.Functions.Worker;
-using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using PushFunctions.Configuration;
@@ -13,9 +11,10 @@ using Xunit.Abstractions;
 namespace PushFunctions.IntegrationTests;
 
 /// <summary>
-/// Issue 14 item 3: presence is split into shards by user, so that on a cluster no single shard takes every
-/// connect, disconnect and lease renewal; the online count, the online list's pages and the lease check still see
-/// all of it. Real Redis (or the three-master cluster, PUSH_TEST_REDIS=cluster) and the real scripts.
+/// Presence is split into shards by user, so that on a cluster no single shard takes every connect, disconnect and
+/// lease renewal; the online count, the online list's pages and the lease check still see all of it. Real Redis (or
+/// the three-master cluster, PUSH_TEST_REDIS=cluster) and the real scripts; how the shards spread over a cluster's
+/// masters is checked on a cluster of the test's own in both runs.
 /// </summary>
 [Trait("Host", PushAppHost.NoHostTrait)]
 public sealed class PresenceShardTests(ITestOutputHelper output) : IAsyncLifetime
@@ -31,7 +30,7 @@ public sealed class PresenceShardTests(ITestOutputHelper output) : IAsyncLifetim
     {
         _redis = await RedisCluster.StartRequestedAsync();
         _settings = StoreSettings.For(_redis);
-        _connection = new RedisConnection(_settings, NullLogger<RedisConnection>.Instance, TimeProvider.System);
+        _connection = new RedisConnection(StoreSettings.Redis(_redis), NullLogger<RedisConnection>.Instance, TimeProvider.System);
     }
 
     public async Task DisposeAsync()
@@ -94,17 +93,50 @@ public sealed class PresenceShardTests(ITestOutputHelper output) : IAsyncLifetim
     }
 
     [Fact]
-    public async Task Users_spread_over_every_shard_and_the_shards_over_every_master()
+    public async Task Users_spread_over_every_shard_and_each_shard_lives_in_a_hash_slot_of_its_own()
     {
         var store = Store();
+        var ids = await ConnectUsersAsync(store, connectionsPerUser: _ => 1);
+
+        var perShard = await Task.WhenAll(PresenceShard.All.Select(s => _connection.Database.SortedSetLengthAsync(s.Online)));
+        output.WriteLine($"{Users} users over {PresenceShard.Count} shards: {string.Join(", ", perShard)}");
+        Assert.Equal(Users, perShard.Sum());
+        Assert.All(perShard, count => Assert.InRange(count, 1, Users / 4)); // no shard empty, none with a quarter of everyone
+
+        // One hash tag per shard for all its keys (so each script stays in one slot), a different one for every shard
+        // (so a cluster can serve them from different masters: the test below).
+        var tags = PresenceShard.All.Select(s => HashTag(s.Online)).ToList();
+        Assert.All(PresenceShard.All, s => Assert.Equal(
+            [tags[s.Index], tags[s.Index], tags[s.Index]], new[] { HashTag(s.Names), HashTag(s.Leases), HashTag(s.Connections(ids[0])) }));
+        Assert.Equal(PresenceShard.Count, tags.Distinct().Count());
+    }
+
+    /// <summary>The part of a key Redis Cluster hashes: the first <c>{...}</c> with something inside.</summary>
+    private static string HashTag(RedisKey key)
+    {
+        var text = key.ToString();
+        var open = text.IndexOf('{');
+        var close = open < 0 ? -1 : text.IndexOf('}', open + 1);
+        Assert.True(close > open + 1, $"{text} has no hash tag");
+        return text[(open + 1)..close];
+    }
+
+    [Fact]
+    public async Task On_a_three_master_cluster_every_master_serves_shards_and_runs_a_share_of_the_presence_scripts()
+    {
+        await using var cluster = await RedisCluster.StartAsync(masters: 3);
+        var settings = StoreSettings.For(cluster);
+        using var connection = new RedisConnection(StoreSettings.Redis(cluster), NullLogger<RedisConnection>.Instance, TimeProvider.System);
+        var store = new PresenceStore(connection, settings, _clock);
         // INFO is an admin command for StackExchange.Redis: a connection of the test's own reads the statistics.
-        await using var admin = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString + ",allowAdmin=true");
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(cluster.ConnectionString + ",allowAdmin=true");
         var masters = admin.GetServers().Where(s => !s.IsReplica).ToList();
+        Assert.Equal(3, masters.Count);
+
         var scriptsBefore = await Task.WhenAll(masters.Select(ScriptCallsAsync));
         var ids = await ConnectUsersAsync(store, connectionsPerUser: _ => 1);
         await Parallel.ForEachAsync(Enumerable.Range(0, Users), async (i, _) => await store.DisconnectAsync(ids[i], ConnectionId(i, 0, ids[i])));
         await ConnectUsersAsync(store, connectionsPerUser: _ => 1);
-        var db = _connection.Database;
 
         // Every connect and disconnect is one script: each master ran a share of them, none ran them all.
         var scripts = (await Task.WhenAll(masters.Select(ScriptCallsAsync))).Select((calls, i) => calls - scriptsBefore[i]).ToList();
@@ -112,11 +144,7 @@ public sealed class PresenceShardTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.True(scripts.Sum() >= 3 * Users, $"{scripts.Sum()} scripts counted for {3 * Users} presence changes");
         Assert.All(scripts, calls => Assert.True(calls >= 3 * Users / masters.Count / 2, $"a master ran {calls} of {scripts.Sum()} scripts"));
 
-        var perShard = await Task.WhenAll(PresenceShard.All.Select(s => db.SortedSetLengthAsync(s.Online)));
-        output.WriteLine($"{Users} users over {PresenceShard.Count} shards: {string.Join(", ", perShard)}");
-        Assert.All(perShard, count => Assert.InRange(count, 1, Users / 4)); // no shard empty, none with a quarter of everyone
-
-        // The shards' slots are served by every master of the cluster (the one server otherwise).
+        Assert.Equal(PresenceShard.Count, PresenceShard.All.Select(s => admin.HashSlot(s.Online)).Distinct().Count());
         var serving = PresenceShard.All.Select(s => admin.GetServer(s.Online).EndPoint.ToString()).Distinct().Count();
         output.WriteLine($"presence shards served by {serving} of {masters.Count} masters");
         Assert.Equal(masters.Count, serving);
@@ -166,26 +194,5 @@ public sealed class PresenceShardTests(ITestOutputHelper output) : IAsyncLifetim
         return ids;
     }
 
-    /// <summary>The app's services as it wires them, with this test's clock and SignalR Service.</summary>
-    private ServiceProvider Services(ISignalRService signalR)
-    {
-        var services = new ServiceCollection().AddLogging();
-        new ServicesOnly(services).AddPushFunctions(StoreSettings.Configuration(_redis));
-        return services.AddSingleton<TimeProvider>(_clock).AddSingleton(signalR).BuildServiceProvider();
-    }
-
-    /// <summary>The worker's builder as far as the app's services go (no middleware pipeline is run here).</summary>
-    private sealed class ServicesOnly(IServiceCollection services) : IFunctionsWorkerApplicationBuilder
-    {
-        public IServiceCollection Services => services;
-        public IFunctionsWorkerApplicationBuilder Use(Func<FunctionExecutionDelegate, FunctionExecutionDelegate> middleware) => this;
-    }
-
-    /// <summary>The wall clock, moved forward by the test so that leases run out without waiting.</summary>
-    private sealed class ShiftedClock : TimeProvider
-    {
-        private TimeSpan _shift;
-        public void Shift(TimeSpan by) => _shift += by;
-        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + _shift;
-    }
+    private ServiceProvider Services(ISignalRService signalR) => AppServices.Build(_redis, _clock, signalR);
 }

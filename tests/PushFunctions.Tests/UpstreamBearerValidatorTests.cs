@@ -187,56 +187,57 @@ public sealed class UpstreamBearerValidatorTests
     public async Task Entra_keys_come_from_SignalRUpstreamAuthority_when_it_is_set()
     {
         var handler = new StubHandler(_ => StubHandler.Json("""{"keys":[]}"""));
-        var settings = PushSettings.Load(Core.TestSettings.Configuration(new()
+        var settings = Core.TestSettings.Read<SignalROptions>(new()
         {
             [SettingNames.UpstreamAudience] = Audience,
             [SettingNames.UpstreamTenantId] = Tenant,
             [SettingNames.UpstreamClientId] = SignalRClientId,
             [SettingNames.UpstreamAuthority] = "http://127.0.0.1:9999/_emulator/entra/",
-        }));
+        });
         var validator = UpstreamBearerValidator.Create(settings, time, handler)!;
 
         Assert.False((await validator.ValidateAsync("Bearer " + Token())).IsValid);
         Assert.Equal($"http://127.0.0.1:9999/_emulator/entra/{Tenant}/discovery/v2.0/keys", handler.Requests[0].RequestUri!.ToString());
-        Assert.Equal(PushSettings.DefaultUpstreamAuthority, PushSettings.Load(Core.TestSettings.Configuration([])).UpstreamAuthority);
-        var failure = Assert.Throws<InvalidSettingsException>(() => PushSettings.Load(Core.TestSettings.Configuration(new() { [SettingNames.UpstreamAuthority] = "not a url" })));
+        Assert.Equal(new Uri("https://login.microsoftonline.com/"), Core.TestSettings.Read<SignalROptions>([]).UpstreamAuthority);
+        var failure = Assert.Throws<InvalidSettingsException>(() => Core.TestSettings.Validate(Core.TestSettings.Configuration(new() { [SettingNames.UpstreamAuthority] = "not a url" })));
         Assert.Contains(failure.Problems, p => p.Contains(SettingNames.UpstreamAuthority));
     }
 
     [Fact]
     public void Settings_create_it_only_with_an_audience()
     {
-        Assert.Null(UpstreamBearerValidator.Create(PushSettings.Load(Core.TestSettings.Configuration([])), time));
-        Assert.NotNull(UpstreamBearerValidator.Create(PushSettings.Load(Core.TestSettings.Configuration(new()
+        Assert.Null(UpstreamBearerValidator.Create(Core.TestSettings.Read<SignalROptions>([]), time));
+        Assert.NotNull(UpstreamBearerValidator.Create(Core.TestSettings.Read<SignalROptions>(new()
         {
             [SettingNames.UpstreamAudience] = Audience,
             [SettingNames.UpstreamTenantId] = Tenant,
             [SettingNames.UpstreamClientId] = SignalRClientId,
-        })), time));
+        }), time));
     }
 
     [Fact]
     public void Settings_require_tenant_and_client_id_with_an_audience()
     {
-        var failure = Assert.Throws<InvalidSettingsException>(() => PushSettings.Load(Core.TestSettings.Configuration(new()
+        var failure = Assert.Throws<InvalidSettingsException>(() => Core.TestSettings.Validate(Core.TestSettings.Configuration(new()
         {
             [SettingNames.UpstreamAudience] = Audience,
         })));
         Assert.Contains(failure.Problems, p => p.Contains(SettingNames.UpstreamTenantId));
         Assert.Contains(failure.Problems, p => p.Contains(SettingNames.UpstreamClientId));
 
-        var settings = PushSettings.Load(Core.TestSettings.Configuration(new()
+        Dictionary<string, string?> values = new()
         {
             [SettingNames.UpstreamAudience] = Audience,
             [SettingNames.UpstreamTenantId] = Tenant,
             [SettingNames.UpstreamClientId] = SignalRClientId,
             [SettingNames.RedisEntraClientId] = " redis-client ",
-        }));
-        Assert.Equal(Audience, settings.UpstreamAudience);
-        Assert.Equal(Tenant, settings.UpstreamTenantId);
-        Assert.Equal(SignalRClientId, settings.UpstreamClientId);
-        Assert.Equal("redis-client", settings.RedisEntraClientId);
-        Assert.Null(PushSettings.Load(Core.TestSettings.Configuration([])).RedisEntraClientId);
+        };
+        var settings = Core.TestSettings.Read<SignalROptions>(values);
+        Assert.Equal(Audience, settings.SignalRUpstreamAudience);
+        Assert.Equal(Tenant, settings.SignalRUpstreamTenantId);
+        Assert.Equal(SignalRClientId, settings.SignalRUpstreamClientId);
+        Assert.Equal("redis-client", Core.TestSettings.Read<RedisOptions>(values).RedisEntraClientId);
+        Assert.Null(Core.TestSettings.Read<RedisOptions>([]).RedisEntraClientId);
     }
 
     /// <summary>Keys as a cache would hold them: <see cref="Published"/> is seen only on a refresh.</summary>

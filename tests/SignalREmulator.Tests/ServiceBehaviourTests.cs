@@ -33,6 +33,19 @@ public sealed class ServiceBehaviourTests(EmulatorFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_user_id_of_dot_dot_in_a_rest_path_addresses_the_whole_hub_as_url_normalisation_makes_it()
+    {
+        // Why the app refuses such ids: the path is rewritten before any route sees it (System.Uri, then the server).
+        var hub = EmulatorClient.Unique("hub");
+        await using var bystander = await _emulator.ConnectRawAsync(hub, "bystander");
+
+        using var response = await Rest(HttpMethod.Post, $"/api/hubs/{hub}/users/../:closeConnections");
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.True((await bystander.Closed.WaitAsync(TimeSpan.FromSeconds(30))).ReceivedCloseMessage);
+    }
+
+    [Fact]
     public async Task Generated_token_audience_is_the_client_url_without_the_port()
     {
         using var response = await _emulator.RestAsync(HttpMethod.Post, "/api/hubs/Chat/:generateToken?userId=u&api-version=2024-12-01");

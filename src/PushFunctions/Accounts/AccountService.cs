@@ -6,8 +6,6 @@ using PushFunctions.SignalR;
 
 namespace PushFunctions.Accounts;
 
-public sealed record AccountDeleted(int SessionsRevoked, int ConnectionsClosed);
-
 /// <summary>
 /// Deletes a user's account here, in an order that leaves no window: sessions first (no token works, so no
 /// reconnect), then the live connections are told and closed, then rooms, streams and cursors go, and everyone

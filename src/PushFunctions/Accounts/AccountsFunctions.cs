@@ -5,9 +5,6 @@ using PushFunctions.Security;
 
 namespace PushFunctions.Accounts;
 
-/// <summary>The old service's call shape, kept so the existing main backend can switch over unchanged.</summary>
-public sealed record LegacyDeleteAccountRequest(string? Uid, string? UserName);
-
 /// <summary>Account deletion.</summary>
 public sealed class AccountsFunctions(AccountService accounts)
 {
@@ -19,17 +16,17 @@ public sealed class AccountsFunctions(AccountService accounts)
 
     [Function("deleteAccountToUpdateOnline")]
     [Accepts(Credential.Server)]
-    public async Task<Results<Ok<AccountDeleted>, ProblemHttpResult>> DeleteLegacy(
+    public async Task<Results<Ok<AccountDeleted>, ProblemHttpResult>> DeleteAccountToUpdateOnline(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "deleteAccountToUpdateOnline")] HttpRequest request)
     {
-        var body = await JsonBody.ReadAsync<LegacyDeleteAccountRequest>(request);
+        var body = await JsonBody.ReadAsync<DeleteAccountToUpdateOnlineRequest>(request);
         if (body.Problem is { } malformed) return malformed;
         return await DeleteAsync(body.Value?.Uid);
     }
 
     private async Task<Results<Ok<AccountDeleted>, ProblemHttpResult>> DeleteAsync(string? userId)
     {
-        if (Problems.InvalidId("userId ('uid' in the old call shape)", userId) is { } invalid) return invalid;
+        if (Problems.InvalidId("userId (or 'uid' in the body)", userId) is { } invalid) return invalid;
         return TypedResults.Ok(await accounts.DeleteAsync(userId!));
     }
 }

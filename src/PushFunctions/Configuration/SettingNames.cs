@@ -1,48 +1,44 @@
 namespace PushFunctions.Configuration;
 
-/// <summary>Every setting the app reads, named once. Azure app settings use the same names.</summary>
+/// <summary>
+/// The settings' names, for messages and tests: each comes from its property in a settings class (a class with
+/// <see cref="SettingsSectionAttribute"/>), so a name is written once.
+/// </summary>
 public static class SettingNames
 {
-    public const string SignalRConnectionString = "AzureSignalRConnectionString";
-    public const string RedisConnectionString = "RedisConnectionString";
-    public const string ServerKeys = "PushServerKeys";
-    public const string SessionSigningKeys = "SessionSigningKeys";
-    public const string HubName = "SignalRHubName";
-    public const string UpstreamKeys = "SignalRUpstreamKeys";
-    public const string CorsAllowedOrigins = "CorsAllowedOrigins";
+    public const string SignalRConnectionString = nameof(SignalROptions.AzureSignalRConnectionString);
+    public const string HubName = nameof(SignalROptions.SignalRHubName);
+    public const string UpstreamKeys = nameof(SignalROptions.SignalRUpstreamKeys);
+    public const string UpstreamAudience = nameof(SignalROptions.SignalRUpstreamAudience);
+    public const string UpstreamTenantId = nameof(SignalROptions.SignalRUpstreamTenantId);
+    public const string UpstreamClientId = nameof(SignalROptions.SignalRUpstreamClientId);
+    public const string UpstreamAuthority = nameof(SignalROptions.SignalRUpstreamAuthority);
+    public const string RedisConnectionString = nameof(RedisOptions.RedisConnectionString);
+    public const string RedisEntraClientId = nameof(RedisOptions.RedisEntraClientId);
+    public const string ServerKeys = nameof(KeyOptions.PushServerKeys);
+    public const string SessionSigningKeys = nameof(KeyOptions.SessionSigningKeys);
 
-    // Keyless auth in Azure (docs/DEPLOY.md "Settings the app must implement"); empty locally.
-    public const string RedisEntraClientId = "RedisEntraClientId";
-    public const string UpstreamAudience = "SignalRUpstreamAudience";
-    public const string UpstreamTenantId = "SignalRUpstreamTenantId";
-    public const string UpstreamClientId = "SignalRUpstreamClientId";
-    /// <summary>Where the upstream token's issuer publishes its signing keys: another cloud's Entra, or the emulator's in tests.</summary>
-    public const string UpstreamAuthority = "SignalRUpstreamAuthority";
+    public const string UserStreamMaxLength = RetentionOptions.Section + "__" + nameof(RetentionOptions.UserMaxLength);
+    public const string UserStreamMaxAgeHours = RetentionOptions.Section + "__" + nameof(RetentionOptions.UserMaxAgeHours);
+    public const string BroadcastStreamMaxLength = RetentionOptions.Section + "__" + nameof(RetentionOptions.BroadcastMaxLength);
+    public const string BroadcastStreamMaxAgeHours = RetentionOptions.Section + "__" + nameof(RetentionOptions.BroadcastMaxAgeHours);
+    public const string RoomStreamMaxLength = RetentionOptions.Section + "__" + nameof(RetentionOptions.RoomMaxLength);
+    public const string RoomStreamMaxAgeHours = RetentionOptions.Section + "__" + nameof(RetentionOptions.RoomMaxAgeHours);
+    public const string PresenceLeaseSeconds = PresenceOptions.Section + "__" + nameof(PresenceOptions.LeaseSeconds);
+    public const string OnlinePushIntervalMs = PresenceOptions.Section + "__" + nameof(PresenceOptions.OnlinePushIntervalMs);
+    public const string OnlinePushBudgetPerSecond = PresenceOptions.Section + "__" + nameof(PresenceOptions.OnlinePushBudgetPerSecond);
+    public const string SessionRequestsPerSecond = RateLimitOptions.Section + "__" + nameof(RateLimitOptions.SessionPerSecond);
+    public const string ServerRequestsPerSecond = RateLimitOptions.Section + "__" + nameof(RateLimitOptions.ServerPerSecond);
+    public const string UserRequestsPerSecond = RateLimitOptions.Section + "__" + nameof(RateLimitOptions.UserPerSecond);
+    public const string SessionsPerUser = LimitsOptions.Section + "__" + nameof(LimitsOptions.SessionsPerUser);
+    public const string SessionMaxTtlSeconds = LimitsOptions.Section + "__" + nameof(LimitsOptions.SessionMaxTtlSeconds);
+    public const string RoomsPerUser = LimitsOptions.Section + "__" + nameof(LimitsOptions.RoomsPerUser);
+    public const string MembersPerRoom = LimitsOptions.Section + "__" + nameof(LimitsOptions.MembersPerRoom);
+    public const string SyncAnswerBytes = LimitsOptions.Section + "__" + nameof(LimitsOptions.SyncAnswerBytes);
+    public const string ConsoleMetricsSeconds = ObservabilityOptions.Section + "__" + nameof(ObservabilityOptions.ConsoleMetricsSeconds);
 
-    // Retention and presence tuning; defaults live in PushSettings.
-    public const string UserStreamMaxLength = "Retention__UserMaxLength";
-    public const string UserStreamMaxAgeHours = "Retention__UserMaxAgeHours";
-    public const string BroadcastStreamMaxLength = "Retention__BroadcastMaxLength";
-    public const string BroadcastStreamMaxAgeHours = "Retention__BroadcastMaxAgeHours";
-    public const string RoomStreamMaxLength = "Retention__RoomMaxLength";
-    public const string RoomStreamMaxAgeHours = "Retention__RoomMaxAgeHours";
-    public const string PresenceLeaseSeconds = "Presence__LeaseSeconds";
-    public const string OnlinePushIntervalMs = "Presence__OnlinePushIntervalMs";
-    public const string OnlinePushBudgetPerSecond = "Presence__OnlinePushBudgetPerSecond";
-    public const string SessionRequestsPerSecond = "RateLimit__SessionPerSecond";
-    public const string ServerRequestsPerSecond = "RateLimit__ServerPerSecond";
-    public const string UserRequestsPerSecond = "RateLimit__UserPerSecond";
-
-    // What one user may hold; defaults and bounds live in UserLimits.
-    public const string SessionsPerUser = "Limits__SessionsPerUser";
-    public const string SessionMaxTtlSeconds = "Limits__SessionMaxTtlSeconds";
-    public const string RoomsPerUser = "Limits__RoomsPerUser";
-    public const string MembersPerRoom = "Limits__MembersPerRoom";
-    public const string SyncAnswerBytes = "Limits__SyncAnswerBytes";
-
-    // Telemetry (docs/OBSERVABILITY.md): the exporters' standard names, and the console view of scripts/dev.sh.
+    // The exporters' standard names (ExporterOptions binds them).
     public const string AppInsightsConnectionString = "APPLICATIONINSIGHTS_CONNECTION_STRING";
     public const string AppInsightsAuthenticationString = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
     public const string OtlpEndpoint = "OTEL_EXPORTER_OTLP_ENDPOINT";
-    public const string ConsoleMetricsSeconds = "Observability__ConsoleMetricsSeconds";
 }

@@ -18,8 +18,8 @@ public sealed class DeliveryFunctions(Publisher publisher, SyncService sync)
         if (body.Problem is { } malformed) return malformed;
 
         var stream = StreamName.ForUser(userId);
-        var send = SendValidation.Validate(stream, body.Value, IdempotencyKeyOf(request), body.Value?.From);
-        if (send.Message is not { } message) return Refused(send);
+        var send = SendValidation.Validate(stream, body.Value, SendValidation.IdempotencyKeyOf(request), body.Value?.From);
+        if (send.Message is not { } message) return SendRefusals.Of(send);
         return Accepted(stream, await publisher.PublishAsync(stream, message));
     }
 
@@ -32,8 +32,8 @@ public sealed class DeliveryFunctions(Publisher publisher, SyncService sync)
         if (body.Problem is { } malformed) return malformed;
 
         var stream = StreamName.Broadcast;
-        var send = SendValidation.Validate(stream, body.Value, IdempotencyKeyOf(request), body.Value?.From);
-        if (send.Message is not { } message) return Refused(send);
+        var send = SendValidation.Validate(stream, body.Value, SendValidation.IdempotencyKeyOf(request), body.Value?.From);
+        if (send.Message is not { } message) return SendRefusals.Of(send);
         return Accepted(stream, await publisher.PublishAsync(stream, message));
     }
 
@@ -56,22 +56,6 @@ public sealed class DeliveryFunctions(Publisher publisher, SyncService sync)
     }
 
     private static Results<Accepted<SendAccepted>, ProblemHttpResult> Accepted(StreamName stream, AppendOutcome outcome) =>
-        Refused(outcome, stream) ?? (Results<Accepted<SendAccepted>, ProblemHttpResult>)
+        SendRefusals.Of(outcome, stream) ?? (Results<Accepted<SendAccepted>, ProblemHttpResult>)
             TypedResults.Accepted((string?)null, new SendAccepted(outcome.Message!.Id, stream.ToString(), outcome.Message.Seq));
-
-    /// <summary>The answer to a send the store refused; null when it was stored (or replayed).</summary>
-    internal static ProblemHttpResult? Refused(AppendOutcome outcome, StreamName stream) => outcome.Status switch
-    {
-        AppendStatus.SenderNotMember => Problems.Forbidden($"You are not a member of room '{stream.Id}': join it first."),
-        AppendStatus.IdempotencyKeyReused => Problems.Unprocessable(
-            "This Idempotency-Key was already used for a different request in the last 24 hours; use a new key."),
-        _ => null,
-    };
-
-    internal static string? IdempotencyKeyOf(HttpRequest request) =>
-        request.Headers.TryGetValue(SendValidation.IdempotencyHeader, out var key) ? key.ToString() : null;
-
-    internal static ProblemHttpResult Refused(ValidatedSend send) => send.Rejection == SendRejection.PayloadTooLarge
-        ? Problems.TooLarge(send.Problem!)
-        : Problems.BadRequest(send.Problem!);
 }

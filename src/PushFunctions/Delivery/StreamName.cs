@@ -2,8 +2,6 @@ using PushFunctions.Http;
 
 namespace PushFunctions.Delivery;
 
-public enum StreamKind { User, Broadcast, Room }
-
 /// <summary>A delivery stream: <c>user:{userId}</c>, <c>broadcast</c> or <c>room:{roomId}</c>.</summary>
 public readonly record struct StreamName(StreamKind Kind, string Id)
 {

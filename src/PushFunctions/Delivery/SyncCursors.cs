@@ -3,16 +3,13 @@ using PushFunctions.Redis;
 
 namespace PushFunctions.Delivery;
 
-/// <summary>Where a sync left a user in a stream, for <see cref="SyncCursors.AdvanceAsync"/>.</summary>
-public sealed record CursorMove(string Stream, StreamPosition To, long LatestSeq);
-
 /// <summary>
 /// Each user's server-side cursor per stream and epoch: how far the user has received anywhere. A device with no
 /// cursor of its own (a fresh browser) starts here, which is how messages for an offline user wait for them.
 /// </summary>
 public sealed class SyncCursors(RedisConnection redis)
 {
-    private static readonly RedisScript AdvanceScript = RedisScript.Load<SyncCursors>("cursors.lua");
+    private static readonly CursorsAdvanceScript Advance = new();
 
     private static RedisKey Key(string userId) => $"pf:{{user:{userId}}}:cursors";
 
@@ -22,7 +19,7 @@ public sealed class SyncCursors(RedisConnection redis)
         return entries.ToDictionary(e => (string)e.Name!, e => Parse(e.Value!));
     }
 
-    /// <summary>"seq:epoch" as cursors.lua writes it, or "seq" (epoch not known).</summary>
+    /// <summary>"seq:epoch" as cursors_advance.lua writes it, or "seq" (epoch not known).</summary>
     private static StreamPosition Parse(string value)
     {
         var colon = value.IndexOf(':');
@@ -34,10 +31,7 @@ public sealed class SyncCursors(RedisConnection redis)
     /// or ahead of its stream, is replaced.
     /// </summary>
     public Task AdvanceAsync(string userId, IReadOnlyCollection<CursorMove> moves) =>
-        moves.Count == 0
-            ? Task.CompletedTask
-            : AdvanceScript.RunAsync(redis.Database, [Key(userId)],
-                moves.SelectMany(m => new RedisValue[] { m.Stream, m.To.Seq, m.To.Epoch ?? "", m.LatestSeq }).ToArray());
+        moves.Count == 0 ? Task.CompletedTask : Advance.RunAsync(redis.Database, new(Key(userId), moves));
 
     /// <summary>Sets where a user starts reading a stream, unless they already have a cursor there.</summary>
     public Task StartAtAsync(string userId, StreamName stream, long seq) =>

@@ -6,8 +6,6 @@ using PushFunctions.SignalR;
 
 namespace PushFunctions.Health;
 
-public sealed record HealthReport(string Status, string Redis, string SignalR);
-
 /// <summary><c>GET /api/health</c>: anonymous, so it says only whether each dependency answers.</summary>
 public sealed class HealthFunctions(RedisConnection redis, ISignalRService signalR)
 {
@@ -25,7 +23,7 @@ public sealed class HealthFunctions(RedisConnection redis, ISignalRService signa
             await signalRUp ? "up" : "down");
         if (report.Status == "healthy") return TypedResults.Ok(report);
 
-        request.HttpContext.Response.Headers.RetryAfter = ((int)FrontDoorMiddleware.RetryAfter.TotalSeconds).ToString();
+        request.HttpContext.Response.Headers.RetryAfter = ((int)Problems.RetryAfter.TotalSeconds).ToString();
         return TypedResults.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 

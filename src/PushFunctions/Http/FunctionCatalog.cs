@@ -5,12 +5,6 @@ using PushFunctions.Security;
 
 namespace PushFunctions.Http;
 
-/// <summary>One of the app's functions, as its attributes declare it.</summary>
-public sealed record FunctionInfo(string Name, MethodInfo Method, IReadOnlyList<Credential> Accepts)
-{
-    public bool IsAnonymous => Accepts.Count == 0;
-}
-
 /// <summary>
 /// Every <c>[Function]</c> in this assembly, read once from its attributes: the front door looks up the
 /// credentials a function accepts here.

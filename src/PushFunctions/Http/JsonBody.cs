@@ -2,12 +2,8 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Unicode;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace PushFunctions.Http;
-
-/// <summary>A request body read as JSON: the value (default for an empty body), or the problem that says what to fix.</summary>
-public readonly record struct Body<T>(T? Value, ProblemHttpResult? Problem);
 
 /// <summary>
 /// Reads request bodies the one way every function does: bounded, valid UTF-8, JSON of the expected shape.
@@ -25,7 +21,7 @@ public static class JsonBody
             return new(default, Problems.Result(StatusCodes.Status415UnsupportedMediaType, "Send the body as JSON (Content-Type: application/json)."));
 
         var bytes = await ReadBoundedAsync(request);
-        if (bytes is null) return new(default, Problems.TooLarge($"The request body is over {RequestGuards.MaxBodyBytes} bytes."));
+        if (bytes is null) return new(default, Problems.TooLarge($"The request body is over {RequestSizeMiddleware.MaxBodyBytes} bytes."));
         if (bytes.Length == 0) return new(default, null);
         // The parser would pass invalid UTF-8 inside strings through to Redis and the live push; refuse it here.
         if (!Utf8.IsValid(bytes)) return new(default, Problems.BadRequest("The body is not valid UTF-8: send JSON encoded as UTF-8."));
@@ -45,14 +41,14 @@ public static class JsonBody
         || contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
         || contentType.Split(';')[0].Trim().EndsWith("+json", StringComparison.OrdinalIgnoreCase);
 
-    /// <returns>The body, or null when it is over <see cref="RequestGuards.MaxBodyBytes"/> (a chunked body has no length to check first).</returns>
+    /// <returns>The body, or null when it is over <see cref="RequestSizeMiddleware.MaxBodyBytes"/> (a chunked body has no length to check first).</returns>
     private static async Task<byte[]?> ReadBoundedAsync(HttpRequest request)
     {
         var aborted = request.HttpContext.RequestAborted;
         if (request.ContentLength is { } length)
         {
             // The usual case: read straight into a buffer of the announced size (the guard refused larger ones).
-            if (length > RequestGuards.MaxBodyBytes) return null;
+            if (length > RequestSizeMiddleware.MaxBodyBytes) return null;
             var body = new byte[length];
             await request.Body.ReadExactlyAsync(body, aborted);
             return body;
@@ -65,7 +61,7 @@ public static class JsonBody
             int read;
             while ((read = await request.Body.ReadAsync(chunk, aborted)) > 0)
             {
-                if (buffer.Length + read > RequestGuards.MaxBodyBytes) return null;
+                if (buffer.Length + read > RequestSizeMiddleware.MaxBodyBytes) return null;
                 buffer.Write(chunk, 0, read);
             }
         }

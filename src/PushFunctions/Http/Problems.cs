@@ -6,6 +6,9 @@ namespace PushFunctions.Http;
 /// <summary>RFC 9457 problem responses whose title says what to fix.</summary>
 public static class Problems
 {
+    /// <summary>How long a client waits before it retries a 503 (a dependency that is down).</summary>
+    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(2);
+
     public static ProblemHttpResult BadRequest(string title) => Result(StatusCodes.Status400BadRequest, title);
     public static ProblemHttpResult Forbidden(string title) => Result(StatusCodes.Status403Forbidden, title);
     public static ProblemHttpResult NotFound(string title) => Result(StatusCodes.Status404NotFound, title);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Threading.RateLimiting;
 using PushFunctions.Configuration;
 using PushFunctions.Security;
@@ -12,16 +13,15 @@ namespace PushFunctions.Http;
 /// limited: dropping the service's connection events would make presence wrong. A user's sessions also share
 /// one bucket, checked once authentication knows the user, so more sessions do not buy more requests.
 /// </summary>
-public sealed class RateLimits(PushSettings settings, CredentialChecks checks) : IDisposable
+public sealed class RateLimits(IOptions<RateLimitOptions> options, CredentialChecks checks) : IDisposable
 {
     public const string Refusal = "Too many requests from these credentials; slow down and retry after the Retry-After delay.";
     private static readonly RateLimitPartition<string> Unlimited = RateLimitPartition.GetNoLimiter("unlimited");
 
-    private readonly PartitionedRateLimiter<HttpRequest> limiter =
-        PartitionedRateLimiter.Create<HttpRequest, string>(request => Partition(request, settings, checks));
+    private readonly PartitionedRateLimiter<HttpRequest> limiter = Limiter(options.Value, checks);
 
     private readonly PartitionedRateLimiter<string> perUser =
-        PartitionedRateLimiter.Create<string, string>(userId => Bucket("user:" + userId, settings.UserRequestsPerSecond));
+        PartitionedRateLimiter.Create<string, string>(userId => Bucket("user:" + userId, options.Value.UserRate));
 
     /// <returns>Null when the request may go on; otherwise how long the caller should wait.</returns>
     public TimeSpan? TryAcquire(HttpRequest request) => Wait(limiter.AttemptAcquire(request));
@@ -37,12 +37,19 @@ public sealed class RateLimits(PushSettings settings, CredentialChecks checks) :
         return retryAfter < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : retryAfter;
     }
 
-    private static RateLimitPartition<string> Partition(HttpRequest request, PushSettings settings, CredentialChecks checks)
+    private static PartitionedRateLimiter<HttpRequest> Limiter(RateLimitOptions settings, CredentialChecks checks)
+    {
+        // The server key's partition is made once: the partition function runs for every request.
+        var server = Bucket("server", settings.ServerPerSecond);
+        return PartitionedRateLimiter.Create<HttpRequest, string>(request => Partition(request, server, settings, checks));
+    }
+
+    private static RateLimitPartition<string> Partition(HttpRequest request, RateLimitPartition<string> server, RateLimitOptions settings, CredentialChecks checks)
     {
         if (CredentialChecks.ServerKeyOf(request) is { } key)
-            return checks.IsServerKey(key) ? Bucket("server", settings.ServerRequestsPerSecond) : Unlimited;
+            return checks.IsServerKey(key) ? server : Unlimited;
         if (CredentialChecks.BearerTokenOf(request) is { } token && checks.SessionIdOf(token) is { } sessionId)
-            return Bucket("session:" + sessionId, settings.SessionRequestsPerSecond);
+            return Bucket("session:" + sessionId, settings.SessionPerSecond);
         return Unlimited;
     }
 

@@ -20,13 +20,23 @@ public static class ObservabilityServices
     /// <summary>HttpClient's spans and metrics (.NET 9 and later record them without an instrumentation package).</summary>
     private const string HttpClientSource = "System.Net.Http";
 
+    /// <summary>ASP.NET Core's per-request log category ("Request starting ...", "Request finished ...").</summary>
+    private const string HostingDiagnostics = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
     public static IServiceCollection AddObservability(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddMetrics();
         services.AddSingleton<PushTelemetry>();
+        // ASP.NET Core starts an Activity for every request whenever its per-request logger is enabled at any level
+        // (for log scopes), and HttpClient then starts one more per REST call to carry that trace: about 1 KB and a
+        // few µs per send (bench --stages). Those request logs are never shown (below Warning), so the logger is off;
+        // with a trace exporter the activities still start, because the exporter listens.
+        services.AddLogging(logging => logging.AddFilter(HostingDiagnostics, LogLevel.None));
 
-        var azureMonitor = !string.IsNullOrEmpty(configuration[SettingNames.AppInsightsConnectionString]);
-        var otlp = !string.IsNullOrEmpty(configuration[SettingNames.OtlpEndpoint]);
+        // Which exporters to add is decided here, while services are registered; the values are validated at start.
+        var exporters = Settings.Read<ExporterOptions>(configuration);
+        var azureMonitor = exporters.AppInsightsConnectionString is not null;
+        var otlp = exporters.OtlpEndpoint is not null;
         var telemetry = services.AddOpenTelemetry()
             .UseFunctionsWorkerDefaults()
             .WithMetrics(metrics => metrics.AddMeter(PushTelemetry.MeterName, HttpClientSource));
@@ -44,14 +54,14 @@ public static class ObservabilityServices
         {
             telemetry.UseAzureMonitorExporter(options =>
             {
-                options.ConnectionString = configuration[SettingNames.AppInsightsConnectionString];
+                options.ConnectionString = exporters.AppInsightsConnectionString;
                 // Application Insights with local auth disabled takes only Entra tokens (infra/main.bicep).
-                if (AppInsightsIdentity(configuration[SettingNames.AppInsightsAuthenticationString]) is { } identity)
+                if (AppInsightsIdentity(exporters.AppInsightsAuthenticationString) is { } identity)
                     options.Credential = new ManagedIdentityCredential(identity);
             });
         }
         if (otlp) telemetry.UseOtlpExporter();
-        if (int.TryParse(configuration[SettingNames.ConsoleMetricsSeconds.Replace("__", ":", StringComparison.Ordinal)], out var seconds) && seconds > 0)
+        if (Settings.Read<ObservabilityOptions>(configuration).ConsoleMetricsSeconds is var seconds and > 0)
         {
             telemetry.WithMetrics(metrics => metrics.AddConsoleExporter((_, reader) =>
                 reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = seconds * 1000));

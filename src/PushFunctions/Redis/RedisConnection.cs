@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using PushFunctions.Configuration;
 using PushFunctions.Security;
 using StackExchange.Redis;
@@ -13,8 +14,8 @@ public sealed class RedisConnection : IDisposable
     private readonly ConnectionMultiplexer multiplexer;
     private readonly RedisTokenAuthentication? entra;
 
-    public RedisConnection(PushSettings settings, ILogger<RedisConnection> logger, TimeProvider time)
-        : this(settings.RedisConnectionString, logger, settings.RedisEntraClientId is { } clientId
+    public RedisConnection(IOptions<RedisOptions> settings, ILogger<RedisConnection> logger, TimeProvider time)
+        : this(settings.Value.RedisConnectionString, logger, settings.Value.RedisEntraClientId is { } clientId
             ? new EntraTokens(EntraTokens.ManagedIdentity(clientId), RedisTokenAuthentication.Scope, time, "Azure Managed Redis")
             : null, time)
     {

@@ -4,23 +4,22 @@ using PushFunctions.Redis;
 
 namespace PushFunctions.Rooms;
 
-public sealed record RoomMember(string UserId, bool Online);
-
-/// <summary>Who may join a room by themselves: anyone with a session (<see cref="Open"/>), or only users the main backend adds.</summary>
-public enum RoomPolicy { Members, Open }
-
 /// <summary>
 /// Room membership as Redis sets (no read-modify-write of a joined string): the room's members and its online
-/// members under the room's hash tag, where a room append counts them atomically; and each user's rooms, with
-/// the room seq at which they joined (they read the room from there).
+/// members under the room stream's hash tag, where a room append counts them atomically; and each user's rooms,
+/// with the room seq at which they joined (they read the room from there).
 /// </summary>
-public sealed class RoomStore(RedisConnection redis) : IRoomMemberships
+public sealed class RoomStore(RedisConnection redis) : IRoomMemberships, IRoomAudiences
 {
-    private static RedisKey MembersKey(string roomId) => StreamStore.RoomMembersKey(roomId);
-    private static RedisKey OnlineMembersKey(string roomId) => StreamStore.RoomOnlineMembersKey(roomId);
+    private static string Tag(string roomId) => StreamKeys.Tag(StreamName.ForRoom(roomId));
+    private static RedisKey MembersKey(string roomId) => Tag(roomId) + ":members";
+    private static RedisKey OnlineMembersKey(string roomId) => Tag(roomId) + ":online";
+    private static RedisKey PolicyKey(string roomId) => Tag(roomId) + ":policy";
     private static RedisKey UserRoomsKey(string userId) => $"pf:{{user:{userId}}}:rooms";
-    private static RedisKey PolicyKey(string roomId) => $"pf:{{room:{roomId}}}:policy";
+    private static RedisKey GroupsInStepKey(string userId) => $"pf:{{user:{userId}}}:groups-in-step";
     private const string OpenPolicy = "open";
+
+    public RoomAudience Of(string roomId) => new(MembersKey(roomId), OnlineMembersKey(roomId));
 
     /// <summary>Every room is <see cref="RoomPolicy.Members"/> until the main backend opens it; only open rooms are stored.</summary>
     public Task SetPolicyAsync(string roomId, RoomPolicy policy) => policy == RoomPolicy.Open
@@ -89,6 +88,17 @@ public sealed class RoomStore(RedisConnection redis) : IRoomMemberships
             : db.SetRemoveAsync(OnlineMembersKey(room!), userId)));
     }
 
+    /// <summary>
+    /// Whether SignalR Service holds exactly the user's rooms as the user's group memberships, as far as the app knows:
+    /// recorded after every room was asserted there, forgotten when a membership call failed. Lost with the rest when
+    /// Redis loses data, which is the point: then the service may hold memberships Redis no longer has, or lack ones it has.
+    /// </summary>
+    public async Task<bool> GroupsInStepAsync(string userId) => await redis.Database.KeyExistsAsync(GroupsInStepKey(userId));
+
+    public Task MarkGroupsInStepAsync(string userId) => redis.Database.StringSetAsync(GroupsInStepKey(userId), "1");
+
+    public Task ForgetGroupsInStepAsync(string userId) => redis.Database.KeyDeleteAsync(GroupsInStepKey(userId));
+
     /// <summary>Removes the user from every room.</summary>
     public async Task RemoveFromAllAsync(string userId)
     {
@@ -99,6 +109,6 @@ public sealed class RoomStore(RedisConnection redis) : IRoomMemberships
             db.SetRemoveAsync(MembersKey(room!), userId),
             db.SetRemoveAsync(OnlineMembersKey(room!), userId),
         }));
-        await db.KeyDeleteAsync(UserRoomsKey(userId));
+        await db.KeyDeleteAsync([UserRoomsKey(userId), GroupsInStepKey(userId)]);
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 using PushFunctions.Configuration;
@@ -7,20 +8,8 @@ using PushFunctions.Security;
 
 namespace PushFunctions.Rooms;
 
-public sealed record RoomSendAccepted(string Id, string Stream, long Seq, long Total, long Online);
-
-/// <summary>The live <c>room_message</c> event: a message plus the room's member counts (the old service's total/num).</summary>
-public sealed record RoomMessageEvent(string Id, string Stream, long Seq, string? Epoch, string? From,
-    [property: System.Text.Json.Serialization.JsonConverter(typeof(RawJsonConverter))] string Payload,
-    DateTimeOffset SentAt, string RoomId, long Total, long Online);
-
-public sealed record RoomMembers(long Total, long Online, IReadOnlyList<RoomMember> Members);
-
-/// <summary>The body of <c>PUT /api/rooms/{roomId}</c>: <c>"open"</c> or <c>"members"</c>.</summary>
-public sealed record RoomSettings(string? Policy);
-
 /// <summary>Room membership (by the main backend, or a user joining and leaving) and room messages.</summary>
-public sealed class RoomsFunctions(RoomService rooms, RoomStore store, Publisher publisher, PushSettings settings)
+public sealed class RoomsFunctions(RoomService rooms, RoomStore store, Publisher publisher, IOptions<LimitsOptions> limits)
 {
     /// <summary>The main backend decides who may join a room by themselves (API.md: <c>members</c> by default).</summary>
     [Function("setRoomPolicy")]
@@ -87,20 +76,14 @@ public sealed class RoomsFunctions(RoomService rooms, RoomStore store, Publisher
         var caller = context.GetCaller();
         var stream = StreamName.ForRoom(roomId);
         var from = caller.User?.UserId ?? body.Value?.From;
-        var send = SendValidation.Validate(stream, body.Value, DeliveryFunctions.IdempotencyKeyOf(request), from, senderMustBeMember: !caller.IsServer);
-        if (send.Message is not { } message) return DeliveryFunctions.Refused(send);
+        var send = SendValidation.Validate(stream, body.Value, SendValidation.IdempotencyKeyOf(request), from, senderMustBeMember: !caller.IsServer);
+        if (send.Message is not { } message) return SendRefusals.Of(send);
         var outcome = await publisher.PublishAsync(stream, message, (stored, appended) => new RoomMessageEvent(
             stored.Id, stored.Stream, stored.Seq, stored.Epoch, stored.From, stored.Payload, stored.SentAt, roomId, appended.Members, appended.Online));
-        if (DeliveryFunctions.Refused(outcome, stream) is { } refused) return refused;
+        if (SendRefusals.Of(outcome, stream) is { } refused) return refused;
         var sent = outcome.Message!;
         return TypedResults.Accepted((string?)null, new RoomSendAccepted(sent.Id, stream.ToString(), sent.Seq, sent.Members, sent.Online));
     }
-
-    /// <summary>How often room-group restores that failed on connect are retried.</summary>
-    public const string RestoreRetrySchedule = "*/2 * * * * *";
-
-    [Function("roomGroupRestoreRetry")]
-    public Task RetryGroupRestores([TimerTrigger(RestoreRetrySchedule)] TimerInfo timer) => rooms.RetryDueRestoresAsync();
 
     private async Task<Results<NoContent, ProblemHttpResult>> JoinAsync(string roomId, string userId)
     {
@@ -113,9 +96,9 @@ public sealed class RoomsFunctions(RoomService rooms, RoomStore store, Publisher
         JoinOutcome.Joined => TypedResults.NoContent(),
         JoinOutcome.NotOpen => Problems.Forbidden($"Room '{roomId}' is not open: only the main backend can add you (PUT /api/rooms/{{roomId}}/members/{{userId}})."),
         JoinOutcome.UserHasTooManyRooms => Problems.Result(StatusCodes.Status409Conflict,
-            $"The user is already in {settings.Limits.RoomsPerUser} rooms, the limit ({SettingNames.RoomsPerUser}): remove them from a room first."),
+            $"The user is already in {limits.Value.RoomsPerUser} rooms, the limit ({SettingNames.RoomsPerUser}): remove them from a room first."),
         _ => Problems.Result(StatusCodes.Status409Conflict,
-            $"Room '{roomId}' has {settings.Limits.MembersPerRoom} members, the limit ({SettingNames.MembersPerRoom}): remove a member first."),
+            $"Room '{roomId}' has {limits.Value.MembersPerRoom} members, the limit ({SettingNames.MembersPerRoom}): remove a member first."),
     };
 
     private async Task<Results<NoContent, ProblemHttpResult>> LeaveAsync(string roomId, string userId)

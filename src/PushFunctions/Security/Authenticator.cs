@@ -1,14 +1,7 @@
-using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using PushFunctions.Configuration;
 
 namespace PushFunctions.Security;
-
-/// <summary>What authentication found: a caller, a presented but wrong credential (with why), or nothing.</summary>
-public sealed record Authentication(Caller? Caller, string? Failure)
-{
-    public static Authentication None { get; } = new(null, null);
-    public static Authentication Of(Caller caller) => new(caller, null);
-    public static Authentication Failed(string failure) => new(null, failure);
-}
 
 /// <summary>
 /// Recognises the caller from whichever credential it presents: a server key, an upstream signature (or
@@ -19,8 +12,12 @@ public sealed class Authenticator(
     UpstreamKeys upstreamKeys,
     CredentialChecks checks,
     ISessionUsers sessions,
-    UpstreamBearerValidator? upstreamBearer = null)
+    IOptions<SignalROptions> signalR,
+    TimeProvider time)
 {
+    /// <summary>With local auth disabled the service signs upstream calls with an Entra token instead of X-ASRS-Signature.</summary>
+    private readonly UpstreamBearerValidator? upstreamBearer = UpstreamBearerValidator.Create(signalR.Value, time);
+
     public async Task<Authentication> AuthenticateAsync(HttpRequest request, bool acceptsUpstream, CancellationToken cancellationToken)
     {
         if (CredentialChecks.ServerKeyOf(request) is { } serverKey)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Security.Cryptography;
 using System.Text;
 using PushFunctions.Configuration;
@@ -9,10 +10,10 @@ namespace PushFunctions.Security;
 /// which session a correctly signed, unexpired token names. Rate limiting runs on this before authentication,
 /// so a flood is refused without a Redis lookup; authentication then checks that the session is still live.
 /// </summary>
-public sealed class CredentialChecks(PushSettings settings, SessionTokens tokens, TimeProvider time)
+public sealed class CredentialChecks(IOptions<KeyOptions> settings, SessionTokens tokens, TimeProvider time)
 {
     private const string BearerPrefix = "Bearer ";
-    private readonly byte[][] serverKeyHashes = settings.ServerKeys.Select(HashKey).ToArray();
+    private readonly byte[][] serverKeyHashes = settings.Value.ServerKeys.Select(HashKey).ToArray();
 
     public static string? ServerKeyOf(HttpRequest request) =>
         request.Headers[Credentials.ServerKeyHeader].FirstOrDefault() ?? request.Query[Credentials.ServerKeyQuery].FirstOrDefault();
@@ -25,7 +26,11 @@ public sealed class CredentialChecks(PushSettings settings, SessionTokens tokens
 
     public bool IsServerKey(string presented)
     {
-        var hash = HashKey(presented);
+        // Every request with a server key asks this (the rate limiter, then authentication): no allocation.
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        var length = Encoding.UTF8.GetMaxByteCount(presented.Length);
+        Span<byte> bytes = length <= 512 ? stackalloc byte[length] : new byte[length];
+        SHA256.HashData(bytes[..Encoding.UTF8.GetBytes(presented, bytes)], hash);
         var match = false;
         foreach (var known in serverKeyHashes) match |= CryptographicOperations.FixedTimeEquals(known, hash);
         return match;

@@ -1,32 +1,4 @@
-using Microsoft.Azure.Functions.Worker;
-
 namespace PushFunctions.Security;
 
 /// <summary>The signed-in user behind a session token, as the front door read it from Redis.</summary>
 public sealed record PushUser(string UserId, string UserName, string SessionId, DateTimeOffset SessionExpiresAt);
-
-/// <summary>Who called: the main backend (<see cref="User"/> null), a browser session, or SignalR Service.</summary>
-public sealed record Caller(Credential Credential, PushUser? User = null)
-{
-    public static Caller Server { get; } = new(Credential.Server);
-    public static Caller Upstream { get; } = new(Credential.Upstream);
-
-    public bool IsServer => Credential == Credential.Server;
-}
-
-/// <summary>How a function gets the caller the front door authenticated (it sits in the invocation's items).</summary>
-public static class CallerContext
-{
-    private const string Key = "PushFunctions.Caller";
-
-    public static void SetCaller(this FunctionContext context, Caller caller) => context.Items[Key] = caller;
-
-    public static Caller GetCaller(this FunctionContext context) =>
-        context.Items.TryGetValue(Key, out var caller) && caller is Caller known
-            ? known
-            : throw new InvalidOperationException("No caller: the function was invoked without the front door, or declares no [Accepts].");
-
-    /// <summary>The session's user, for a function that accepts only sessions.</summary>
-    public static PushUser GetUser(this FunctionContext context) =>
-        context.GetCaller().User ?? throw new InvalidOperationException("This function needs a session caller.");
-}

@@ -1,8 +1,5 @@
 namespace PushFunctions.Security;
 
-/// <summary>A fetched value, when to fetch the next one, and until when this one may still be used.</summary>
-public readonly record struct Refreshed<T>(T Value, DateTimeOffset RefreshAt, DateTimeOffset UsableUntil);
-
 /// <summary>
 /// A cached value that is fetched again before it expires (an Entra token, a temporary access key). Callers never
 /// cause a fetch while the value is fresh; when it is due, one fetch runs and every concurrent caller shares it;
@@ -95,7 +92,3 @@ public sealed class RefreshingValue<T>
         }
     }
 }
-
-/// <summary>A value (token, key) could not be fetched; the message names it and gives the cause.</summary>
-public sealed class RefreshFailedException(string what, Exception inner)
-    : Exception($"Could not get {what}: {inner.Message}", inner);

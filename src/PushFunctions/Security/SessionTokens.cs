@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Buffers.Text;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -11,10 +12,10 @@ namespace PushFunctions.Security;
 /// configured key verifies (rotation). The signature only spares Redis the forged ones: a token is accepted
 /// only while its session record exists, so revocation is immediate.
 /// </summary>
-public sealed class SessionTokens(PushSettings settings)
+public sealed class SessionTokens(IOptions<KeyOptions> settings)
 {
     private const string Version = "pf1";
-    private readonly byte[][] keys = settings.SessionSigningKeys.Select(Encoding.UTF8.GetBytes).ToArray();
+    private readonly byte[][] keys = settings.Value.SigningKeys.Select(Encoding.UTF8.GetBytes).ToArray();
 
     public string Create(string sessionId, DateTimeOffset expiresAt)
     {

@@ -4,19 +4,6 @@ using PushFunctions.Configuration;
 
 namespace PushFunctions.Security;
 
-/// <summary>Signing keys for upstream Entra tokens. <paramref name="refresh"/> asks for a fresh copy (an unknown <c>kid</c>).</summary>
-public interface IUpstreamSigningKeys
-{
-    ValueTask<IReadOnlyList<SecurityKey>> GetKeysAsync(bool refresh, CancellationToken cancellationToken);
-}
-
-/// <summary>The outcome of checking an upstream bearer token; <see cref="Failure"/> says why it was refused.</summary>
-public readonly record struct UpstreamBearerResult(bool IsValid, string? Failure)
-{
-    public static readonly UpstreamBearerResult Valid = new(true, null);
-    public static UpstreamBearerResult Invalid(string failure) => new(false, failure);
-}
-
 /// <summary>
 /// Checks the <c>Authorization: Bearer</c> token SignalR Service sends upstream with managed-identity auth
 /// (spec §4.2; docs/DEPLOY.md "Settings the app must implement" 2): an RS256 JWT signed by one of the tenant's
@@ -44,16 +31,14 @@ public sealed class UpstreamBearerValidator
         issuers = [$"https://sts.windows.net/{tenantId}/", $"https://login.microsoftonline.com/{tenantId}/v2.0"];
     }
 
-    /// <summary>The validator the settings call for, or null when SignalRUpstreamAudience is empty (signatures are checked instead).</summary>
-    public static UpstreamBearerValidator? Create(PushSettings settings, TimeProvider time, HttpMessageHandler? handler = null)
-    {
-        if (settings.UpstreamAudience is not { } audience) return null;
-        var tenant = settings.UpstreamTenantId
-            ?? throw new InvalidSettingsException([$"Setting '{SettingNames.UpstreamTenantId}' is required when '{SettingNames.UpstreamAudience}' is set."]);
-        var clientId = settings.UpstreamClientId
-            ?? throw new InvalidSettingsException([$"Setting '{SettingNames.UpstreamClientId}' is required when '{SettingNames.UpstreamAudience}' is set."]);
-        return new UpstreamBearerValidator(audience, tenant, clientId, new EntraSigningKeys(tenant, time, handler, settings.UpstreamAuthority), time);
-    }
+    /// <summary>
+    /// The validator the settings call for, or null when SignalRUpstreamAudience is empty (signatures are checked
+    /// instead). The settings validation has checked that a tenant and a client id come with an audience.
+    /// </summary>
+    public static UpstreamBearerValidator? Create(SignalROptions settings, TimeProvider time, HttpMessageHandler? handler = null) =>
+        settings is { SignalRUpstreamAudience: { } audience, SignalRUpstreamTenantId: { } tenant, SignalRUpstreamClientId: { } clientId }
+            ? new UpstreamBearerValidator(audience, tenant, clientId, new EntraSigningKeys(tenant, time, handler, settings.UpstreamAuthority), time)
+            : null;
 
     /// <summary>Checks an <c>Authorization</c> header value (<c>Bearer &lt;token&gt;</c>).</summary>
     public async Task<UpstreamBearerResult> ValidateAsync(string? authorization, CancellationToken cancellationToken = default)
@@ -122,79 +107,4 @@ public sealed class UpstreamBearerValidator
         null => "unknown reason.",
         _ => e.GetType().Name + ".",
     };
-}
-
-/// <summary>
-/// The tenant's Entra signing keys from <c>https://login.microsoftonline.com/{tenant}/discovery/v2.0/keys</c> (or the
-/// <c>SignalRUpstreamAuthority</c> given)
-/// (they sign v1 and v2 tokens alike), cached for 24 hours and fetched again on an unknown <c>kid</c> at most
-/// once every 5 minutes; concurrent callers share one fetch. A failed fetch is retried after 30 seconds, and the
-/// last good keys stay in use meanwhile.
-/// </summary>
-public sealed class EntraSigningKeys : IUpstreamSigningKeys
-{
-    private static readonly TimeSpan CacheFor = TimeSpan.FromHours(24);
-    private static readonly TimeSpan MinRefetch = TimeSpan.FromMinutes(5);
-    private static readonly TimeSpan RetryFailedAfter = TimeSpan.FromSeconds(30);
-
-    private readonly HttpClient http;
-    private readonly Uri url;
-    private readonly TimeProvider time;
-    private readonly Lock gate = new();
-    private Task<IReadOnlyList<SecurityKey>>? fetch;
-    private DateTimeOffset fetchedAt;
-    private IReadOnlyList<SecurityKey>? lastGood;
-
-    public EntraSigningKeys(string tenantId, TimeProvider time, HttpMessageHandler? handler = null, Uri? authority = null)
-    {
-        this.time = time;
-        var host = (authority ?? PushSettings.DefaultUpstreamAuthority).AbsoluteUri.TrimEnd('/');
-        url = new Uri($"{host}/{Uri.EscapeDataString(tenantId)}/discovery/v2.0/keys");
-        http = new HttpClient(handler ?? new SocketsHttpHandler(), disposeHandler: handler is null) { Timeout = TimeSpan.FromSeconds(15) };
-    }
-
-    public async ValueTask<IReadOnlyList<SecurityKey>> GetKeysAsync(bool refresh, CancellationToken cancellationToken)
-    {
-        Task<IReadOnlyList<SecurityKey>> task;
-        lock (gate)
-        {
-            var now = time.GetUtcNow();
-            var age = now - fetchedAt;
-            var due = fetch is null
-                || age >= (fetch.IsFaulted ? RetryFailedAfter : CacheFor)
-                || (refresh && age >= MinRefetch);
-            if (due && (fetch is null || fetch.IsCompleted))
-            {
-                fetchedAt = now;
-                fetch = FetchAsync();
-                fetch.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
-            }
-            task = fetch!;
-        }
-        try
-        {
-            var keys = await task.WaitAsync(cancellationToken);
-            lastGood = keys;
-            return keys;
-        }
-        catch (RefreshFailedException) when (lastGood is { } good)
-        {
-            return good;
-        }
-    }
-
-    private async Task<IReadOnlyList<SecurityKey>> FetchAsync()
-    {
-        try
-        {
-            var json = await http.GetStringAsync(url);
-            var keys = new JsonWebKeySet(json).GetSigningKeys();
-            if (keys.Count == 0) throw new InvalidOperationException("it lists no signing keys");
-            return [.. keys];
-        }
-        catch (Exception e)
-        {
-            throw new RefreshFailedException($"the Microsoft Entra signing keys from {url}", e);
-        }
-    }
 }

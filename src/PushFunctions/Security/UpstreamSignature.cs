@@ -29,6 +29,3 @@ public static class UpstreamSignature
         return valid;
     }
 }
-
-/// <summary>The keys an upstream signature may be made with: SignalR Service's access key, then any extra upstream keys.</summary>
-public sealed record UpstreamKeys(IReadOnlyList<string> Keys);

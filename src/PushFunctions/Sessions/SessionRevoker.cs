@@ -3,14 +3,6 @@ using PushFunctions.SignalR;
 
 namespace PushFunctions.Sessions;
 
-/// <summary>Why a client is sent back to the login page (<c>redirect_to_login</c> <c>{reason}</c>).</summary>
-public static class RedirectReasons
-{
-    public const string AccountDeleted = "account_deleted";
-    public const string SessionRevoked = "session_revoked";
-    public const string LoggedOut = "logged_out";
-}
-
 /// <summary>
 /// Ends sessions everywhere at once: the record goes first (the token stops working for negotiate and sync, so
 /// no reconnect can succeed), then the session's live connections are told <c>redirect_to_login</c> and closed.

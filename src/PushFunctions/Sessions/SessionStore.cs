@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Buffers.Text;
 using StackExchange.Redis;
+using PushFunctions.Http;
 using PushFunctions.Redis;
 using PushFunctions.Security;
 
@@ -47,8 +48,11 @@ public sealed class SessionStore(RedisConnection redis, TimeProvider time) : ISe
         return fields.Length == 0 ? null : Read(sessionId, fields);
     }
 
+    /// <summary>The session's user; none for a session stored for an id the API now refuses (it could not be addressed safely).</summary>
     public async Task<PushUser?> FindAsync(string sessionId) =>
-        await GetAsync(sessionId) is { } session ? new PushUser(session.UserId, session.UserName, session.Id, session.ExpiresAt) : null;
+        await GetAsync(sessionId) is { } session && Ids.IsValid(session.UserId)
+            ? new PushUser(session.UserId, session.UserName, session.Id, session.ExpiresAt)
+            : null;
 
     /// <summary>The user's live sessions; ids of expired ones are pruned from the index on the way.</summary>
     public async Task<IReadOnlyList<Session>> ListAsync(string userId)

@@ -1,23 +1,17 @@
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 using PushFunctions.Configuration;
-using PushFunctions.Delivery;
 using PushFunctions.Http;
 using PushFunctions.Security;
 using PushFunctions.SignalR;
 
 namespace PushFunctions.Sessions;
 
-public sealed record LoginRequest(string? UserId, string? UserName, string? Device, int? TtlSeconds);
-public sealed record LoginResponse(string SessionId, string SessionToken, string UserId, DateTimeOffset ExpiresAt);
-public sealed record NegotiateResponse(string Url, string AccessToken);
-public sealed record SessionInfo(string SessionId, string? Device, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, int Connections);
-public sealed record SessionList(IReadOnlyList<SessionInfo> Sessions);
-
 /// <summary>Login by the main backend, negotiate and logout by browsers, session listing and revocation.</summary>
 public sealed class SessionsFunctions(
-    SessionStore sessions, SessionTokens tokens, SessionRevoker revoker, StreamStore streams, SyncCursors cursors,
-    ISessionConnections connections, ISignalRService signalR, PushSettings settings, TimeProvider time)
+    LoginService logins, SessionStore sessions, SessionRevoker revoker, ISessionConnections connections, ISignalRService signalR,
+    IOptions<LimitsOptions> limits, TimeProvider time)
 {
     public static readonly TimeSpan DefaultLifetime = TimeSpan.FromHours(24);
     private static readonly TimeSpan MaxClientTokenLifetime = TimeSpan.FromHours(1);
@@ -37,20 +31,13 @@ public sealed class SessionsFunctions(
             return Problems.BadRequest($"'userName' must be 1 to {MaxNameLength} printable characters.");
         if (login.Device is { } device && (device.Length > MaxNameLength || device.Any(char.IsControl)))
             return Problems.BadRequest($"'device' must be at most {MaxNameLength} printable characters.");
-        var maxLifetime = settings.Limits.SessionMaxLifetime;
+        var maxLifetime = limits.Value.SessionMaxLifetime;
         var lifetime = login.TtlSeconds is { } ttl ? TimeSpan.FromSeconds(ttl) : (DefaultLifetime < maxLifetime ? DefaultLifetime : maxLifetime);
-        if (lifetime < UserLimits.SessionMinLifetime || lifetime > maxLifetime)
-            return Problems.BadRequest($"'ttlSeconds' must be between {UserLimits.SessionMinLifetime.TotalSeconds} and {maxLifetime.TotalSeconds} ({SettingNames.SessionMaxTtlSeconds}).");
+        if (lifetime < LimitsOptions.SessionMinLifetime || lifetime > maxLifetime)
+            return Problems.BadRequest($"'ttlSeconds' must be between {LimitsOptions.SessionMinLifetime.TotalSeconds} and {maxLifetime.TotalSeconds} ({SettingNames.SessionMaxTtlSeconds}).");
 
-        var userId = login.UserId!;
-        // A new user's broadcast history starts now: they are not flooded with what was sent before they existed.
-        await cursors.StartAtAsync(userId, StreamName.Broadcast, await streams.LatestSeqAsync(StreamName.Broadcast));
-        var session = await sessions.CreateAsync(userId, userName, login.Device, lifetime);
-        await cursors.KeepUntilAsync(userId, session.ExpiresAt + settings.Retention.User.MaxAge);
-        // Past the cap, the oldest sessions go (their tabs are sent to the login page), so logins never fail for it.
-        await revoker.RevokeBeyondAsync(userId, settings.Limits.SessionsPerUser);
-        return TypedResults.Created($"/api/sessions/{session.Id}",
-            new LoginResponse(session.Id, tokens.Create(session.Id, session.ExpiresAt), userId, session.ExpiresAt));
+        var signedIn = await logins.LoginAsync(login.UserId!, userName, login.Device, lifetime);
+        return TypedResults.Created($"/api/sessions/{signedIn.SessionId}", signedIn);
     }
 
     [Function("negotiate")]

@@ -1,6 +1,6 @@
+using Microsoft.Extensions.Options;
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Polly;
@@ -14,8 +14,9 @@ namespace PushFunctions.SignalR;
 /// <summary>
 /// The SignalR Service data-plane REST client (api-version 2022-06-01, spec §1.2). Transient failures are retried a
 /// little (a repeated send is harmless: clients drop duplicates by seq), and a circuit breaker keeps a down
-/// service from slowing every request. Token audiences are built from the endpoint without its port, as the
-/// official SDK builds them (spec §2.2, §3.2); requests go to the endpoint with its port.
+/// service from slowing every request. Token audiences are built from the connection string's <c>Endpoint</c>
+/// without its port, as the official SDK builds them (<c>ServiceEndpoint.AudienceBaseUrl</c>, spec §2.2, §3.2), also
+/// when requests go to a <c>ServerEndpoint</c> and clients to a <c>ClientEndpoint</c>; requests go there with the port.
 /// </summary>
 public sealed class SignalRService : ISignalRService, IDisposable
 {
@@ -27,6 +28,9 @@ public sealed class SignalRService : ISignalRService, IDisposable
 
     private readonly HttpClient http;
     private readonly ConcurrentDictionary<string, byte[]> payloadPrefixes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Target> targets = new(StringComparer.Ordinal);
+    private const int MaxCachedTargets = 10_000;
+    private const string JsonContentType = "application/json; charset=utf-8";
     private readonly ResiliencePipeline<HttpResponseMessage> pipeline;
     private readonly ISignalRTokenSource tokens;
     private readonly string hubPath;
@@ -36,15 +40,16 @@ public sealed class SignalRService : ISignalRService, IDisposable
     private readonly string clientAudience;
 
     /// <param name="handler">Replaces the network in unit tests.</param>
-    public SignalRService(SignalRConnectionString connection, ISignalRTokenSource tokens, PushSettings settings, HttpMessageHandler? handler = null)
+    public SignalRService(SignalRConnectionString connection, ISignalRTokenSource tokens, IOptions<SignalROptions> settings, HttpMessageHandler? handler = null)
     {
         this.tokens = tokens;
-        hubPath = $"/api/hubs/{Uri.EscapeDataString(settings.HubName)}";
+        var hub = settings.Value.HubName;
+        hubPath = $"/api/hubs/{PathSegment.Escape(hub)}";
         restBase = connection.RestEndpoint.GetLeftPart(UriPartial.Authority);
-        restAudienceBase = WithoutPort(connection.RestEndpoint);
-        var clientPath = $"{ClientPath}{Uri.EscapeDataString(settings.HubName)}";
+        restAudienceBase = WithoutPort(connection.Endpoint);
+        var clientPath = $"{ClientPath}{Uri.EscapeDataString(hub)}";
         clientUrl = connection.ClientBaseEndpoint.GetLeftPart(UriPartial.Authority) + clientPath;
-        clientAudience = WithoutPort(connection.ClientBaseEndpoint) + clientPath;
+        clientAudience = WithoutPort(connection.Endpoint) + clientPath;
         http = new HttpClient(handler ?? new SocketsHttpHandler
         {
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
@@ -77,16 +82,17 @@ public sealed class SignalRService : ISignalRService, IDisposable
         SendAsync(HttpMethod.Delete, $"/users/{Escape(userId)}/groups", null, cancellationToken);
 
     public Task CloseConnectionAsync(string connectionId, string reason, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Delete, $"/connections/{Escape(connectionId)}", null, cancellationToken, $"&reason={Escape(reason)}", goneIsSuccess: true);
+        SendAsync(HttpMethod.Delete, $"/connections/{Escape(connectionId)}", null, cancellationToken, $"&reason={Uri.EscapeDataString(reason)}", goneIsSuccess: true);
 
     public Task CloseUserConnectionsAsync(string userId, string reason, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Post, $"/users/{Escape(userId)}/:closeConnections", null, cancellationToken, $"&reason={Escape(reason)}");
+        SendAsync(HttpMethod.Post, $"/users/{Escape(userId)}/:closeConnections", null, cancellationToken, $"&reason={Uri.EscapeDataString(reason)}");
 
     public async Task<bool> ConnectionExistsAsync(string connectionId, CancellationToken cancellationToken = default) =>
         await SendAsync(HttpMethod.Head, $"/connections/{Escape(connectionId)}", null, cancellationToken, goneIsSuccess: true) != HttpStatusCode.NotFound;
 
     public async Task PingAsync(CancellationToken cancellationToken = default) =>
-        await SendToUrlAsync(HttpMethod.Head, $"{restBase}/api/health?api-version={ApiVersion}", $"{restAudienceBase}/api/health", null, cancellationToken, goneIsSuccess: false);
+        await SendToUrlAsync(HttpMethod.Head, new Target(new Uri($"{restBase}/api/health?api-version={ApiVersion}"), $"{restAudienceBase}/api/health"),
+            null, cancellationToken, goneIsSuccess: false);
 
     public async Task<ClientConnectionInfo> GetClientConnectionInfoAsync(
         string userId, IReadOnlyList<KeyValuePair<string, string>> claims, TimeSpan lifetime, CancellationToken cancellationToken = default)
@@ -98,29 +104,44 @@ public sealed class SignalRService : ISignalRService, IDisposable
 
     /// <param name="goneIsSuccess">A 404 with <see cref="ConnectionNotExisted"/> is an answer, not a failure.</param>
     private Task<HttpStatusCode> SendAsync(
-        HttpMethod method, string path, byte[]? body, CancellationToken cancellationToken, string query = "", bool goneIsSuccess = false)
+        HttpMethod method, string path, PayloadBody? body, CancellationToken cancellationToken, string query = "", bool goneIsSuccess = false)
+    {
+        Target target;
+        if (query.Length > 0) target = NewTarget(path, query);
+        else if (!targets.TryGetValue(path, out target!))
+        {
+            // One target per user, group or connection addressed: bounded as the token source bounds its tokens.
+            if (targets.Count >= MaxCachedTargets) targets.Clear();
+            target = targets.GetOrAdd(path, NewTarget(path, ""));
+        }
+        return SendToUrlAsync(method, target, body, cancellationToken, goneIsSuccess);
+    }
+
+    private Target NewTarget(string path, string query)
     {
         var pathOnHub = hubPath + path;
-        return SendToUrlAsync(method, $"{restBase}{pathOnHub}?api-version={ApiVersion}{query}", restAudienceBase + pathOnHub, body, cancellationToken, goneIsSuccess);
+        return new Target(new Uri($"{restBase}{pathOnHub}?api-version={ApiVersion}{query}"), restAudienceBase + pathOnHub);
     }
 
     private async Task<HttpStatusCode> SendToUrlAsync(
-        HttpMethod method, string url, string audience, byte[]? body, CancellationToken cancellationToken, bool goneIsSuccess)
+        HttpMethod method, Target target, PayloadBody? body, CancellationToken cancellationToken, bool goneIsSuccess)
     {
+        var audience = target.Audience;
         try
         {
-            // Static callback with explicit state: no closure allocated per call.
+            // Static callback with explicit state: no closure allocated per call. Headers go in as the text sent: the
+            // typed header values are formatted again for every request.
             using var response = await pipeline.ExecuteAsync(static async (state, token) =>
             {
-                using var request = new HttpRequestMessage(state.method, state.url);
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await state.service.tokens.GetRestTokenAsync(state.audience, token));
-                if (state.body is not null)
+                using var request = new HttpRequestMessage(state.method, state.target.Uri);
+                request.Headers.TryAddWithoutValidation("Authorization", state.target.Bearer(await state.service.tokens.GetRestTokenAsync(state.target.Audience, token)));
+                if (state.body is { } body)
                 {
-                    request.Content = new ByteArrayContent(state.body);
-                    request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+                    request.Content = new PayloadContent(body);
+                    request.Content.Headers.TryAddWithoutValidation("Content-Type", JsonContentType);
                 }
                 return await state.service.http.SendAsync(request, token);
-            }, (service: this, method, url, audience, body), cancellationToken);
+            }, (service: this, method, target, body), cancellationToken);
 
             var errorCode = response.Headers.TryGetValues("x-ms-error-code", out var codes) ? codes.First() : null;
             if (response.IsSuccessStatusCode || (goneIsSuccess && response.StatusCode == HttpStatusCode.NotFound && errorCode == ConnectionNotExisted))
@@ -146,6 +167,29 @@ public sealed class SignalRService : ISignalRService, IDisposable
         string Operation() => $"{method} {audience}";
     }
 
+
+    /// <summary>
+    /// A REST path as a request goes out: its URI (parsed once), its token audience, and the Authorization header
+    /// value of the last token used for it (rebuilt when the token source hands out another token).
+    /// </summary>
+    private sealed class Target(Uri uri, string audience)
+    {
+        private BearerHeader? last;
+
+        public Uri Uri { get; } = uri;
+        public string Audience { get; } = audience;
+
+        public string Bearer(string token)
+        {
+            var cached = last;
+            if (cached is not null && ReferenceEquals(cached.Token, token)) return cached.Header;
+            cached = new BearerHeader(token, "Bearer " + token);
+            last = cached;
+            return cached.Header;
+        }
+
+        private sealed record BearerHeader(string Token, string Header);
+    }
 
     private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(2);
 
@@ -178,21 +222,41 @@ public sealed class SignalRService : ISignalRService, IDisposable
             .Build();
     }
 
-    private static string Escape(string value) => Uri.EscapeDataString(value);
+    private static string Escape(string value) => PathSegment.Escape(value);
 
     /// <summary><c>scheme://host</c>: what the SDK puts in audiences, whatever the port (spec §3.2 "Port is not in aud").</summary>
     private static string WithoutPort(Uri endpoint) => $"{endpoint.Scheme}://{endpoint.Host}";
 
-    /// <summary>The PayloadMessage body <c>{"target":..,"arguments":[arg]}</c>, with the argument copied in as is.</summary>
-    private byte[] Payload(string target, ReadOnlyMemory<byte> argumentJson)
-    {
+    /// <summary>The PayloadMessage body <c>{"target":..,"arguments":[arg]}</c>, with the argument as is.</summary>
+    private PayloadBody Payload(string target, ReadOnlyMemory<byte> argumentJson) =>
         // A handful of targets: their prefixes are built once.
-        var prefix = payloadPrefixes.GetOrAdd(target, static t => Encoding.UTF8.GetBytes($"{{\"target\":{JsonSerializer.Serialize(t)},\"arguments\":["));
-        var body = new byte[prefix.Length + argumentJson.Length + 2];
-        prefix.CopyTo(body, 0);
-        argumentJson.Span.CopyTo(body.AsSpan(prefix.Length));
-        "]}"u8.CopyTo(body.AsSpan(prefix.Length + argumentJson.Length));
-        return body;
+        new(payloadPrefixes.GetOrAdd(target, static t => Encoding.UTF8.GetBytes($"{{\"target\":{JsonSerializer.Serialize(t)},\"arguments\":[")), argumentJson);
+
+    private readonly record struct PayloadBody(byte[] Prefix, ReadOnlyMemory<byte> Argument);
+
+    /// <summary>
+    /// Writes a <see cref="PayloadBody"/> from its parts into the request: the argument (up to a 64 KiB payload) is not
+    /// copied into a body array of its own first.
+    /// </summary>
+    private sealed class PayloadContent(PayloadBody body) : HttpContent
+    {
+        private static readonly byte[] Suffix = "]}"u8.ToArray();
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+            SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            await stream.WriteAsync(body.Prefix, cancellationToken);
+            await stream.WriteAsync(body.Argument, cancellationToken);
+            await stream.WriteAsync(Suffix, cancellationToken);
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = body.Prefix.Length + body.Argument.Length + Suffix.Length;
+            return true;
+        }
     }
 
     public void Dispose() => http.Dispose();

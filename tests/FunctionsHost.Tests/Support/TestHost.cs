@@ -36,7 +36,7 @@ public sealed class TestHost : IAsyncDisposable
             ["RedisConnectionString"] = "127.0.0.1:1,abortConnect=false,connectTimeout=1000",
             ["PushServerKeys"] = ServerKey,
             ["SessionSigningKeys"] = "host-test-signing-key-0123456789-0123456789",
-            ["CorsAllowedOrigins"] = AllowedOrigin,
+            [FunctionsHost.Hosting.AppSettings.CorsAllowedOriginsSetting] = AllowedOrigin,
             ["AzureFunctionsWebHost__hostid"] = "ht-" + Guid.NewGuid().ToString("N")[..12],
         };
         foreach (var (name, value) in overrides ?? new Dictionary<string, string?>()) settings[name] = value;

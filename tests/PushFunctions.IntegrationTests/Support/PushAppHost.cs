@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using FunctionsHost;
 using FunctionsHost.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PushFunctions.Configuration;
 
@@ -49,7 +50,11 @@ public sealed class PushAppHost : IAsyncDisposable
     /// <summary>What the host recorded of every invocation.</summary>
     public FunctionsHost.Invocations.InvocationRunner Invocations => _host.Invocations;
 
-    public static async Task<PushAppHost> StartAsync(string redisConnectionString, string signalRConnectionString, PushKeys keys, string? storage = null)
+    /// <param name="overrides">Settings by their names (<see cref="SettingNames"/>), over the defaults here.</param>
+    /// <param name="time">The clock the app runs on (the wall clock when null); in this process only.</param>
+    /// <param name="storage">The host's storage account (AzureWebJobsStorage): its timers run only with one.</param>
+    public static async Task<PushAppHost> StartAsync(string redisConnectionString, string signalRConnectionString, PushKeys keys,
+        IReadOnlyDictionary<string, string>? overrides = null, TimeProvider? time = null, string? storage = null)
     {
         var logs = new CapturedLogs();
         var settings = new Dictionary<string, string?>
@@ -65,6 +70,9 @@ public sealed class PushAppHost : IAsyncDisposable
             // Its own timer locks: other app instances of the test run are other apps.
             ["AzureFunctionsWebHost__hostid"] = "it-" + Guid.NewGuid().ToString("N")[..12],
         };
+        foreach (var (name, value) in overrides ?? new Dictionary<string, string>()) settings[name] = value;
+        if (time is not null && WorkerProcess)
+            throw new InvalidOperationException("A test's clock reaches the app in this process only: tag the class Host=" + InProcessTrait + ".");
 
         var host = await LocalFunctionsHost.StartAsync(new FunctionsHostOptions
         {
@@ -76,7 +84,12 @@ public sealed class PushAppHost : IAsyncDisposable
                 logging.SetMinimumLevel(LogLevel.Warning);
                 logging.AddProvider(logs);
             },
-            InProcessApp = WorkerProcess ? null : (worker, configuration) => worker.AddPushFunctions(configuration),
+            InProcessApp = WorkerProcess ? null : (worker, configuration) =>
+            {
+                worker.AddPushFunctions(configuration);
+                // Registered after the app's wall clock: the last registration is the one the app gets.
+                if (time is not null) worker.Services.AddSingleton(time);
+            },
         });
         return new PushAppHost(host, logs);
     }

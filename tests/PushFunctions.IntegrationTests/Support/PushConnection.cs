@@ -38,12 +38,19 @@ public sealed class PushConnection : IAsyncDisposable
         }
     }
 
-    public static async Task<PushConnection> ConnectAsync(string appApiUrl, string sessionToken, TimeSpan defaultWait)
+    public static Task<PushConnection> ConnectAsync(string appApiUrl, string sessionToken, TimeSpan defaultWait) =>
+        StartAsync(appApiUrl, sessionToken, defaultWait);
+
+    /// <summary>Straight to the service with a client token minted earlier (no negotiate at the app).</summary>
+    public static Task<PushConnection> ConnectToServiceAsync(string clientUrl, string accessToken, TimeSpan defaultWait) =>
+        StartAsync(clientUrl, accessToken, defaultWait);
+
+    private static async Task<PushConnection> StartAsync(string url, string token, TimeSpan defaultWait)
     {
         var hub = new HubConnectionBuilder()
-            .WithUrl(appApiUrl, options =>
+            .WithUrl(url, options =>
             {
-                options.AccessTokenProvider = () => Task.FromResult<string?>(sessionToken);
+                options.AccessTokenProvider = () => Task.FromResult<string?>(token);
                 options.Transports = HttpTransportType.WebSockets;
             })
             .Build();
@@ -68,6 +75,12 @@ public sealed class PushConnection : IAsyncDisposable
             lock (_gate) return _received.ToArray();
         }
     }
+
+    /// <summary>What client/ does over each new connection: invokes <c>present</c> and waits for the app's answer.</summary>
+    public Task SayPresentAsync() => _hub.InvokeAsync(PushFunctions.Presence.UpstreamFunctions.PresentMethod);
+
+    /// <summary>Whether the connection is open (not closed by the service, not reconnecting).</summary>
+    public bool IsConnected => _hub.State == HubConnectionState.Connected;
 
     /// <summary>Whether a matching push has been received already (no waiting).</summary>
     public bool HasReceived(string target, Func<Pushed, bool> predicate) =>

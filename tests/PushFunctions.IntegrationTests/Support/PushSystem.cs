@@ -49,7 +49,7 @@ public sealed class PushSystem : IAsyncLifetime
                 ConfigureLogging = logging => logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.None),
             });
             var keys = PushKeys.Random();
-            App = await PushAppHost.StartAsync(Redis.ConnectionString, Emulator.ConnectionString, keys, Storage.ConnectionString);
+            App = await PushAppHost.StartAsync(Redis.ConnectionString, Emulator.ConnectionString, keys, storage: Storage.ConnectionString);
             Emulator.UpstreamTemplate = App.Url + "/api/signalr/{hub}/{category}/{event}";
             Api = new PushApi(SharedHttp, App.Url, keys);
         }

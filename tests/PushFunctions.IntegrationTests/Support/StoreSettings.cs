@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using PushFunctions.Configuration;
 
 namespace PushFunctions.IntegrationTests.Support;
@@ -6,8 +7,15 @@ namespace PushFunctions.IntegrationTests.Support;
 /// <summary>Settings for tests that use the app's stores directly against a test Redis (no app host, no SignalR Service).</summary>
 public static class StoreSettings
 {
-    public static PushSettings For(ITestRedis redis, IReadOnlyDictionary<string, string>? tuning = null) =>
-        PushSettings.Load(Configuration(redis, tuning));
+    /// <summary>The presence settings and the hub, as Presence's classes take them.</summary>
+    public static PushSettings For(ITestRedis redis, IReadOnlyDictionary<string, string>? tuning = null)
+    {
+        var configuration = Configuration(redis, tuning);
+        return new PushSettings(Options.Create(Settings.Read<PresenceOptions>(configuration)), Options.Create(Settings.Read<SignalROptions>(configuration)));
+    }
+
+    /// <summary>The Redis settings of a RedisConnection to the test Redis.</summary>
+    public static IOptions<RedisOptions> Redis(ITestRedis redis) => Options.Create(Settings.Read<RedisOptions>(Configuration(redis)));
 
     public static IConfiguration Configuration(ITestRedis redis, IReadOnlyDictionary<string, string>? tuning = null)
     {

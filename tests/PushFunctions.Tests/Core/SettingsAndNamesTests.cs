@@ -6,12 +6,12 @@ using PushFunctions.Presence;
 
 namespace PushFunctions.Tests.Core;
 
-public class PushSettingsTests
+public class SettingsTests
 {
     [Fact]
     public void Missing_settings_are_all_named_in_one_error()
     {
-        var error = Assert.Throws<InvalidSettingsException>(() => PushSettings.Load(new ConfigurationBuilder().Build()));
+        var error = Assert.Throws<InvalidSettingsException>(() => TestSettings.Validate(new ConfigurationBuilder().Build()));
         Assert.Contains(SettingNames.SignalRConnectionString, error.Message);
         Assert.Contains(SettingNames.RedisConnectionString, error.Message);
         Assert.Contains(SettingNames.ServerKeys, error.Message);
@@ -21,7 +21,7 @@ public class PushSettingsTests
     [Fact]
     public void Short_keys_and_bad_numbers_are_refused_by_name_without_their_values()
     {
-        var error = Assert.Throws<InvalidSettingsException>(() => PushSettings.Load(TestSettings.Configuration(new()
+        var error = Assert.Throws<InvalidSettingsException>(() => TestSettings.Validate(TestSettings.Configuration(new()
         {
             [SettingNames.SessionSigningKeys] = "short-signing-key",
             [SettingNames.UserStreamMaxLength.Replace("__", ":")] = "-3",
@@ -34,11 +34,11 @@ public class PushSettingsTests
     [Fact]
     public void Defaults_apply_and_lists_are_split()
     {
-        var settings = TestSettings.With(sessionKeys: ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"]);
-        Assert.Equal("push", settings.HubName);
-        Assert.Equal(2, settings.SessionSigningKeys.Count);
-        Assert.Equal(RetentionSettings.Default.User, settings.Retention.User);
-        Assert.Equal(PushSettings.DefaultOnlinePushBudgetPerSecond, settings.OnlinePushBudgetPerSecond);
+        var keys = TestSettings.Keys(["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"]).Value;
+        Assert.Equal("push", TestSettings.Read<SignalROptions>([]).HubName);
+        Assert.Equal(2, keys.SigningKeys.Count);
+        Assert.Equal(new RetentionPolicy(1000, TimeSpan.FromDays(7)), TestSettings.Read<RetentionOptions>([]).User);
+        Assert.Equal(1000, TestSettings.Read<PresenceOptions>([]).OnlinePushBudgetPerSecond);
     }
 
     [Theory]
@@ -47,7 +47,7 @@ public class PushSettingsTests
     [InlineData("lots")]
     public void Online_push_budget_must_be_a_positive_number(string value)
     {
-        var error = Assert.Throws<InvalidSettingsException>(() => PushSettings.Load(TestSettings.Configuration(new()
+        var error = Assert.Throws<InvalidSettingsException>(() => TestSettings.Validate(TestSettings.Configuration(new()
         {
             [SettingNames.OnlinePushBudgetPerSecond.Replace("__", ":")] = value,
         })));
@@ -57,7 +57,7 @@ public class PushSettingsTests
     [Fact]
     public void Online_push_budget_is_read()
     {
-        var settings = PushSettings.Load(TestSettings.Configuration(new() { [SettingNames.OnlinePushBudgetPerSecond.Replace("__", ":")] = "2500" }));
+        var settings = TestSettings.Read<PresenceOptions>(new() { [SettingNames.OnlinePushBudgetPerSecond.Replace("__", ":")] = "2500" });
         Assert.Equal(2500, settings.OnlinePushBudgetPerSecond);
     }
 }

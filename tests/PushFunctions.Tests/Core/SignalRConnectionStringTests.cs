@@ -1,9 +1,15 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+using PushFunctions.Configuration;
 using PushFunctions.SignalR;
+using PushFunctions.Tests.Support;
 
 namespace PushFunctions.Tests.Core;
 
 public class SignalRConnectionStringTests
 {
+    private const string Key = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
+
     [Fact]
     public void Emulator_string_applies_the_port_and_keeps_the_key()
     {
@@ -13,12 +19,21 @@ public class SignalRConnectionStringTests
         Assert.False(parsed.UsesManagedIdentity);
     }
 
-    [Fact]
-    public void Keys_are_case_insensitive_and_trailing_slash_is_trimmed()
+    [Theory]
+    [InlineData("endpoint=https://x.service.signalr.net/;accesskey=" + Key)]
+    [InlineData("ENDPOINT=https://x.service.signalr.net;ACCESSKEY=" + Key)]
+    public async Task Keys_are_case_insensitive_and_a_trailing_slash_leaves_no_double_slash_in_the_URLs_called(string value)
     {
-        var parsed = SignalRConnectionString.Parse("endpoint=https://x.service.signalr.net/;accesskey=k");
-        Assert.Equal("https://x.service.signalr.net/", parsed.Endpoint.ToString());
-        Assert.Equal("k", parsed.AccessKey);
+        var parsed = SignalRConnectionString.Parse(value);
+        Assert.Equal(Key, parsed.AccessKey);
+
+        var network = new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.Accepted));
+        using var service = new SignalRService(parsed, new AccessKeyTokenSource(Key, TimeProvider.System), Options.Create(new SignalROptions()), network);
+        var client = await service.GetClientConnectionInfoAsync("u1", [], TimeSpan.FromMinutes(5));
+        await service.SendToUserAsync("u1", "message", "{}"u8.ToArray());
+
+        Assert.Equal("https://x.service.signalr.net/client/?hub=push", client.Url);
+        Assert.Equal("https://x.service.signalr.net/api/hubs/push/users/u1/:send?api-version=2022-06-01", Assert.Single(network.Requests).RequestUri!.AbsoluteUri);
     }
 
     [Fact]

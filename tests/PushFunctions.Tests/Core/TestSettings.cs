@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using PushFunctions.Configuration;
 
 namespace PushFunctions.Tests.Core;
@@ -21,8 +23,28 @@ internal static class TestSettings
         return new ConfigurationBuilder().AddInMemoryCollection(values).Build();
     }
 
-    public static PushSettings With(string[]? sessionKeys = null) => PushSettings.Load(Configuration(new()
+    /// <summary>Validates the settings as the app does when it starts: throws <see cref="InvalidSettingsException"/> naming what is wrong.</summary>
+    public static void Validate(IConfiguration configuration)
     {
-        [SettingNames.SessionSigningKeys] = sessionKeys is null ? Valid()[SettingNames.SessionSigningKeys] : string.Join(",", sessionKeys),
-    }));
+        using var services = new ServiceCollection().AddPushSettings(configuration).BuildServiceProvider();
+        try
+        {
+            services.GetRequiredService<IStartupValidator>().Validate();
+        }
+        catch (Exception e) when (InvalidSettingsException.From(e) is { } invalid)
+        {
+            throw invalid;
+        }
+    }
+
+    /// <summary>One settings class as the app binds it, after the whole validation passed.</summary>
+    public static T Read<T>(Dictionary<string, string?> overrides) where T : new()
+    {
+        var configuration = Configuration(overrides);
+        Validate(configuration);
+        return Settings.Read<T>(configuration);
+    }
+
+    public static IOptions<KeyOptions> Keys(string[] sessionKeys) =>
+        Options.Create(Read<KeyOptions>(new() { [SettingNames.SessionSigningKeys] = string.Join(",", sessionKeys) }));
 }

@@ -70,7 +70,7 @@ public class SessionTokenTests
     private const string KeyA = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     private const string KeyB = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 
-    private static SessionTokens Tokens(params string[] keys) => new(TestSettings.With(sessionKeys: keys));
+    private static SessionTokens Tokens(params string[] keys) => new(TestSettings.Keys(keys));
 
     [Fact]
     public void A_token_verifies_to_its_session_until_it_expires()

@@ -10,7 +10,7 @@ public class AccountsFunctionsTests(FunctionTestHost host) : IClassFixture<Funct
 
     [Theory]
     [InlineData(nameof(AccountsFunctions.Delete), "deleteUser")]
-    [InlineData(nameof(AccountsFunctions.DeleteLegacy), "deleteAccountToUpdateOnline")]
+    [InlineData(nameof(AccountsFunctions.DeleteAccountToUpdateOnline), "deleteAccountToUpdateOnline")]
     public void Only_the_main_backend_deletes_accounts(string method, string name)
     {
         Assert.Equal(name, Invocation.FunctionNameOf<AccountsFunctions>(method));
@@ -26,7 +26,7 @@ public class AccountsFunctionsTests(FunctionTestHost host) : IClassFixture<Funct
 
         var response = await Invocation.ExecuteAsync(result, host.Services);
         Assert.Equal(StatusCodes.Status400BadRequest, response.Status);
-        Assert.StartsWith("The userId ('uid' in the old call shape) must be", response.ProblemTitle);
+        Assert.StartsWith("The userId (or 'uid' in the body) must be", response.ProblemTitle);
     }
 
     [Theory]
@@ -36,17 +36,17 @@ public class AccountsFunctionsTests(FunctionTestHost host) : IClassFixture<Funct
     [InlineData("""{"userName":"only a name"}""")]
     public async Task The_old_call_shape_without_a_valid_uid_is_400(string body)
     {
-        var result = await functions.DeleteLegacy(Invocation.Request("POST", "/api/deleteAccountToUpdateOnline", body));
+        var result = await functions.DeleteAccountToUpdateOnline(Invocation.Request("POST", "/api/deleteAccountToUpdateOnline", body));
 
         var response = await Invocation.ExecuteAsync(result, host.Services);
         Assert.Equal(StatusCodes.Status400BadRequest, response.Status);
-        Assert.StartsWith("The userId ('uid' in the old call shape) must be", response.ProblemTitle);
+        Assert.StartsWith("The userId (or 'uid' in the body) must be", response.ProblemTitle);
     }
 
     [Fact]
     public async Task The_old_call_shape_with_malformed_json_is_400()
     {
-        var result = await functions.DeleteLegacy(Invocation.Request("POST", "/api/deleteAccountToUpdateOnline", """{"uid":1}"""));
+        var result = await functions.DeleteAccountToUpdateOnline(Invocation.Request("POST", "/api/deleteAccountToUpdateOnline", """{"uid":1}"""));
 
         var response = await Invocation.ExecuteAsync(result, host.Services);
         Assert.Equal(StatusCodes.Status400BadRequest, response.Status);

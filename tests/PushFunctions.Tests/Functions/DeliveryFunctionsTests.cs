@@ -115,7 +115,7 @@ public class DeliveryFunctionsTests(FunctionTestHost host) : IClassFixture<Funct
     {
         // A chunked body has no Content-Length for the front door to check; the function's read stops at the limit.
         var request = Invocation.Request("POST", "/api/broadcast", "");
-        request.Body = new MemoryStream(new byte[RequestGuardsLimit + 1]);
+        request.Body = new MemoryStream(new byte[RequestBodyLimit + 1]);
         request.ContentLength = null;
 
         var result = await functions.Broadcast(request);
@@ -124,5 +124,5 @@ public class DeliveryFunctionsTests(FunctionTestHost host) : IClassFixture<Funct
         Assert.Equal(StatusCodes.Status413PayloadTooLarge, response.Status);
     }
 
-    private const int RequestGuardsLimit = (int)PushFunctions.Http.RequestGuards.MaxBodyBytes;
+    private const int RequestBodyLimit = (int)PushFunctions.Http.RequestSizeMiddleware.MaxBodyBytes;
 }

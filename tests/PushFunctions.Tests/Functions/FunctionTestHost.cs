@@ -27,6 +27,7 @@ public sealed class FunctionTestHost : IDisposable
     public const string AccessKey = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
 
     private readonly ServiceProvider services;
+    private readonly List<Func<FunctionExecutionDelegate, FunctionExecutionDelegate>> middleware = [];
 
     public FunctionTestHost() : this(new Dictionary<string, string?>())
     {
@@ -40,7 +41,9 @@ public sealed class FunctionTestHost : IDisposable
         var collection = new ServiceCollection().AddLogging();
         var worker = new Mock<IFunctionsWorkerApplicationBuilder>();
         worker.SetupGet(w => w.Services).Returns(collection);
-        worker.Setup(w => w.Use(It.IsAny<Func<FunctionExecutionDelegate, FunctionExecutionDelegate>>())).Returns(worker.Object);
+        worker.Setup(w => w.Use(It.IsAny<Func<FunctionExecutionDelegate, FunctionExecutionDelegate>>()))
+            .Callback<Func<FunctionExecutionDelegate, FunctionExecutionDelegate>>(middleware.Add)
+            .Returns(worker.Object);
         worker.Object.AddPushFunctions(TestSettings.Configuration(new Dictionary<string, string?>
         {
             [SettingNames.SignalRConnectionString] = $"Endpoint=http://127.0.0.1;Port=1;AccessKey={AccessKey};Version=1.0;",
@@ -58,6 +61,14 @@ public sealed class FunctionTestHost : IDisposable
 
     /// <summary>A function class (or middleware) with its dependencies from the app's services, as the worker creates it.</summary>
     public T Create<T>() => ActivatorUtilities.CreateInstance<T>(services);
+
+    /// <summary>The worker middleware the app registered, in order, around <paramref name="function"/>, as the worker composes them.</summary>
+    public FunctionExecutionDelegate Pipeline(FunctionExecutionDelegate function)
+    {
+        var pipeline = function;
+        for (var i = middleware.Count - 1; i >= 0; i--) pipeline = middleware[i](pipeline);
+        return pipeline;
+    }
 
     public void Dispose() => services.Dispose();
 }

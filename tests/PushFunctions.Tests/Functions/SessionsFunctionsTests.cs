@@ -1,5 +1,8 @@
+using System.Text;
 using Microsoft.AspNetCore.Http;
-using Moq;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 using PushFunctions.Presence;
 using PushFunctions.Security;
 using PushFunctions.Sessions;
@@ -58,32 +61,50 @@ public class SessionsFunctionsTests(FunctionTestHost host) : IClassFixture<Funct
     public async Task Negotiate_gives_the_session_user_a_client_url_and_token_tied_to_the_session()
     {
         var now = host.Time.GetUtcNow();
+        using var signalR = RealSignalR();
         var caller = Invocation.Session("u1", "s-neg", expiresAt: now.AddHours(5));
-        host.SignalR.Setup(s => s.GetClientConnectionInfoAsync("u1",
-                It.Is<IReadOnlyList<KeyValuePair<string, string>>>(c => c.Single().Key == Credentials.SessionClaim && c.Single().Value == "s-neg"),
-                TimeSpan.FromHours(1), It.IsAny<CancellationToken>()))
-            .ReturnsAsync(new ClientConnectionInfo("http://signalr.test/client/?hub=push", "client-token"));
-        var context = Invocation.Context("negotiate", caller: caller);
 
-        var result = await functions.Negotiate(Invocation.Request("POST", "/api/negotiate"), context.Object);
+        var result = await WithSignalR(signalR).Negotiate(Invocation.Request("POST", "/api/negotiate"), Invocation.Context("negotiate", caller: caller).Object);
 
         var response = await Invocation.ExecuteAsync(result, host.Services);
         Assert.Equal(StatusCodes.Status200OK, response.Status);
-        Assert.Equal("http://signalr.test/client/?hub=push", response.Json.GetProperty("url").GetString());
-        Assert.Equal("client-token", response.Json.GetProperty("accessToken").GetString());
+        Assert.Equal("http://127.0.0.1:1/client/?hub=push", response.Json.GetProperty("url").GetString());
+        var token = await ClientTokenAsync(response.Json.GetProperty("accessToken").GetString()!);
+        Assert.Equal("u1", token.GetClaim("asrs.s.uid").Value);
+        Assert.Equal("s-neg", token.GetClaim(Credentials.SessionClaim).Value);
+        Assert.Equal(now.AddHours(1).ToUnixTimeSeconds(), token.GetPayloadValue<long>("exp"));
     }
 
     [Fact]
     public async Task Negotiate_never_gives_a_client_token_that_outlives_the_session()
     {
-        var caller = Invocation.Session("u2", "s-short", expiresAt: host.Time.GetUtcNow().AddMinutes(10));
-        host.SignalR.Setup(s => s.GetClientConnectionInfoAsync("u2", It.IsAny<IReadOnlyList<KeyValuePair<string, string>>>(),
-                TimeSpan.FromMinutes(10), It.IsAny<CancellationToken>()))
-            .ReturnsAsync(new ClientConnectionInfo("http://signalr.test/client/?hub=push", "short-token"));
+        var expiresAt = host.Time.GetUtcNow().AddMinutes(10);
+        using var signalR = RealSignalR();
+        var caller = Invocation.Session("u2", "s-short", expiresAt: expiresAt);
 
-        var result = await functions.Negotiate(Invocation.Request("POST", "/api/negotiate"), Invocation.Context("negotiate", caller: caller).Object);
+        var result = await WithSignalR(signalR).Negotiate(Invocation.Request("POST", "/api/negotiate"), Invocation.Context("negotiate", caller: caller).Object);
 
-        Assert.Equal("short-token", result.Value!.AccessToken);
+        var token = await ClientTokenAsync(result.Value!.AccessToken);
+        Assert.Equal(expiresAt.ToUnixTimeSeconds(), token.GetPayloadValue<long>("exp"));
+    }
+
+    /// <summary>The app's own SignalR Service client: with an access key it mints client tokens without the network.</summary>
+    private SignalRService RealSignalR() => ActivatorUtilities.CreateInstance<SignalRService>(host.Services);
+
+    private SessionsFunctions WithSignalR(ISignalRService signalR) => ActivatorUtilities.CreateInstance<SessionsFunctions>(host.Services, signalR);
+
+    /// <summary>The client token as SignalR Service checks it: signed with the access key, for the hub's client URL.</summary>
+    private static async Task<JsonWebToken> ClientTokenAsync(string token)
+    {
+        var result = await new JsonWebTokenHandler().ValidateTokenAsync(token, new TokenValidationParameters
+        {
+            IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(FunctionTestHost.AccessKey)),
+            ValidAudience = "http://127.0.0.1/client/?hub=push",
+            ValidateIssuer = false,
+            ValidateLifetime = false, // the test's clock is not the wall clock; exp is asserted exactly instead
+        });
+        Assert.True(result.IsValid, result.Exception?.Message);
+        return (JsonWebToken)result.SecurityToken;
     }
 
     [Fact]

@@ -163,7 +163,7 @@ function describeSend(s) {
   return s ? `${s.cid} (202)` : "no accepted send has this seq";
 }
 
-// ---- the data-loss run (issue 10) ---------------------------------------------------------------
+// ---- the data-loss run ---------------------------------------------------------------------------------
 //
 // Redis loses data on purpose: a partial loss (a stream's newest K entries deleted and its counter set back
 // by K) and a restart without persistence (everything gone, sessions too: devices are sent to login and sign

@@ -11,7 +11,7 @@
 //   await sys.kill9("worker"); await sys.restart("worker");   // waits for the host's new worker
 //   await sys.stop();            // always (also runs on process exit / SIGINT / SIGTERM)
 //
-// Scale-out (issue 14): {cluster: true} runs a three-master Redis Cluster (each node AOF, appendfsync
+// Scale-out: {cluster: true} runs a three-master Redis Cluster (each node AOF, appendfsync
 // always, in its own dir) and {instances: 2} two app instances behind a round-robin balancer; "redis" and
 // "app" are then groups whose kill9 kills one member in turn (one shard, one instance) and whose restart
 // starts it again on its port. Defaults: CHAOS_REDIS_CLUSTER=1, CHAOS_INSTANCES=2 in the environment.
@@ -365,7 +365,9 @@ export async function startChaosSystem(options = {}) {
   const [emuCmd, emuArgs] = entryCommand(EMULATOR_DLL);
   const emulator = new Component("emulator", logDir, () => ({
     command: emuCmd,
+    // Its user-group memberships outlive a kill, as the service's do.
     args: [...emuArgs, "--port", String(emulatorPort), "--host", "127.0.0.1", "--access-key", accessKey,
+      "--state-file", path.join(logDir, "emulator-memberships.json"),
       "--upstream", `${apiUrl}/api/signalr/{hub}/{category}/{event}`],
     cwd: path.dirname(EMULATOR_DLL),
     env: baseEnv(),

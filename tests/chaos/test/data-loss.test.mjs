@@ -1,4 +1,4 @@
-// Issue 10: a bounded run in which Redis LOSES data, which the kill -9 run (appendfsync always) never
+// A bounded run in which Redis LOSES data, which the kill -9 run (appendfsync always) never
 // shows. K users with 2 devices each (PushClient, in-memory storage) stay connected while a backend
 // sends private messages and broadcasts at a steady rate, and two faults happen:
 //   1. partial loss: on a few streams, the newest K entries deleted and the counter set back by K (what an

@@ -588,6 +588,14 @@ export async function startSystem(options = {}) {
       async emulatorStats() {
         return (await http("GET", `${emulatorUrl}/_emulator/stats`)).body;
       },
+      /**
+       * Upstream events the app has answered (or that failed): a number to wait on. The app answers a `connected`
+       * event once everything it does for the new connection (presence, its online push, its room groups) is done.
+       */
+      async upstreamEventsAnswered() {
+        const { upstream } = await sys.emulatorStats();
+        return upstream.sent + upstream.failed;
+      },
       /** Last lines of a process's output: "app" (the host, its worker's log in it), "emulator" or "redis-server". */
       logTail(which = "app", n = 40) {
         return children.filter((c) => c.name === which).at(-1)?.tail(n) ?? "";

@@ -1,5 +1,5 @@
-// Issue 3: account deletion (DELETE /api/users/{userId}, and the old service's call shape
-// POST /api/deleteAccountToUpdateOnline). Every device of the deleted user is sent to the login
+// Account deletion (DELETE /api/users/{userId}, and POST /api/deleteAccountToUpdateOnline with the
+// user as {uid} in the body). Every device of the deleted user is sent to the login
 // page and closed, the old tokens stop working, the user leaves the online list and every room,
 // everyone else is told the new online list, and calling it again is harmless.
 import assert from "node:assert/strict";
@@ -67,7 +67,10 @@ describe("account deletion", () => {
     const update = await waitFor(() => watcherConn.received.update_online_count.slice(updatesBefore)
       .find((u) => !userListHas(u?.user_list, user) && userListHas(u?.user_list, watcher)),
     10_000, "an update_online_count without the deleted user at the watcher");
-    assert.ok(Number.isInteger(update.online_count));
+    // It counts and lists exactly who is online now (nobody connects or leaves meanwhile).
+    const online = (await onlineIds()).sort();
+    assert.equal(update.online_count, online.length, `online_count of ${JSON.stringify(update)}; online: ${online}`);
+    assert.deepEqual(update.user_list.map((u) => u.userId ?? u).sort(), online, "user_list is everyone online");
 
     const sessionsLeft = await sys.api("GET", `/api/users/${enc(user)}/sessions`);
     assert.equal(sessionsLeft.status, 200, sessionsLeft.text);
@@ -105,26 +108,45 @@ describe("account deletion", () => {
     assert.equal(roomMsg.body.total, 1, `the room counts only the watcher: ${roomMsg.text}`);
   });
 
-  it("the old call shape POST /api/deleteAccountToUpdateOnline {uid, userName} does the same", async () => {
-    const setup = await setUp("legacy");
+  it("POST /api/deleteAccountToUpdateOnline {uid, userName} does the same, and only with the server key", async () => {
+    const setup = await setUp("byuid");
     const updatesBefore = setup.watcherConn.received.update_online_count.length;
 
     const unauthorized = await sys.api("POST", "/api/deleteAccountToUpdateOnline",
-      { body: { uid: setup.user, userName: "legacy" }, auth: null });
+      { body: { uid: setup.user, userName: "byuid" }, auth: null });
     assert.equal(unauthorized.status, 401, `without the server key: ${unauthorized.status} ${unauthorized.text}`);
     const bySession = await sys.api("POST", "/api/deleteAccountToUpdateOnline",
-      { body: { uid: setup.user, userName: "legacy" }, auth: setup.sessions[0] });
+      { body: { uid: setup.user, userName: "byuid" }, auth: setup.sessions[0] });
     // A server-only route: the Functions host wants its key first, so a session token gets its bare 401.
     assert.equal(bySession.status, 401, `with a session token: ${bySession.status} ${bySession.text}`);
     assert.equal(setup.conns[0].connected, true, "a refused call deletes nothing");
 
-    const res = await sys.api("POST", "/api/deleteAccountToUpdateOnline", { body: { uid: setup.user, userName: "legacy" } });
+    const res = await sys.api("POST", "/api/deleteAccountToUpdateOnline", { body: { uid: setup.user, userName: "byuid" } });
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(res.body, { sessionsRevoked: 2, connectionsClosed: 2 });
     await assertDeleted(setup, updatesBefore);
 
-    const again = await sys.api("POST", "/api/deleteAccountToUpdateOnline", { body: { uid: setup.user, userName: "legacy" } });
+    const again = await sys.api("POST", "/api/deleteAccountToUpdateOnline", { body: { uid: setup.user, userName: "byuid" } });
     assert.equal(again.status, 200, again.text);
     assert.deepEqual(again.body, { sessionsRevoked: 0, connectionsClosed: 0 });
+  });
+
+  it("an id that URL normalisation removes ('.', '..') is refused, and a connected bystander is untouched", async () => {
+    const bystander = uid("bystander");
+    const conn = await sys.connect(await sys.login(bystander, "Bystander", "laptop"));
+    for (const id of [".", ".."]) {
+      const legacy = await sys.api("POST", "/api/deleteAccountToUpdateOnline", { body: { uid: id, userName: "x" } });
+      assert.equal(legacy.status, 400, `uid ${id}: ${legacy.status} ${legacy.text}`);
+      assert.match(legacy.headers.get("content-type") ?? "", /application\/problem\+json/);
+      const login = await sys.api("POST", "/api/login", { body: { userId: id, userName: "x" } });
+      assert.equal(login.status, 400, `login ${id}: ${login.status} ${login.text}`);
+      const deletion = await sys.api("DELETE", `/api/users/${enc(id)}`);
+      assert.ok([400, 404, 405].includes(deletion.status), `DELETE /api/users/${id}: ${deletion.status} ${deletion.text}`);
+    }
+    const sent = await sys.sendToUser(bystander, { still: "connected" });
+    assert.equal(sent.status, 202, sent.text);
+    await waitFor(() => conn.received.message.some((m) => m.id === sent.body.id), 10_000, "the bystander's own message");
+    assert.equal(conn.connected, true, "the bystander is still connected");
+    assert.deepEqual(conn.received.redirect_to_login, [], "the bystander is not redirected");
   });
 });

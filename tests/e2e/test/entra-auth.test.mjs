@@ -1,13 +1,22 @@
-// Issue 12: the Microsoft Entra path (AuthType=azure.msi, what infra/main.bicep deploys) end to end.
+// The Microsoft Entra path (AuthType=azure.msi, what infra/main.bicep deploys) end to end.
 // The emulator refuses access keys; the app gets Entra tokens through Azure.Identity from the
 // emulator's managed-identity endpoint, signs client tokens with a temporary access key, and checks
 // the Entra bearer token on upstream calls. (The other e2e files run in this mode too: E2E_AUTH=entra.)
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { http, startSystem, uid, waitFor } from "../lib/system.mjs";
 
 function jwtPart(token, index) {
   return JSON.parse(Buffer.from(token.split(".")[index], "base64url").toString("utf8"));
+}
+
+/** An HS256 token for `audience` signed with `key`, as the SignalR SDK signs access-key tokens. */
+function accessKeyToken(key, audience) {
+  const part = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const now = Math.floor(Date.now() / 1000);
+  const unsigned = `${part({ alg: "HS256", typ: "JWT" })}.${part({ aud: audience, iat: now, nbf: now, exp: now + 300 })}`;
+  return `${unsigned}.${createHmac("sha256", key).update(unsigned).digest("base64url")}`;
 }
 
 describe("Microsoft Entra auth mode", () => {
@@ -22,10 +31,13 @@ describe("Microsoft Entra auth mode", () => {
     assert.equal(res.status, 202, res.text);
     await waitFor(() => conn.messages().length === 1, 10_000, "the message over the Entra path");
 
-    // The REST call went through with an Entra token: an access-key token is refused by this emulator.
-    const refused = await http("POST", `${sys.emulatorUrl}/api/hubs/push/:send?api-version=2022-06-01`,
-      { body: { target: "t" }, headers: { authorization: "Bearer a.b.c" } });
-    assert.equal(refused.status, 401);
+    // The REST call went through with an Entra token: a well-formed token signed with the emulator's own access
+    // key is refused by this emulator, for that reason.
+    const sendUrl = `${sys.emulatorUrl}/api/hubs/push/:send`;
+    const refused = await http("POST", `${sendUrl}?api-version=2022-06-01`,
+      { body: { target: "t" }, headers: { authorization: `Bearer ${accessKeyToken(sys.accessKey, sendUrl)}` } });
+    assert.equal(refused.status, 401, refused.text);
+    assert.match(refused.body?.message ?? "", /Local auth is disabled/, refused.text);
     const stats = await sys.emulatorStats();
     assert.ok(stats.restCallsByOperation.sendToUser >= 1, JSON.stringify(stats));
   });
@@ -59,10 +71,13 @@ describe("Microsoft Entra auth mode", () => {
   });
 
   it("refuses an upstream call that has a valid signature but no Entra bearer token", async () => {
+    // Signed as the emulator signs its upstream calls: the connection id, with its access key.
+    const connectionId = uid("conn");
+    const signature = `sha256=${createHmac("sha256", sys.accessKey).update(connectionId).digest("hex")}`;
     const res = await http("POST", `${sys.apiUrl}/api/signalr/push/connections/connected`, {
       body: { type: 10 },
-      headers: { "x-asrs-connection-id": "c1", "x-asrs-user-id": "u1", "x-asrs-hub": "push", "x-asrs-category": "connections",
-        "x-asrs-event": "connected", "x-asrs-signature": "sha256=00" },
+      headers: { "x-asrs-connection-id": connectionId, "x-asrs-user-id": "u1", "x-asrs-hub": "push", "x-asrs-category": "connections",
+        "x-asrs-event": "connected", "x-asrs-signature": signature },
     });
     assert.equal(res.status, 401, res.text);
     assert.match(res.text, /Microsoft Entra|bearer/i);

@@ -1,4 +1,4 @@
-// Issue 10: Redis loses data while browsers are connected. The real client (client/src/pushclient.js)
+// Redis loses data while browsers are connected. The real client (client/src/pushclient.js)
 // with the real @microsoft/signalr, against real redis-server, emulator and app processes.
 //   1. FLUSHALL (what a restart without persistence or a failover to an empty replica does), then sends:
 //      the client reports the stream lost, delivers what is new, its next sync sends the user to login, and

@@ -1,4 +1,4 @@
-// Issue 13: one session cannot stall everyone. A user in 8 rooms holding 30 messages of 60 KB each (14 MB)
+// One session cannot stall everyone. A user in 8 rooms holding 30 messages of 60 KB each (14 MB)
 // floods with 24 concurrent syncs (within their burst); each answer holds at most Limits__SyncAnswerBytes
 // (1 MiB) and says more: true, and another user's empty sync stays fast. Both latencies are printed.
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// Issue 3: a retried send with the same Idempotency-Key returns the first result and sends nothing
+// A retried send with the same Idempotency-Key returns the first result and sends nothing
 // again, even when the retries race each other; the same key for a different message is refused.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";

@@ -1,4 +1,4 @@
-// Issue 2: messages sent while a user is offline are delivered by POST /api/sync when they
+// Messages sent while a user is offline are delivered by POST /api/sync when they
 // come back: all of them, in order, once; also on a fresh device with no cursor of its own.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";

@@ -1,4 +1,4 @@
-// Issue 2: who is online is pushed to connected users and listed by GET /api/online.
+// Who is online is pushed to connected users and listed by GET /api/online.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { startSystem, uid, userListHas, waitFor } from "../lib/system.mjs";
@@ -22,15 +22,16 @@ describe("presence", () => {
       return latest && userListHas(latest.user_list, grace) && userListHas(latest.user_list, frank) ? latest : null;
     }, 10_000, () => "an update_online_count listing frank and grace at frank's connection; got "
       + JSON.stringify(watcher.received.update_online_count));
-    assert.ok(Number.isInteger(update.online_count), `online_count ${update.online_count}`);
-    assert.ok(update.online_count >= 2, `online_count counts frank and grace: ${JSON.stringify(update)}`);
+    assert.equal(update.online_count, 2, `online_count counts frank and grace, the only users online: ${JSON.stringify(update)}`);
+    assert.equal(update.user_list.length, 2, `user_list holds frank and grace only: ${JSON.stringify(update)}`);
 
     const res = await waitFor(async () => {
       const r = await sys.api("GET", "/api/online");
       const ids = (r.body?.users ?? []).map((u) => u.userId);
       return r.status === 200 && ids.includes(frank) && ids.includes(grace) ? r : null;
     }, 10_000, "GET /api/online to list frank and grace");
-    assert.ok(res.body.onlineCount >= 2);
+    assert.equal(res.body.onlineCount, 2, res.text);
+    assert.equal(res.body.users.length, 2, res.text);
     const byId = Object.fromEntries(res.body.users.map((u) => [u.userId, u]));
     assert.equal(byId[frank].userName, "Frank");
     assert.equal(byId[grace].userName, "Grace");

@@ -1,4 +1,4 @@
-// Issue 2: a private message reaches every device of its user, and only that user.
+// A private message reaches every device of its user, and only that user.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";

@@ -1,4 +1,4 @@
-// Issue 2: when Redis is down, sends fail fast and politely (503, Retry-After, problem+json),
+// When Redis is down, sends fail fast and politely (503, Retry-After, problem+json),
 // and work again once Redis is back, without restarting the app.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";

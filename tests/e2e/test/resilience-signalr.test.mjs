@@ -1,4 +1,4 @@
-// Issue 2: when the SignalR Service's REST API fails, sends still succeed (the stream is the
+// When the SignalR Service's REST API fails, sends still succeed (the stream is the
 // truth) and the user gets the message by sync.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";

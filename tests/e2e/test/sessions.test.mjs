@@ -1,4 +1,4 @@
-// Issue 3: sessions. The main backend lists a user's sessions (device, live connections) and
+// Sessions. The main backend lists a user's sessions (device, live connections) and
 // revokes one; revocation and logout take effect at once: the session's connections are sent to
 // the login page and closed, cannot reconnect, and its token is refused, while the user's other
 // sessions keep working. Sessions expire.

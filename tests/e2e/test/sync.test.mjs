@@ -1,4 +1,4 @@
-// Issue 3: one POST /api/sync answers for every stream the user may read (their own, broadcast,
+// One POST /api/sync answers for every stream the user may read (their own, broadcast,
 // each of their rooms), pages at 500 per stream with `more`, refuses streams the user may not
 // read, and says `recovered: false` when the cursor is older than what is retained.
 import assert from "node:assert/strict";

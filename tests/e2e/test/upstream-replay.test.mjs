@@ -1,4 +1,4 @@
-// Issue 13: an upstream event is believed only as far as it can be checked. SignalR Service signs only the
+// An upstream event is believed only as far as it can be checked. SignalR Service signs only the
 // connection id (X-ASRS-Signature), so an attacker who captured one signed event can replay it with other
 // X-ASRS-User-Id / claims / event headers. A connection id belongs to the user and session of its first
 // connected event; a disconnected event for a connection the service still has changes nothing; the hub in
@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { http, startSystem, uid, waitFor } from "../lib/system.mjs";
 
 describe("replayed upstream events", () => {
@@ -40,7 +39,6 @@ describe("replayed upstream events", () => {
 
     const res = await replay("disconnected", { connectionId: conn.connectionId, userId: ann });
     assert.equal(res.status, 200, res.text);
-    await sleep(300);
     assert.ok((await onlineIds()).includes(ann), "ann is still online");
     const sessions = await sys.api("GET", `/api/users/${ann}/sessions`);
     assert.equal(sessions.body.sessions[0].connections, 1, "her connection is still counted");
@@ -59,7 +57,6 @@ describe("replayed upstream events", () => {
     assert.equal(otherSession.status, 200, otherSession.text);
     const asCalGone = await replay("disconnected", { connectionId: benConn.connectionId, userId: cal });
     assert.equal(asCalGone.status, 200, asCalGone.text);
-    await sleep(300);
 
     const online = await onlineIds();
     assert.ok(!online.includes(cal), "cal, who has no connection, is not online");

@@ -18,6 +18,13 @@ public sealed class AppSettings(IConfiguration configuration)
     /// <summary>The host id (locks and schedule status are kept under it), as <c>AzureFunctionsWebHost__hostid</c> sets it in Azure.</summary>
     public const string HostIdSetting = "AzureFunctionsWebHost:hostid";
 
+    /// <summary>
+    /// The browser origins allowed to call the app (comma-separated, with credentials): the local stand-in for the
+    /// platform's CORS (<c>siteConfig.cors</c> in Azure, <c>Host.CORS</c> in local.settings.json for <c>func start</c>),
+    /// which answers preflights before the worker sees them. A setting of this host, not of the app.
+    /// </summary>
+    public const string CorsAllowedOriginsSetting = "CorsAllowedOrigins";
+
     public IConfiguration Configuration { get; } = configuration;
 
     /// <summary>
@@ -26,8 +33,8 @@ public sealed class AppSettings(IConfiguration configuration)
     /// </summary>
     public IReadOnlyList<string> HostKeys => List(SettingNames.ServerKeys);
 
-    /// <summary>Allowed browser origins. Locally: the app's <see cref="SettingNames.CorsAllowedOrigins"/>, standing in for <c>siteConfig.cors</c>.</summary>
-    public IReadOnlyList<string> CorsAllowedOrigins => List(SettingNames.CorsAllowedOrigins);
+    /// <summary>Allowed browser origins (<see cref="CorsAllowedOriginsSetting"/>), standing in for <c>siteConfig.cors</c>.</summary>
+    public IReadOnlyList<string> CorsAllowedOrigins => List(CorsAllowedOriginsSetting);
 
     public string? Storage => Configuration[StorageSetting] is { Length: > 0 } value ? value : null;
 
@@ -45,6 +52,5 @@ public sealed class AppSettings(IConfiguration configuration)
         return (id.Length > 32 ? id[..32] : id).TrimEnd('-');
     }
 
-    private IReadOnlyList<string> List(string name) =>
-        (Configuration[name.Replace("__", ":")] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    private IReadOnlyList<string> List(string name) => Setting.List(Configuration[name.Replace("__", ":")]);
 }

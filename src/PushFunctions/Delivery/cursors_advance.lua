@@ -1,8 +1,10 @@
 -- Moves a user's server-side cursors. Within an epoch a cursor only moves forward (a stale device never moves
 -- it back); a cursor from another epoch, or ahead of its stream (Redis lost the newest writes), is replaced.
--- A value is "<seq>:<epoch>", or "<seq>" when the epoch is not known (set at login or join).
+-- A value is '<seq>:<epoch>', or '<seq>' when the epoch is not known (set at login or join).
 local cursors_key = KEYS[1]
--- ARGV, four per stream: stream, seq, epoch, the stream's latest seq
+-- ARGV, four per stream: the stream, the seq and epoch to move to, the stream's latest seq.
+-- Returns a map: moved (how many cursors changed).
+local moved = 0
 for i = 1, #ARGV, 4 do
   local stream, seq, epoch, latest = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], tonumber(ARGV[i + 3])
   local current = redis.call('HGET', cursors_key, stream)
@@ -13,6 +15,7 @@ for i = 1, #ARGV, 4 do
   end
   if seq > current_seq or current_seq > latest or (current_epoch ~= '' and current_epoch ~= epoch) then
     redis.call('HSET', cursors_key, stream, seq .. ':' .. epoch)
+    moved = moved + 1
   end
 end
-return 0
+return {map = {moved = moved}}

@@ -1,0 +1,3 @@
+namespace PushFunctions.Accounts;
+
+public sealed record AccountDeleted(int SessionsRevoked, int ConnectionsClosed);

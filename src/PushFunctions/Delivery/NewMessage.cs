@@ -1,0 +1,7 @@
+namespace PushFunctions.Delivery;
+
+/// <summary>
+/// A new message for a stream: what the sender gave, and the sender's optional idempotency key.
+/// <see cref="SenderMustBeMember"/>: a room send from a user's session, refused unless <see cref="From"/> is a member.
+/// </summary>
+public sealed record NewMessage(string? From, string Payload, string? IdempotencyKey, string RequestHash, bool SenderMustBeMember = false);

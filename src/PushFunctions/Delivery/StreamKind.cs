@@ -1,0 +1,3 @@
+namespace PushFunctions.Delivery;
+
+public enum StreamKind { User, Broadcast, Room }

@@ -1,0 +1,3 @@
+namespace PushFunctions.Delivery;
+
+public sealed record StreamSync(IReadOnlyList<PushMessage> Messages, long LatestSeq, string Epoch, bool Recovered, bool More);

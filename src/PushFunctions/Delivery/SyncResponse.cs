@@ -1,0 +1,3 @@
+namespace PushFunctions.Delivery;
+
+public sealed record SyncResponse(Dictionary<string, StreamSync> Streams);

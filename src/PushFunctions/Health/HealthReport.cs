@@ -1,0 +1,3 @@
+namespace PushFunctions.Health;
+
+public sealed record HealthReport(string Status, string Redis, string SignalR);

@@ -1,0 +1,3 @@
+namespace PushFunctions.Rooms;
+
+public sealed record RoomMember(string UserId, bool Online);

@@ -1,0 +1,3 @@
+namespace PushFunctions.Rooms;
+
+public sealed record RoomMembers(long Total, long Online, IReadOnlyList<RoomMember> Members);

@@ -1,0 +1,3 @@
+namespace PushFunctions.Sessions;
+
+public sealed record LoginRequest(string? UserId, string? UserName, string? Device, int? TtlSeconds);

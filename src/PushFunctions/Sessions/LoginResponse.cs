@@ -1,0 +1,3 @@
+namespace PushFunctions.Sessions;
+
+public sealed record LoginResponse(string SessionId, string SessionToken, string UserId, DateTimeOffset ExpiresAt);

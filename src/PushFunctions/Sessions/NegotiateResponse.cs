@@ -1,0 +1,3 @@
+namespace PushFunctions.Sessions;
+
+public sealed record NegotiateResponse(string Url, string AccessToken);

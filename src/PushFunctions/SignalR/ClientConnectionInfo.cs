@@ -1,0 +1,3 @@
+namespace PushFunctions.SignalR;
+
+public sealed record ClientConnectionInfo(string Url, string AccessToken);
