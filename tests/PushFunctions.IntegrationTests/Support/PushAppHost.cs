@@ -72,7 +72,7 @@ public sealed class PushAppHost : IAsyncDisposable
         };
         foreach (var (name, value) in overrides ?? new Dictionary<string, string>()) settings[name] = value;
         if (time is not null && WorkerProcess)
-            throw new InvalidOperationException("A test's clock reaches the app in this process only: tag the class Host=" + InProcessTrait + ".");
+            throw new InvalidOperationException("A test's clock reaches the app in this process only: tag the test class with Host=" + InProcessTrait + ".");
 
         var host = await LocalFunctionsHost.StartAsync(new FunctionsHostOptions
         {
