@@ -328,7 +328,7 @@ public sealed record StageTable(
         o.AppendLine("| figure | value |");
         o.AppendLine("|---|---|");
         o.AppendLine($"| the app's CPU per user send (its own process, all threads) | **{AppCpuUs:F0} µs** (rounds {AppCpuUsMin:F0}-{AppCpuUsMax:F0}) |");
-        o.AppendLine($"| bench process per send (load tool, emulator, clients), ours / floor | {BenchCpuUs:F0} / {FloorBenchCpuUs:F0} µs |");
+        o.AppendLine($"| bench process per send (the local Functions host, load tool, emulator, clients), ours / floor | {BenchCpuUs:F0} / {FloorBenchCpuUs:F0} µs |");
         o.AppendLine($"| redis-server per send, ours / floor | {RedisCpuUs:F0} / {FloorRedisCpuUs:F0} µs |");
         o.AppendLine($"| floor CPU ÷ our CPU per user send (bench process; + app process for ours) | **{FloorBenchCpuUs / (BenchCpuUs + AppCpuUs):F2}** |");
         o.AppendLine($"| user sends/s, ours / floor | {SendsPerSecond:F0} / {FloorSendsPerSecond:F0} |");
