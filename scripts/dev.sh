@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# Runs the whole system locally: redis-server, the SignalR emulator, PushFunctions and the
-# sample main backend with its demo page (samples/TodoBackend), as plain processes on
-# loopback. Ctrl-C stops everything.
+# Runs the whole system locally: redis-server, the SignalR emulator, Azurite (the Functions host's
+# storage), PushFunctions and the sample main backend with its demo page (samples/TodoBackend), as
+# plain processes on loopback. Ctrl-C stops everything.
+#
+# PushFunctions runs as in Azure: the local Functions host (tools/FunctionsHost) starts the app's
+# unmodified build output as its worker process (dotnet PushFunctions.dll --functions-uri ...) and
+# serves its routes, host keys, CORS and timers (their locks in Azurite).
 #
 # Ports (each: the default when free, else a free one; set a variable to insist on a port):
-#   PUSH_APP_PORT (7071), PUSH_EMULATOR_PORT (8888), PUSH_REDIS_PORT (6399), PUSH_DEMO_PORT (5173)
+#   PUSH_APP_PORT (7071), PUSH_EMULATOR_PORT (8888), PUSH_REDIS_PORT (6399), PUSH_DEMO_PORT (5173),
+#   PUSH_AZURITE_PORT (10000)
 # Other knobs: PUSH_CORS_ORIGINS (browser origins allowed), PUSH_SKIP_BUILD=1,
 #   PUSH_METRICS_SECONDS (how often the app prints its metrics to app.log; 15, 0 = never),
-#   PUSH_APP_DLL / PUSH_EMULATOR_DLL (other entry points; a .mjs/.js runs with node),
-#   PUSH_HOST=func: run the app with Azure Functions Core Tools (`func start`, Azurite for
-#   AzureWebJobsStorage) instead of the development host; only where `func` is installed, and
-#   not exercised by this repository's tests (Core Tools cannot be installed on its machines).
-# State: .run/ (gitignored): dev keys, logs in .run/logs/*.log, redis working dir.
+#   PUSH_HOST_DLL / PUSH_EMULATOR_DLL (other entry points; a .mjs/.js runs with node),
+#   PUSH_APP_DIR (the app's build output the host runs; default src/PushFunctions/bin/Release/net10.0),
+#   PUSH_HOST=func: run the app with Azure Functions Core Tools (`func start`) instead of
+#   tools/FunctionsHost; only where `func` is installed, and not exercised by this repository's
+#   tests (Core Tools cannot be installed on its machines).
+# State: .run/ (gitignored): dev keys, logs in .run/logs/*.log, redis working dir, Azurite's data.
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -19,7 +25,7 @@ cd "$ROOT"
 
 RUN_DIR="$ROOT/.run"
 LOG_DIR="$RUN_DIR/logs"
-mkdir -p "$LOG_DIR" "$RUN_DIR/redis"
+mkdir -p "$LOG_DIR" "$RUN_DIR/redis" "$RUN_DIR/azurite"
 
 on_exit() {
   local rc=$?
@@ -59,9 +65,9 @@ dev_secret() {
 bash "$ROOT/scripts/ensure-deps.sh"
 
 if [ "${PUSH_SKIP_BUILD:-0}" != 1 ]; then
-  log "building (Release): app, emulator and sample backend"
+  log "building (Release): the app and its host, emulator and sample backend"
   : >"$LOG_DIR/build.log"
-  for project in tools/FunctionsDevHost/FunctionsDevHost.csproj tools/SignalREmulator/SignalREmulator.csproj \
+  for project in tools/FunctionsHost/FunctionsHost.csproj tools/SignalREmulator/SignalREmulator.csproj \
     samples/TodoBackend/TodoBackend.csproj; do
     if ! dotnet build "$ROOT/$project" -c Release -nologo -v q >>"$LOG_DIR/build.log" 2>&1; then
       log_tail "$LOG_DIR/build.log" 40
@@ -69,7 +75,8 @@ if [ "${PUSH_SKIP_BUILD:-0}" != 1 ]; then
     fi
   done
 fi
-[ -f "$APP_DLL" ] || die "missing $APP_DLL"
+[ -f "$HOST_DLL" ] || die "missing $HOST_DLL"
+[ -f "$APP_DIR/functions.metadata" ] || die "missing the app's build output: $APP_DIR/functions.metadata"
 [ -f "$EMULATOR_DLL" ] || die "missing $EMULATOR_DLL"
 SAMPLE_DIR="$ROOT/samples/TodoBackend"
 SAMPLE_DLL=${PUSH_SAMPLE_DLL:-"$SAMPLE_DIR/bin/Release/net10.0/TodoBackend.dll"}
@@ -79,6 +86,7 @@ REDIS_PORT=$(pick_port "${PUSH_REDIS_PORT:-}" 6399 redis)
 EMULATOR_PORT=$(pick_port "${PUSH_EMULATOR_PORT:-}" 8888 emulator)
 APP_PORT=$(pick_port "${PUSH_APP_PORT:-}" 7071 app)
 DEMO_PORT=$(pick_port "${PUSH_DEMO_PORT:-}" 5173 demo)
+AZURITE_PORT=$(pick_port "${PUSH_AZURITE_PORT:-}" 10000 azurite)
 APP_URL="http://127.0.0.1:$APP_PORT"
 SERVER_KEY=$(dev_secret dev-server-key 24)
 SIGNING_KEY=$(dev_secret dev-session-signing-key 32)
@@ -98,6 +106,17 @@ if ! wait_until 20 "redis on port $REDIS_PORT" redis_ping "$REDIS_PORT"; then
   log_tail "$LOG_DIR/redis.log"
   die "redis-server did not start"
 fi
+
+# --- Azurite: the Functions host's storage (timer locks and schedule status) ----------------
+log "starting Azurite (blob service) on 127.0.0.1:$AZURITE_PORT, data in .run/azurite"
+start_bg azurite "$LOG_DIR/azurite.log" bash "$ROOT/scripts/azurite.sh" "$AZURITE_PORT" "$RUN_DIR/azurite"
+AZURITE_PID=$BG_PID
+azurite_ready() { ! alive "$AZURITE_PID" || grep -q 'successfully listens on' "$LOG_DIR/azurite.log"; }
+if ! wait_until 60 "Azurite to listen" azurite_ready || ! alive "$AZURITE_PID"; then
+  log_tail "$LOG_DIR/azurite.log"
+  die "Azurite did not start"
+fi
+STORAGE=$(sed -n 's/^AzureWebJobsStorage: //p' "$LOG_DIR/azurite.log" | head -n 1)
 
 # --- SignalR emulator ----------------------------------------------------------------------
 log "starting the SignalR emulator on 127.0.0.1:$EMULATOR_PORT"
@@ -120,6 +139,7 @@ EMULATOR_URL=${EMULATOR_URL:-http://127.0.0.1:$EMULATOR_PORT}
 
 # --- the app -------------------------------------------------------------------------------
 APP_SETTINGS=(
+  AzureWebJobsStorage="$STORAGE"
   AzureSignalRConnectionString="$SIGNALR_CONNECTION_STRING"
   RedisConnectionString="127.0.0.1:$REDIS_PORT"
   PushServerKeys="$SERVER_KEY"
@@ -128,20 +148,18 @@ APP_SETTINGS=(
   # The app's metrics printed to app.log (docs/OBSERVABILITY.md); 0 turns it off.
   Observability__ConsoleMetricsSeconds="${PUSH_METRICS_SECONDS:-15}"
 )
-if [ "${PUSH_HOST:-dev}" = func ]; then
+if [ "${PUSH_HOST:-local}" = func ]; then
   command -v func >/dev/null 2>&1 || die "PUSH_HOST=func needs Azure Functions Core Tools (func) on the PATH"
-  log "starting Azurite (AzureWebJobsStorage, which timer triggers need under the real host)"
-  start_bg azurite "$LOG_DIR/azurite.log" npx --yes azurite --silent --location "$RUN_DIR/azurite" --skipApiVersionCheck
   log "starting PushFunctions with func start on $APP_URL (not exercised by the tests)"
   start_bg app "$LOG_DIR/app.log" \
-    env -C "$ROOT/src/PushFunctions/bin/Release/net10.0" FUNCTIONS_WORKER_RUNTIME=dotnet-isolated \
-    AzureWebJobsStorage=UseDevelopmentStorage=true "${APP_SETTINGS[@]}" \
+    env -C "$APP_DIR" FUNCTIONS_WORKER_RUNTIME=dotnet-isolated "${APP_SETTINGS[@]}" \
     func start --port "$APP_PORT" --cors "$CORS_ORIGINS" --cors-credentials
 else
-  log "starting PushFunctions (development host) on $APP_URL"
+  log "starting PushFunctions on $APP_URL: the Functions host (tools/FunctionsHost) and its worker process"
+  # The host's app settings are its environment, as in Azure; the worker gets them from it.
   start_bg app "$LOG_DIR/app.log" \
-    env -C "$(dirname "$APP_DLL")" -u ASPNETCORE_URLS ASPNETCORE_ENVIRONMENT=Development "${APP_SETTINGS[@]}" \
-    "$(runner_for "$APP_DLL")" "$APP_DLL" --urls "$APP_URL"
+    env -u ASPNETCORE_URLS "${APP_SETTINGS[@]}" \
+    "$(runner_for "$HOST_DLL")" "$HOST_DLL" --app-dir "$APP_DIR" --urls "$APP_URL"
 fi
 APP_PID=$BG_PID
 app_ready() { ! alive "$APP_PID" || [ "$(http_status "$APP_URL/api/health")" = 200 ]; }
@@ -149,6 +167,8 @@ if ! wait_until 90 "$APP_URL/api/health to answer 200" app_ready || ! alive "$AP
   log_tail "$LOG_DIR/app.log"
   die "PushFunctions did not become healthy"
 fi
+# The worker process the host started, with the endpoint arguments the host gave it.
+WORKER=$(ps -o pid=,args= --ppid "$APP_PID" 2>/dev/null | grep -E 'PushFunctions\.dll' | head -n 1 | sed 's/^ *//' || true)
 
 # --- the sample main backend and its demo page ---------------------------------------------
 # It calls PushFunctions with the server key (never sent to the browser); the page it serves
@@ -175,13 +195,16 @@ cat <<EOF
  PushFunctions is running (Ctrl-C stops everything)
 
    app (API)        $APP_URL/api        health: $APP_URL/api/health
+     host           tools/FunctionsHost (pid $APP_PID), running the worker process:
+     worker         ${WORKER:-(started by func)}
    SignalR emulator $EMULATOR_URL   stats:  $EMULATOR_URL/_emulator/stats
    redis            127.0.0.1:$REDIS_PORT (no persistence)
+   Azurite          http://127.0.0.1:$AZURITE_PORT (AzureWebJobsStorage: the timers' locks; data in $(rel "$RUN_DIR")/azurite)
    demo page        $DEMO_URL/   (open it in two windows; sign in with any name)
 
    development server key (x-functions-key): $SERVER_KEY
      kept in $(rel "$RUN_DIR")/dev-server-key; delete .run/ for new keys
-   logs: $(rel "$LOG_DIR")/{redis,emulator,app,demo}.log
+   logs: $(rel "$LOG_DIR")/{redis,emulator,azurite,app,demo}.log (app.log: the host's log, the worker's in it)
    metrics: every ${PUSH_METRICS_SECONDS:-15} s in $(rel "$LOG_DIR")/app.log (meter PushFunctions, docs/OBSERVABILITY.md)
 
  Try it:

@@ -9,7 +9,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-ALL_DEPS=(dotnet node redis e2e client sample chromium browser chaos)
+ALL_DEPS=(dotnet node redis azurite e2e client sample chromium browser chaos)
 
 APT_UPDATED=0
 apt_install() {
@@ -73,6 +73,8 @@ npm_deps() {
   printf '%s\n' "$want" >"$stamp"
 }
 
+# Azurite (npm azurite, pinned in tools/azurite): the Functions host's storage (AzureWebJobsStorage) locally.
+ensure_azurite() { npm_deps tools/azurite; }
 ensure_e2e()    { npm_deps tests/e2e; }
 ensure_client() { npm_deps client; }
 # The sample backend serves @microsoft/signalr's browser build from its own node_modules.

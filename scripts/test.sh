@@ -7,6 +7,12 @@
 # runner that ends without a summary counts as 1 failed), a runner ran no test, a listed test
 # file is missing, or the build failed (each counted as 1 failed).
 #
+# The app runs as in Azure: the local Functions host (tools/FunctionsHost) starts its build output as its
+# worker process, in every e2e, browser and chaos system. The integration tests run the app in the host's
+# in-process path, then a third time through the worker process (PUSH_TEST_HOST=worker; the classes that read
+# the app's services in process or use no host at all are left out by trait). One Azurite (the hosts' storage
+# for their timers' locks) serves the whole run (PUSH_TEST_STORAGE, E2E_STORAGE); each system has its own host id.
+#
 # Scale-out variants: the integration tests run a second time against a three-master Redis
 # Cluster (PUSH_TEST_REDIS=cluster), and the e2e files that prove delivery, idempotency, presence,
 # account deletion and sessions run a second time against the cluster with two app instances behind a
@@ -74,6 +80,7 @@ run_bounded() {
 
 on_interrupt() {
   trap - INT TERM
+  stop_all
   if [ -n "$CURRENT_PID" ]; then
     warn "interrupted: stopping the running suite"
     # timeout leads its own process group and passes the signal on to everything in it.
@@ -147,6 +154,21 @@ if [ "${TEST_SKIP_DOTNET:-0}" != 1 ] || [ "${TEST_SKIP_E2E:-0}" != 1 ] || [ "${T
   fi
 fi
 
+# ---- Azurite for the whole run ---------------------------------------------------------------
+# The Functions hosts' storage (AzureWebJobsStorage: their timers' locks), in memory, stopped at the end.
+if [ "${TEST_SKIP_DOTNET:-0}" != 1 ] || [ "${TEST_SKIP_E2E:-0}" != 1 ] || [ "${TEST_SKIP_BROWSER:-0}" != 1 ] || [ "${TEST_SKIP_CHAOS:-0}" != 1 ]; then
+  AZURITE_PORT=$(free_port)
+  start_bg azurite "$LOG_DIR/azurite.log" bash "$ROOT/scripts/azurite.sh" "$AZURITE_PORT" memory
+  trap 'stop_all' EXIT
+  if wait_until 60 "Azurite to listen" grep -q 'successfully listens on' "$LOG_DIR/azurite.log"; then
+    PUSH_TEST_STORAGE=$(sed -n 's/^AzureWebJobsStorage: //p' "$LOG_DIR/azurite.log" | head -n 1)
+    export PUSH_TEST_STORAGE E2E_STORAGE="$PUSH_TEST_STORAGE"
+  else
+    log_tail "$LOG_DIR/azurite.log"
+    warn "Azurite did not start: each test system starts its own"
+  fi
+fi
+
 # ---- 2. dotnet test per test project ------------------------------------------------------
 # Test projects: the solution's projects that reference the test SDK.
 test_projects() {
@@ -157,13 +179,15 @@ test_projects() {
   done
 }
 
-# run_dotnet_test NAME PROJECT [ENV=VALUE...]: `dotnet test` on one project; counts from its summary lines.
+# run_dotnet_test NAME PROJECT [ENV=VALUE...] [-- DOTNET_TEST_ARGS...]: `dotnet test` on one project; counts from its summary lines.
 run_dotnet_test() {
-  local name=$1 project=$2 logfile found p f s
+  local name=$1 project=$2 logfile found p f s environment=() arguments=()
   shift 2
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do environment+=("$1"); shift; done
+  [ $# -gt 0 ] && shift && arguments=("$@")
   logfile="$LOG_DIR/${name//[^A-Za-z0-9._-]/-}.log"
-  log "dotnet test $project $*"
-  run_bounded "$logfile" env "$@" dotnet test "$ROOT/$project" --no-build -c Release -nologo
+  log "dotnet test $project ${environment[*]} ${arguments[*]}"
+  run_bounded "$logfile" env "${environment[@]}" dotnet test "$ROOT/$project" --no-build -c Release -nologo "${arguments[@]}"
   # One summary line per test assembly, e.g.
   #   Passed!  - Failed:     0, Passed:    12, Skipped:     0, Total:    12, Duration: 1 s - X.dll (net10.0)
   read -r found p f s < <(sed -nE 's/^.*(Passed|Failed)! +- +Failed: +([0-9]+), +Passed: +([0-9]+), +Skipped: +([0-9]+), +Total: +([0-9]+).*$/\3 \2 \4/p' "$logfile" \
@@ -176,10 +200,16 @@ if [ "${TEST_SKIP_DOTNET:-0}" != 1 ]; then
     [ -n "$project" ] || continue
     run_dotnet_test "$(basename "$project" .csproj)" "$project"
   done < <(test_projects)
-  # The app in-process against a three-master Redis Cluster (RedisCluster in Support/RedisServer.cs): every
+  # The app against a three-master Redis Cluster (RedisCluster in Support/RedisServer.cs): every
   # script and command of every route must keep to one hash slot.
   if [ "${TEST_SKIP_SCALEOUT:-0}" != 1 ] && [ -f "$ROOT/tests/PushFunctions.IntegrationTests/PushFunctions.IntegrationTests.csproj" ]; then
     run_dotnet_test "IntegrationTests: cluster" tests/PushFunctions.IntegrationTests/PushFunctions.IntegrationTests.csproj PUSH_TEST_REDIS=cluster
+  fi
+  # Once through the app's worker process behind the Functions host, as Azure runs it. Left out: the classes that
+  # read the app's meter or services in this process (Host=in-process) and those that use no host (Host=none).
+  if [ -f "$ROOT/tests/PushFunctions.IntegrationTests/PushFunctions.IntegrationTests.csproj" ]; then
+    run_dotnet_test "IntegrationTests: worker process" tests/PushFunctions.IntegrationTests/PushFunctions.IntegrationTests.csproj \
+      PUSH_TEST_HOST=worker -- --filter "Host!=in-process&Host!=none"
   fi
 fi
 
@@ -209,20 +239,20 @@ if [ "${TEST_SKIP_CLIENT:-0}" != 1 ] && [ -d "$ROOT/client/test" ]; then
   run_node_suite client "$ROOT/client" test/
 fi
 
-# End-to-end: each test file starts its own Redis, emulator and app (two dotnet processes),
-# so E2E_CONCURRENCY files at once fit the 2 cores.
+# End-to-end: each test file starts its own Redis, emulator and app (the Functions host and its worker:
+# with the emulator, three dotnet processes), so E2E_CONCURRENCY files at once fit the 2 cores.
 if [ "${TEST_SKIP_E2E:-0}" != 1 ] && [ -d "$ROOT/tests/e2e/test" ]; then
   run_node_suite e2e "$ROOT/tests/e2e" --test-concurrency="$E2E_CONCURRENCY" --test-timeout=300000
   # Again on what Azure runs: a three-master Redis Cluster (scripts/redis-cluster.sh) and two app instances
   # behind a round-robin balancer (the main backend's calls, browsers' calls and upstream events alternate),
-  # for the files that prove delivery once and in order, idempotency under racing retries, presence and the
-  # bounded online pushes, account deletion and session revocation. Not the Redis-outage file (it stops the
-  # one redis-server) nor the rate limits (per instance by design).
+  # for the files that prove delivery once and in order, idempotency under racing retries, presence (a lost
+  # connected event too) and the bounded online pushes, account deletion and session revocation. Not the
+  # Redis-outage file (it stops the one redis-server) nor the rate limits (per instance by design).
   if [ "${TEST_SKIP_SCALEOUT:-0}" != 1 ]; then
     NODE_SUITE_ENV=(E2E_REDIS_CLUSTER=1 E2E_INSTANCES=2)
     scaleout_files=()
-    for file in private-messages idempotency presence presence-coalescing presence-lease account-deletion sessions \
-                rooms offline-sync sync broadcast; do
+    for file in private-messages idempotency presence presence-coalescing presence-lease presence-lost-connected \
+                account-deletion sessions rooms offline-sync sync broadcast; do
       if [ -f "$ROOT/tests/e2e/test/$file.test.mjs" ]; then scaleout_files+=("test/$file.test.mjs")
       else record "e2e: cluster, 2 apps: $file" 0 1 0 "FAILED: test/$file.test.mjs is listed but missing" 0; fi
     done
@@ -249,8 +279,8 @@ if [ "${TEST_SKIP_BROWSER:-0}" != 1 ] && [ -d "$ROOT/tests/browser/test" ]; then
 fi
 
 # Chaos: one bounded run (about 2 minutes, capped at 3) that kills -9 and restarts Redis, the
-# emulator and the app while clients churn, then checks every accepted send was delivered
-# exactly once, in order. Its own processes and ports; logs in .run/chaos-logs/.
+# emulator, the app's Functions host and its worker process while clients churn, then checks every
+# accepted send was delivered exactly once, in order. Its own processes and ports; logs in .run/chaos-logs/.
 if [ "${TEST_SKIP_CHAOS:-0}" != 1 ] && [ -d "$ROOT/tests/chaos/test" ]; then
   run_node_suite chaos "$ROOT/tests/chaos" --test-concurrency=1 --test-timeout=240000
   # Again on a three-master Redis Cluster (each node AOF, kill -9 one node at a time) with two app instances
@@ -263,5 +293,6 @@ if [ "${TEST_SKIP_CHAOS:-0}" != 1 ] && [ -d "$ROOT/tests/chaos/test" ]; then
 fi
 
 trap - INT TERM
+stop_all
 print_summary
 [ "$TOTAL_FAILED" -eq 0 ]

@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using FunctionsHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -11,19 +9,25 @@ using SignalREmulator;
 
 namespace PushFunctions.Bench;
 
-/// <summary>What a round runs on: one redis-server or a three-master Redis Cluster; one app instance or several.</summary>
+/// <summary>What a round runs on: one redis-server or a three-master Redis Cluster; one app instance or several; the app's path.</summary>
 /// <param name="Instances">app instances; with more than one, requests (and the emulator's upstream events) go to them in turn through <see cref="RoundRobinProxy"/></param>
-/// <param name="AppProcess">the app in a process of its own (tools/FunctionsDevHost's build output), so its CPU and allocations are its own</param>
-public sealed record Topology(bool Cluster, int Instances, bool AppProcess = false)
+/// <param name="InProcess">
+/// false: each instance is the local Functions host (tools/FunctionsHost, in this process) running the app's build output as
+/// its worker process, as Azure runs it (the app in a process of its own: its CPU and allocations are its own); true: the same host with the app in this process (no worker process, no hop)
+/// </param>
+public sealed record Topology(bool Cluster, int Instances, bool InProcess)
 {
-    public override string ToString() => $"{(Cluster ? "Redis Cluster (3 masters)" : "one redis-server")}, {Instances} app instance{(Instances > 1 ? "s" : "")}" +
-                                         (AppProcess ? " in a process of its own" : " in this process");
+    public override string ToString() =>
+        $"{(Cluster ? "Redis Cluster (3 masters)" : "one redis-server")}, {Instances} app instance{(Instances > 1 ? "s" : "")}, " +
+        (InProcess ? "the app in-process behind the local Functions host" : "the app in its worker process behind the local Functions host");
 }
 
 /// <summary>
 /// What one benchmark round runs against: its own redis-server process on a free port (or a Redis Cluster started by
-/// scripts/redis-cluster.sh), the SignalR emulator in-process and PushFunctions in-process under the development host
-/// (DevHost.Build), all on port 0, the emulator's upstream at the app (or at the round-robin proxy before the instances).
+/// scripts/redis-cluster.sh), the SignalR emulator in-process and PushFunctions behind the local Functions host
+/// (tools/FunctionsHost, in this process; the app in its worker process, or in this process with --in-process), all on
+/// port 0, the emulator's upstream at the app (or at the round-robin proxy before the instances). No AzureWebJobsStorage:
+/// the timers do not run (a round is far shorter than the presence lease it sets).
 /// </summary>
 public sealed class BenchSystem : IAsyncDisposable
 {
@@ -31,8 +35,8 @@ public sealed class BenchSystem : IAsyncDisposable
 
     private Process? _redis;
     private string? _redisDir;
-    private readonly List<WebApplication> _apps = [];
-    private readonly List<AppProcess> _appProcesses = [];
+    private readonly List<LocalFunctionsHost> _apps = [];
+    private ServiceProvider? _appServices;
     private RoundRobinProxy? _proxy;
     private string? _clusterDir;
 
@@ -41,17 +45,26 @@ public sealed class BenchSystem : IAsyncDisposable
     public string RedisConnectionString { get; private set; } = "";
     public EmulatorHost Emulator { get; private set; } = null!;
     public string AppUrl { get; private set; } = "";
-    public IServiceProvider AppServices => _apps.Count > 0 ? _apps[0].Services
-        : throw new InvalidOperationException("The app runs in its own process: its services are not reachable from here.");
-    /// <summary>The app's process, when it runs in one of its own (<see cref="Topology.AppProcess"/>).</summary>
-    public AppProcess? AppProcess => _appProcesses.FirstOrDefault();
+    /// <summary>The app's services in this process, for the profile's sections that call them directly.</summary>
+    public IServiceProvider AppServices { get; private set; } = null!;
+
+    /// <summary>The app's worker processes, one per instance (none in process): the app in processes of its own.</summary>
+    public IReadOnlyList<AppProcess> AppProcesses => _apps.Select(a => a.WorkerProcessId).OfType<int>().Select(id => new AppProcess(id)).ToList();
+
+    /// <summary>The first instance's worker process (null in process): the one --stages profiles.</summary>
+    public AppProcess? AppProcess => AppProcesses.FirstOrDefault();
+
+    /// <summary>The CPU time of every worker process so far (zero in process).</summary>
+    public TimeSpan AppCpu => AppProcesses.Aggregate(TimeSpan.Zero, (sum, app) => sum + app.Cpu);
+
     /// <summary>redis-server's process (null for a cluster).</summary>
     public Process? RedisProcess => _redis;
     public string ServerKey { get; } = "bench-srv-" + Guid.NewGuid().ToString("N");
     public string AccessKey { get; } = "bench-emu-" + Guid.NewGuid().ToString("N");
     private string SigningKey { get; } = "bench-sign-" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
 
-    public static async Task<BenchSystem> StartAsync(int userStreamMaxLength, Topology topology)
+    /// <param name="profiled">the worker processes name their JIT-compiled methods for perf (--stages)</param>
+    public static async Task<BenchSystem> StartAsync(int userStreamMaxLength, Topology topology, bool profiled = false)
     {
         var system = new BenchSystem();
         try
@@ -66,8 +79,8 @@ public sealed class BenchSystem : IAsyncDisposable
                 // The load tool's clients ping every 15 s; leave the defaults (30 s client timeout).
             });
             var urls = new List<string>();
-            for (var i = 0; i < topology.Instances; i++)
-                urls.Add(topology.AppProcess ? await system.StartAppProcessAsync(userStreamMaxLength) : await system.StartAppAsync(userStreamMaxLength));
+            for (var i = 0; i < topology.Instances; i++) urls.Add(await system.StartAppAsync(userStreamMaxLength, topology.InProcess, profiled));
+            system.AppServices = topology.InProcess ? system._apps[0].Services : system.AppServicesHere(userStreamMaxLength);
             if (urls.Count > 1) system._proxy = await RoundRobinProxy.StartAsync(urls);
             system.AppUrl = system._proxy?.Url ?? urls[0];
             system.Emulator.UpstreamTemplate = system.AppUrl + "/api/signalr/{hub}/{category}/{event}";
@@ -80,44 +93,70 @@ public sealed class BenchSystem : IAsyncDisposable
         }
     }
 
-    private async Task<string> StartAppAsync(int userStreamMaxLength)
-    {
-        var settings = AppSettings(userStreamMaxLength);
-        var app = FunctionsDevHost.DevHost.Build(["--urls", "http://127.0.0.1:0"], builder =>
-        {
-            builder.Configuration.AddInMemoryCollection(settings);
-            builder.Logging.ClearProviders();
-            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-            builder.Logging.SetMinimumLevel(LogLevel.Error);
-        });
-        await app.StartAsync();
-        _apps.Add(app);
-        return app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
-    }
-
-    /// <summary>The same app and settings as <see cref="StartAppAsync"/>, in a process of its own.</summary>
-    private async Task<string> StartAppProcessAsync(int userStreamMaxLength)
-    {
-        var app = await AppProcess.StartAsync(AppSettings(userStreamMaxLength));
-        _appProcesses.Add(app);
-        return app.Url;
-    }
-
-    private Dictionary<string, string?> AppSettings(int userStreamMaxLength) => new()
+    private Dictionary<string, string?> Settings(int userStreamMaxLength) => new()
     {
         ["AzureSignalRConnectionString"] = Emulator.ConnectionString,
         ["RedisConnectionString"] = RedisConnectionString,
         ["PushServerKeys"] = ServerKey,
         ["SessionSigningKeys"] = SigningKey, // the same for every instance, as in Azure
         // The limiter must not cap the numbers.
-        ["RateLimit:ServerPerSecond"] = "10000000",
-        ["RateLimit:SessionPerSecond"] = "10000000",
+        ["RateLimit__ServerPerSecond"] = "10000000",
+        ["RateLimit__SessionPerSecond"] = "10000000",
         // The recovery scenario keeps 10,000 messages in one user's stream (default retention: 1,000).
-        ["Retention:UserMaxLength"] = userStreamMaxLength.ToString(),
+        ["Retention__UserMaxLength"] = userStreamMaxLength.ToString(),
         // Keep the lease reconciler's existence checks (1 REST call per connection per lease) out of the
         // per-send REST counts: a run is far shorter than this lease.
-        ["Presence:LeaseSeconds"] = "3600",
+        ["Presence__LeaseSeconds"] = "3600",
     };
+
+    private async Task<string> StartAppAsync(int userStreamMaxLength, bool inProcess, bool profiled)
+    {
+        var settings = Settings(userStreamMaxLength);
+        // The host hands its settings to the worker as environment variables: the worker's runtime knobs go the same way.
+        if (!inProcess) foreach (var (name, value) in AppProcess.Environment(profiled)) settings[name] = value;
+        var host = await LocalFunctionsHost.StartAsync(new FunctionsHostOptions
+        {
+            AppDirectory = AppDirectory(),
+            Urls = "http://127.0.0.1:0",
+            Settings = settings,
+            ConfigureLogging = logging =>
+            {
+                // Errors only, whatever host.json says: the host's per-invocation lines would cost as much as a send.
+                logging.Services.Configure<LoggerFilterOptions>(filters => filters.Rules.Clear());
+                logging.SetMinimumLevel(LogLevel.Error);
+                // No AzureWebJobsStorage on purpose: the host's error saying its timers do not run is expected.
+                logging.AddFilter("Host.Triggers.Timer", LogLevel.None);
+                logging.AddSimpleConsole(o => o.SingleLine = true);
+            },
+            InProcessApp = inProcess ? (worker, configuration) => worker.AddPushFunctions(configuration) : null,
+        });
+        _apps.Add(host);
+        return host.Url;
+    }
+
+    /// <summary>The app's services built in this process from the same settings (the worker has its own).</summary>
+    private IServiceProvider AppServicesHere(int userStreamMaxLength)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(Settings(userStreamMaxLength).Select(s => KeyValuePair.Create(s.Key.Replace("__", ":"), s.Value)))
+            .Build();
+        var services = new ServiceCollection().AddLogging();
+        new ServicesOnly(services).AddPushFunctions(configuration);
+        _appServices = services.BuildServiceProvider();
+        return _appServices;
+    }
+
+    /// <summary>Takes the app's services, ignores its worker middleware (nothing is invoked here).</summary>
+    private sealed class ServicesOnly(IServiceCollection services) : Microsoft.Azure.Functions.Worker.IFunctionsWorkerApplicationBuilder
+    {
+        public IServiceCollection Services { get; } = services;
+
+        public Microsoft.Azure.Functions.Worker.IFunctionsWorkerApplicationBuilder Use(
+            Func<Microsoft.Azure.Functions.Worker.Middleware.FunctionExecutionDelegate, Microsoft.Azure.Functions.Worker.Middleware.FunctionExecutionDelegate> middleware) => this;
+    }
+
+    /// <summary>The app's build output (src/PushFunctions/bin/Release/net10.0): what the host runs, unmodified.</summary>
+    private static string AppDirectory() => System.IO.Path.Combine(System.IO.Path.GetDirectoryName(ClusterScript())!, "..", "src", "PushFunctions", "bin", "Release", "net10.0");
 
     /// <summary>The repository's scripts/redis-cluster.sh: the one way the tests and the benchmark make a cluster.</summary>
     private static string ClusterScript()
@@ -187,19 +226,13 @@ public sealed class BenchSystem : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (_proxy is not null) await _proxy.DisposeAsync();
-        foreach (var app in _appProcesses) await app.DisposeAsync();
         foreach (var app in _apps)
         {
-            try
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                await app.StopAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-            }
+            var worker = app.WorkerProcessId;
             await app.DisposeAsync();
+            if (worker is not null) AppProcess.DeletePerfMap(worker.Value);
         }
+        if (_appServices is not null) await _appServices.DisposeAsync();
         if (Emulator is not null) await Emulator.DisposeAsync();
         if (_redis is { HasExited: false })
         {

@@ -101,7 +101,10 @@ public static class RedisStats
     }
 }
 
-/// <summary>Allocation and CPU of this whole process over a phase (app, emulator and clients share it).</summary>
+/// <summary>
+/// Allocation and CPU of this whole process over a phase (the local Functions host, the emulator and the clients share it;
+/// the app too when it runs in process). The worker processes' CPU is counted apart (<see cref="AppProcess"/>).
+/// </summary>
 public readonly record struct ProcessSample(long AllocatedBytes, TimeSpan Cpu, int Gen0, int Gen1, int Gen2, long Timestamp)
 {
     public static ProcessSample Take() => new(GC.GetTotalAllocatedBytes(precise: false), Process.GetCurrentProcess().TotalProcessorTime,

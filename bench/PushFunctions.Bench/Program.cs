@@ -54,9 +54,17 @@ namespace PushFunctions.Bench
                 quick ? 3 : 10,
                 args.Contains("--profile"),
                 int.Parse(Value("--profile-iterations") ?? (quick ? "1000" : "5000")),
-                new Topology(args.Contains("--cluster"), int.Parse(Value("--instances") ?? "1"), stages || args.Contains("--app-process")),
+                new Topology(args.Contains("--cluster"), int.Parse(Value("--instances") ?? "1"), InProcess(args, stages)),
                 stages,
                 int.Parse(Value("--rounds") ?? "3"));
+        }
+
+        /// <summary>--in-process: the app in the bench's process; --stages needs it in a process of its own (its worker).</summary>
+        private static bool InProcess(string[] args, bool stages)
+        {
+            var inProcess = args.Contains("--in-process");
+            if (inProcess && stages) throw new ArgumentException("--stages measures the app in its worker process: leave out --in-process.");
+            return inProcess;
         }
     }
 
@@ -94,7 +102,7 @@ namespace PushFunctions.Bench
         public async Task RunAsync()
         {
             Console.WriteLine($"\n== N = {n} connections ==");
-            _system = await BenchSystem.StartAsync(Retention.User.MaxLength, options.Topology);
+            _system = await BenchSystem.StartAsync(Retention.User.MaxLength, options.Topology, profiled: options.Stages);
             _api = new AppApi(Http, _system.AppUrl, _system.ServerKey);
             _floor = new Floor(_system.RedisConnectionString, _system.Emulator.Url, _system.AccessKey, Retention);
 
@@ -192,7 +200,7 @@ namespace PushFunctions.Bench
         /// </summary>
         private async Task StagesAsync(SendKind user)
         {
-            var app = _system.AppProcess ?? throw new InvalidOperationException("--stages needs the app in its own process.");
+            var app = _system.AppProcess ?? throw new InvalidOperationException("--stages needs the app in its own process (its worker).");
             // Warm until tiered compilation has done its work: its background compiler shows in the app's CPU per send,
             // which falls slice after slice until then (a fixed 20 s left the first measured round 2x the others).
             var previous = double.MaxValue;
@@ -255,7 +263,7 @@ namespace PushFunctions.Bench
             var redisBefore = await RedisStats.CommandCallsAsync(_system.RedisPorts);
             var restBefore = _system.Emulator.Stats.Snapshot();
             var processBefore = ProcessSample.Take();
-            var appBefore = _system.AppProcess?.Cpu ?? TimeSpan.Zero;
+            var appBefore = _system.AppCpu;
             var redisBefore2 = RedisCpu();
 
             var result = await ClosedLoop.RunAsync(options.Concurrency, duration, maxOps, async i =>
@@ -282,7 +290,7 @@ namespace PushFunctions.Bench
                 return ok;
             });
             var process = ProcessSample.Take() - processBefore;
-            var appCpu = (_system.AppProcess?.Cpu ?? TimeSpan.Zero) - appBefore;
+            var appCpu = _system.AppCpu - appBefore;
             var redisCpu = RedisCpu() - redisBefore2;
             var redisDelta = RedisStats.Delta(redisBefore, await RedisStats.CommandCallsAsync(_system.RedisPorts));
             var restAfter = _system.Emulator.Stats.Snapshot();
@@ -453,7 +461,7 @@ namespace PushFunctions.Bench
         public string Line =>
             $"{Label,-18} {Load.PerSecond,8:F0}/s ok {Load.Ok,7} fail {Load.Failed,3} | 202 p50/p99/max {Accept.Text} ms | receive {Receive.Text} ms " +
             $"({Receive.Count}/{ExpectedReceipts}, drain {DrainSeconds:F1} s) | evalsha/send {EvalPerSend:F2} REST/send {RestPerSend:F2} | " +
-            $"{AllocPerSend / 1024:F1} KiB, {CpuUsPerSend:F0} µs CPU per send (this process){(AppCpu > TimeSpan.Zero ? $" + {AppCpuUsPerSend:F0} µs app process" : "")}, redis {RedisCpuUsPerSend:F0} µs | redis: {string.Join(" ", Redis.OrderBy(p => p.Key).Select(p => $"{p.Key}={p.Value}"))}";
+            $"{AllocPerSend / 1024:F1} KiB, {CpuUsPerSend:F0} µs CPU per send (this process){(AppCpu > TimeSpan.Zero ? $" + {AppCpuUsPerSend:F0} µs worker process" : "")}, redis {RedisCpuUsPerSend:F0} µs | redis: {string.Join(" ", Redis.OrderBy(p => p.Key).Select(p => $"{p.Key}={p.Value}"))}";
     }
 
     public sealed record SendRow(int N, string Kind, PhaseResult Ours, PhaseResult RedisFloor, PhaseResult RestFloor, PhaseResult BothFloor)

@@ -11,7 +11,7 @@ namespace PushFunctions.Bench;
 
 /// <summary>
 /// The stages of a send, named from a call stack (leaf first). A stack goes to the innermost of the app's own frames
-/// it holds (FrontDoorMiddleware calls the function, which calls Publisher, which calls StreamStore: the innermost
+/// it holds (the front door's middleware calls the function, which calls Publisher, which calls StreamStore: the innermost
 /// says what the work was for); a stack with none of the app's frames goes to the library that drives it (Kestrel's
 /// connection loop, StackExchange.Redis's reader, HttpClient's connection). Allocation slow paths and collections a
 /// request thread does itself count to the stage that allocated; the server GC's own threads are a row of their own.
@@ -19,7 +19,7 @@ namespace PushFunctions.Bench;
 public static class SendStages
 {
     public const string HttpIn = "HTTP in: Kestrel, hosting, routing";
-    public const string DevHost = "dev host: invocation (context, binding, reflection)";
+    public const string Worker = "worker: invocation (gRPC from the host, context, binding, the forwarded request)";
     public const string Guards = "front door: size guards";
     public const string RateLimit = "front door: rate limits";
     public const string Authentication = "front door: authentication";
@@ -45,16 +45,13 @@ public static class SendStages
 
     public static readonly string[] Order =
     [
-        HttpIn, DevHost, Guards, RateLimit, Authentication, FrontDoor, Body, Function, Append, Telemetry, LiveJson, Token, Rest, Answer,
+        HttpIn, Worker, Guards, RateLimit, Authentication, FrontDoor, Body, Function, Append, Telemetry, LiveJson, Token, Rest, Answer,
         OtherApp, SocketLoop, SocketCalls, Crypto, ThreadPool, Gc, Runtime, Other,
     ];
 
     /// <summary>The app's frames (and the result types that write the answer): the innermost one on a stack names its stage.</summary>
     private static readonly (string Pattern, string Stage)[] AppFrames =
     [
-        ("FunctionInvoker+<ExecuteResultAsync>", Answer),
-        ("FunctionInvoker.ExecuteResultAsync", Answer),
-        ("FunctionInvoker::ExecuteResultAsync", Answer),
         ("Microsoft.AspNetCore.Http.HttpResults", Answer),
         ("Microsoft.AspNetCore.Http.HttpResponseJsonExtensions", Answer),
         ("PushFunctions.SignalR.AccessKeyTokenSource", Token),
@@ -69,19 +66,26 @@ public static class SendStages
         ("PushFunctions.Delivery.SendValidation", Body),
         ("PushFunctions.Http.JsonBody", Body),
         ("PushFunctions.Http.Ids", Body),
-        ("PushFunctions.Http.RequestGuards", Guards),
-        ("PushFunctions.Http.RateLimits", RateLimit),
+        ("PushFunctions.Http.RequestSizeMiddleware", Guards),
+        ("PushFunctions.Http.RateLimit", RateLimit),
+        ("PushFunctions.Http.UserRateLimitMiddleware", RateLimit),
+        ("PushFunctions.Http.AuthenticationMiddleware", Authentication),
+        ("PushFunctions.Http.PermissionMiddleware", Authentication),
         ("PushFunctions.Security.", Authentication),
-        ("PushFunctions.Http.FrontDoorMiddleware", FrontDoor),
+        ("PushFunctions.Http.ErrorMappingMiddleware", FrontDoor),
+        ("PushFunctions.Http.FrontDoor", FrontDoor),
         ("PushFunctions.Http.FunctionCatalog", FrontDoor),
         ("PushFunctions.Delivery.DeliveryFunctions", Function),
         ("PushFunctions.", OtherApp),
-        ("FunctionsDevHost.", DevHost),
+        // The worker's own machinery, outside every frame of the app's: what the in-process path has no cost for.
+        ("Microsoft.Azure.Functions.Worker", Worker),
     ];
 
     /// <summary>Libraries, most specific first: for stacks without the app's frames.</summary>
     private static readonly (string Pattern, string Stage)[] LibraryFrames =
     [
+        ("Grpc.", Worker),
+        ("Google.Protobuf", Worker),
         ("Microsoft.AspNetCore.Server.Kestrel", HttpIn),
         ("Microsoft.AspNetCore.Hosting", HttpIn),
         ("Microsoft.AspNetCore.Routing", HttpIn),
@@ -324,7 +328,7 @@ public sealed record StageTable(
         o.AppendLine("| figure | value |");
         o.AppendLine("|---|---|");
         o.AppendLine($"| the app's CPU per user send (its own process, all threads) | **{AppCpuUs:F0} µs** (rounds {AppCpuUsMin:F0}-{AppCpuUsMax:F0}) |");
-        o.AppendLine($"| bench process per send (load tool, emulator, clients), ours / floor | {BenchCpuUs:F0} / {FloorBenchCpuUs:F0} µs |");
+        o.AppendLine($"| bench process per send (the local Functions host, load tool, emulator, clients), ours / floor | {BenchCpuUs:F0} / {FloorBenchCpuUs:F0} µs |");
         o.AppendLine($"| redis-server per send, ours / floor | {RedisCpuUs:F0} / {FloorRedisCpuUs:F0} µs |");
         o.AppendLine($"| floor CPU ÷ our CPU per user send (bench process; + app process for ours) | **{FloorBenchCpuUs / (BenchCpuUs + AppCpuUs):F2}** |");
         o.AppendLine($"| user sends/s, ours / floor | {SendsPerSecond:F0} / {FloorSendsPerSecond:F0} |");

@@ -5,14 +5,37 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export ROOT
 
-# The Release build's entry points (PUSH_APP_DLL / PUSH_EMULATOR_DLL override them; a .mjs/.js
+# The Release build's entry points (PUSH_HOST_DLL / PUSH_EMULATOR_DLL override them; a .mjs/.js
 # file runs with node: handy to check the scripts against stand-ins).
+# The app runs as Azure runs it: its worker process (the unmodified build output in APP_DIR, the folder
+# scripts/package.sh zips) started and served by the local Functions host, tools/FunctionsHost.
 # shellcheck disable=SC2034 # used by the scripts that source this file
-# The app runs under the development host (tools/FunctionsDevHost): the same functions and middleware as
-# under the Azure Functions host, which cannot be installed here.
-APP_DLL=${PUSH_APP_DLL:-"$ROOT/tools/FunctionsDevHost/bin/Release/net10.0/FunctionsDevHost.dll"}
+HOST_DLL=${PUSH_HOST_DLL:-"$ROOT/tools/FunctionsHost/bin/Release/net10.0/FunctionsHost.dll"}
+# shellcheck disable=SC2034
+APP_DIR=${PUSH_APP_DIR:-"$ROOT/src/PushFunctions/bin/Release/net10.0"}
 # shellcheck disable=SC2034
 EMULATOR_DLL=${PUSH_EMULATOR_DLL:-"$ROOT/tools/SignalREmulator/bin/Release/net10.0/SignalREmulator.dll"}
+
+# Azurite's blob service (tools/azurite, installed by scripts/ensure-deps.sh): the host's storage, AzureWebJobsStorage.
+AZURITE_BLOB="$ROOT/tools/azurite/node_modules/.bin/azurite-blob"
+# Azurite's built-in development account: the same public name and key in every Azurite, not a secret.
+AZURITE_ACCOUNT=devstoreaccount1
+AZURITE_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
+
+# The AzureWebJobsStorage connection string of the Azurite blob service listening at $1 (http://127.0.0.1:PORT).
+azurite_storage() {
+  printf 'DefaultEndpointsProtocol=http;AccountName=%s;AccountKey=%s;BlobEndpoint=%s/%s;' \
+    "$AZURITE_ACCOUNT" "$AZURITE_KEY" "$1" "$AZURITE_ACCOUNT"
+}
+
+# The arguments that start Azurite's blob service on 127.0.0.1:$1 (0: any free port, printed in its output
+# "successfully listens on URL") with its data in $2 ("memory": none kept). No telemetry, any API version.
+azurite_args() {
+  local where=(--location "$2")
+  [ "$2" = memory ] && where=(--inMemoryPersistence)
+  printf '%s\n' "$AZURITE_BLOB" --silent --disableTelemetry --skipApiVersionCheck --loose \
+    --blobHost 127.0.0.1 --blobPort "$1" "${where[@]}"
+}
 
 # The program that runs an entry point: dotnet for a .dll, node for a script.
 runner_for() {

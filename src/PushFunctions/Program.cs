@@ -3,8 +3,8 @@ using Microsoft.Extensions.Hosting;
 using PushFunctions;
 using PushFunctions.Configuration;
 
-// Under the Azure Functions host (or `func start`). Locally and in tests, tools/FunctionsDevHost runs the same
-// functions behind the same front door without the host.
+// Under the Azure Functions host: in Azure, under `func start`, and locally and in tests under tools/FunctionsHost,
+// which starts this build output as the Functions host does.
 try
 {
     var builder = FunctionsApplication.CreateBuilder(args);

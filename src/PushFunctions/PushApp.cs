@@ -17,7 +17,7 @@ namespace PushFunctions;
 
 /// <summary>
 /// The app's services and the front door in front of its functions, in one place: Program (under the Functions
-/// host) and the development host (tools/FunctionsDevHost) both call <see cref="AddPushFunctions"/>.
+/// host) and the in-process path of the local Functions host (tools/FunctionsHost) both call <see cref="AddPushFunctions"/>.
 /// </summary>
 public static class PushApp
 {

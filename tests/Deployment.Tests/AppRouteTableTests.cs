@@ -1,68 +1,76 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
+using FunctionsHost;
+using FunctionsHost.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Configuration;
+using PushFunctions;
 using PushFunctions.Configuration;
 using PushFunctions.Http;
 using PushFunctions.Security;
-using WorkerFunctionDefinition = Microsoft.Azure.Functions.Worker.FunctionDefinition;
 
 namespace Deployment.Tests;
 
-/// <summary>One endpoint of the development host: the function it runs, its method and path, the credentials it accepts.</summary>
-public sealed record DevHostRoute(string Function, string EntryPoint, string Method, string Path, IReadOnlyList<Credential> Accepts);
+/// <summary>One endpoint of the local Functions host: the function it runs, its method and path, the credentials the app accepts there.</summary>
+public sealed record HostRoute(string Function, string EntryPoint, string Method, string Path, IReadOnlyList<Credential> Accepts);
 
-/// <summary>The endpoint table of tools/FunctionsDevHost, built the way scripts/dev.sh and the integration tests build it.</summary>
-public static class DevHostRoutes
+/// <summary>The endpoint table of tools/FunctionsHost, as scripts/dev.sh and the tests run it (with the app in this process).</summary>
+public static class HostRoutes
 {
-    public static IReadOnlyList<DevHostRoute> All { get; } = Load();
-
     public const string ServerKey = "route-table-test-key";
     public const string AccessKey = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
 
-    /// <summary>The development host with valid settings whose Redis and SignalR Service never answer (port 1).</summary>
-    public static WebApplication Build() =>
-        FunctionsDevHost.DevHost.Build(["--urls", "http://127.0.0.1:0"], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+    private static readonly FunctionCatalog Catalog = new(typeof(PushApp).Assembly);
+
+    public static IReadOnlyList<HostRoute> All { get; } = Load();
+
+    /// <summary>The host with the app in this process, valid settings whose Redis and SignalR Service never answer (port 1), no storage (no timers).</summary>
+    public static Task<LocalFunctionsHost> StartAsync() => LocalFunctionsHost.StartAsync(new FunctionsHostOptions
+    {
+        AppDirectory = Path.GetDirectoryName(FunctionMetadata.FilePath)!,
+        Urls = "http://127.0.0.1:0",
+        Settings = new Dictionary<string, string?>
         {
             [SettingNames.SignalRConnectionString] = $"Endpoint=http://127.0.0.1;Port=1;AccessKey={AccessKey};Version=1.0;",
             [SettingNames.RedisConnectionString] = "127.0.0.1:1,abortConnect=false",
             [SettingNames.ServerKeys] = ServerKey,
             [SettingNames.SessionSigningKeys] = "route-table-test-signing-key-0123456789",
-        }));
+        },
+        ConfigureLogging = _ => { }, // no log providers: nothing printed
+        InProcessApp = (worker, configuration) => worker.AddPushFunctions(configuration),
+    });
 
-    private static IReadOnlyList<DevHostRoute> Load()
+    private static IReadOnlyList<HostRoute> Load()
     {
-        // Building the host resolves no dependency: nothing connects to Redis or SignalR here.
-        var app = Build();
-        // The front door looks up a function's credentials by name in the catalog; so do we.
-        var catalog = app.Services.GetService(typeof(FunctionCatalog)) as FunctionCatalog
-                      ?? throw new InvalidOperationException("The development host registers no FunctionCatalog.");
-
-        return ((IEndpointRouteBuilder)app).DataSources
-            .SelectMany(source => source.Endpoints)
-            .OfType<RouteEndpoint>()
-            .SelectMany(endpoint =>
-            {
-                var function = endpoint.Metadata.GetMetadata<WorkerFunctionDefinition>()
-                               ?? throw new InvalidOperationException($"{endpoint.DisplayName} names no function.");
-                return (endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? [])
-                    .Select(method => new DevHostRoute(function.Name, function.EntryPoint, method, endpoint.RoutePattern.RawText!, catalog[function.Name].Accepts));
-            })
-            .ToList();
+        // Starting the host resolves no dependency: nothing connects to Redis or SignalR here.
+        var host = StartAsync().GetAwaiter().GetResult();
+        try
+        {
+            return ((EndpointDataSource)host.Services.GetService(typeof(EndpointDataSource))!).Endpoints
+                .OfType<RouteEndpoint>()
+                .SelectMany(endpoint =>
+                {
+                    var function = endpoint.Metadata.GetMetadata<FunctionEndpoint>()?.Function
+                                   ?? throw new InvalidOperationException($"{endpoint.DisplayName} names no function.");
+                    return function.Http!.Methods
+                        .Select(method => new HostRoute(function.Name, function.EntryPoint, method, "/" + endpoint.RoutePattern.RawText!, Catalog[function.Name].Accepts));
+                })
+                .ToList();
+        }
+        finally
+        {
+            host.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
     }
 }
 
 /// <summary>
-/// The app's own endpoint table (the development host's) against the deployed route table: every route the app
-/// serves has a function (or the Functions host would 404 it), and every function reaches a route, with the same
-/// methods and callers.
+/// The host's endpoint table against the deployed route table: every route the host serves has a function (or the
+/// Functions host would 404 it), and every function reaches a route, with the same methods and callers.
 /// </summary>
 public class AppRouteTableTests
 {
     private static string Key(string function, string method, string path, IEnumerable<Credential> accepts) =>
         $"{function}: {method} {path} [{string.Join(",", accepts.Order())}]";
 
-    private static IEnumerable<string> Served() => DevHostRoutes.All.Select(r => Key(r.Function, r.Method, r.Path, r.Accepts));
+    private static IEnumerable<string> Served() => HostRoutes.All.Select(r => Key(r.Function, r.Method, r.Path, r.Accepts));
 
     private static IEnumerable<string> Expected() => ExpectedRoutes.All.Select(r => Key(r.Function, r.Method, r.Path, r.Credentials));
 

@@ -24,7 +24,7 @@ public sealed class DocsTests
         "DefaultAzureCredential", "ManagedIdentityCredential", "FunctionsApplication", "Results",
     ];
 
-    private static readonly string[] OurNamespaces = ["PushFunctions", "SignalREmulator", "FunctionsDevHost", "TodoBackend", "Deployment"];
+    private static readonly string[] OurNamespaces = ["PushFunctions", "SignalREmulator", "FunctionsHost", "TodoBackend", "Deployment"];
 
     /// <summary>Type names ending like these are ours when the docs name them (a test, a store, a middleware...).</summary>
     private static readonly string[] OurTypeEndings =

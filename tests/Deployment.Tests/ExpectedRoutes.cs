@@ -44,7 +44,7 @@ public sealed record ExpectedTimer(string Function, string Schedule);
 /// <summary>
 /// The route table of docs/API.md (with POST /api/deleteAccountToUpdateOnline, which takes the user as {uid}), one function per
 /// (method, route), and the timer functions, in one place. Tests compare the generated functions.metadata, the
-/// functions' [Accepts] and the development host's endpoints against it.
+/// functions' [Accepts] and the local Functions host's endpoints against it.
 /// Routes used by the main backend only are authLevel function; routes a browser (or SignalR Service)
 /// also calls are anonymous at the host and the front door checks the credential.
 /// </summary>

@@ -15,7 +15,7 @@ public class HostJsonTests
     [Fact]
     public void Route_prefix_is_api_so_function_routes_do_not_carry_it()
     {
-        // The host puts /api in front of every [HttpTrigger] route; the development host reads the same setting.
+        // The host puts /api in front of every [HttpTrigger] route; the local Functions host reads the same setting.
         Assert.Equal("api", Host().GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
     }
 

@@ -98,6 +98,8 @@ public sealed class DotSegmentIdTests(PushSystem system)
     }
 
     [Fact]
+    // Stores a session through the app's services in this process: not in the run through the worker process.
+    [Trait("Host", PushAppHost.InProcessTrait)]
     public async Task A_session_stored_for_a_dot_id_before_the_rule_is_refused_and_its_connection_closed_alone()
     {
         var api = system.Api;

@@ -13,6 +13,8 @@ namespace PushFunctions.IntegrationTests;
 /// The app's meter read in-process, as an exporter would read it: what an operator's graphs show moves when a
 /// message is sent, a live push fails and a client syncs.
 /// </summary>
+// Reads the app's meter in this process: not in the run through the worker process.
+[Trait("Host", PushAppHost.InProcessTrait)]
 [Collection(SystemCollection.Name)]
 public sealed class MetricsTests(PushSystem system) : IDisposable
 {

@@ -16,6 +16,7 @@ namespace PushFunctions.IntegrationTests;
 /// the cluster). Real Redis and the real script; the audience is N connections recorded through the presence
 /// store, and SignalR Service is a counter of what would be delivered (a push reaches every connection).
 /// </summary>
+[Trait("Host", PushAppHost.NoHostTrait)]
 public sealed class OnlinePushBudgetTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int BudgetPerSecond = 2000;

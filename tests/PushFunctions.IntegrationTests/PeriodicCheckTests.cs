@@ -12,6 +12,8 @@ namespace PushFunctions.IntegrationTests;
 /// the three-master cluster), the app's own services, a clock the test moves, SignalR Service stood in for by
 /// <see cref="PresenceSignalR"/>. Redis's own command counts (INFO commandstats) say whether a tick touched it.
 /// </summary>
+// The app's services on a test Redis, no host: nothing to run again through the worker process.
+[Trait("Host", PushAppHost.NoHostTrait)]
 public sealed class PeriodicCheckTests : IAsyncLifetime
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);

@@ -17,6 +17,7 @@ namespace PushFunctions.IntegrationTests;
 /// the three-master cluster, PUSH_TEST_REDIS=cluster) and the real scripts; how the shards spread over a cluster's
 /// masters is checked on a cluster of the test's own in both runs.
 /// </summary>
+[Trait("Host", PushAppHost.NoHostTrait)]
 public sealed class PresenceShardTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Users = 500;

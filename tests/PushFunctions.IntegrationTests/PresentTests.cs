@@ -9,6 +9,8 @@ namespace PushFunctions.IntegrationTests;
 /// A connection's <c>present</c> invocation (what client/ sends over each new connection) records it in presence as its
 /// <c>connected</c> event does: alone when the service lost the event, and changing nothing when the event came.
 /// </summary>
+// Reads the app's presence store in this process: not in the run through the worker process.
+[Trait("Host", PushAppHost.InProcessTrait)]
 [Collection(SystemCollection.Name)]
 public sealed class PresentTests(PushSystem system)
 {

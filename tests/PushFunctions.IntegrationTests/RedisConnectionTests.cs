@@ -7,6 +7,7 @@ using StackExchange.Redis;
 namespace PushFunctions.IntegrationTests;
 
 /// <summary>The app's Redis connection and scripts against a real redis-server of their own.</summary>
+[Trait("Host", PushAppHost.NoHostTrait)]
 public sealed class RedisConnectionTests
 {
     private static RedisConnection Connect(RedisServer redis) =>

@@ -13,6 +13,7 @@ namespace PushFunctions.IntegrationTests;
 /// off, the identity is an ACL user named by its object id whose password is the token, and the test changes that
 /// password as Entra would issue new tokens. Tokens come from a test credential on a hand-moved clock (no Azure here).
 /// </summary>
+[Trait("Host", PushAppHost.NoHostTrait)]
 public sealed class RedisEntraTests
 {
     private const string ObjectId = "6f0c2a4e-0000-4000-8000-00000000abcd";

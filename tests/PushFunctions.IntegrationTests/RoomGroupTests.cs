@@ -9,6 +9,8 @@ namespace PushFunctions.IntegrationTests;
 /// only when it has reason to think the service's differ from Redis: here, Redis lost a membership and the record
 /// that the user's memberships were in step (as after a failover to a replica that had not caught up).
 /// </summary>
+// Reads the app's room store in this process: not in the run through the worker process.
+[Trait("Host", PushAppHost.InProcessTrait)]
 [Collection(SystemCollection.Name)]
 public sealed class RoomGroupTests(PushSystem system)
 {

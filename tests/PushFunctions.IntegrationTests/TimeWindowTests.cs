@@ -8,6 +8,8 @@ namespace PushFunctions.IntegrationTests;
 /// app runs on a clock the test moves forward, on a Redis of its own (its timers see that clock too, and must not
 /// act on the other tests' presence), sending to the shared SignalR Service.
 /// </summary>
+// Runs the app on a test clock, which reaches it in this process only: not in the run through the worker process.
+[Trait("Host", PushAppHost.InProcessTrait)]
 [Collection(SystemCollection.Name)]
 public sealed class TimeWindowTests(PushSystem system) : IAsyncLifetime
 {

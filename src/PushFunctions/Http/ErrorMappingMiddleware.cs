@@ -8,7 +8,8 @@ namespace PushFunctions.Http;
 /// <summary>
 /// Answers a failure behind it as problem+json: a dependency that is down (Redis, SignalR Service) is 503 with
 /// Retry-After, a request the server could not read is the client's 4xx, anything else is logged and answered 500
-/// without details.
+/// without details. A 5xx is also a failed invocation: the failure is rethrown once answered, so the worker reports it to
+/// the host, which logs and counts it as failed.
 /// </summary>
 public sealed class ErrorMappingMiddleware(PushTelemetry telemetry, ILogger<ErrorMappingMiddleware> logger) : IFunctionsWorkerMiddleware
 {
@@ -20,7 +21,10 @@ public sealed class ErrorMappingMiddleware(PushTelemetry telemetry, ILogger<Erro
         }
         catch (Exception e)
         {
-            await AnswerAsync(context.GetHttpContext()!, e);
+            var http = context.GetHttpContext()!;
+            await AnswerAsync(http, e);
+            // The client already has its problem+json; the host still has to see the invocation fail.
+            if (http.Response.StatusCode >= StatusCodes.Status500InternalServerError) throw;
         }
     }
 

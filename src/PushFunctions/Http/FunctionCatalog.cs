@@ -7,7 +7,7 @@ namespace PushFunctions.Http;
 
 /// <summary>
 /// Every <c>[Function]</c> in this assembly, read once from its attributes: the front door looks up the
-/// credentials a function accepts here, and the development host finds the functions to serve.
+/// credentials a function accepts here.
 /// </summary>
 public sealed class FunctionCatalog
 {

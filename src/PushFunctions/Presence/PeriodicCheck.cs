@@ -38,7 +38,7 @@ public sealed class PeriodicCheck(
     /// </summary>
     public static readonly TimeSpan LeaseSkew = TimeSpan.FromSeconds(5);
 
-    // One tick at a time per instance (the host runs a timer function as a singleton, the development host too).
+    // One tick at a time per instance (the host runs a timer function as a singleton, tools/FunctionsHost too).
     private DateTimeOffset nextRead = DateTimeOffset.MinValue;
 
     /// <returns>Whether this tick read Redis.</returns>

@@ -16,6 +16,17 @@ public static class ProblemAssert
         Assert.True(response.MediaType == ProblemJson, $"expected content-type {ProblemJson}; got {why}");
         Assert.False(string.IsNullOrWhiteSpace(response.ProblemTitle), $"expected a problem document with a non-empty title; got {why}");
     }
+
+    /// <summary>
+    /// The answer is <paramref name="status"/> with no body: what the Functions host (or its Kestrel) answers by itself
+    /// before the app sees the request (a route or method it does not serve, a missing host key, headers too large).
+    /// </summary>
+    public static void Bare(ApiResponse response, int status, string? context = null)
+    {
+        var why = (context is null ? "" : context + ": ") + response;
+        Assert.True(response.Code == status, $"expected {status}; got {why}");
+        Assert.True(response.Body.Length == 0, $"expected the host's answer without a body; got {why}");
+    }
 }
 
 /// <summary>

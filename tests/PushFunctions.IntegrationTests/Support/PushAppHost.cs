@@ -1,11 +1,8 @@
 using System.Collections.Concurrent;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
+using FunctionsHost;
+using FunctionsHost.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using FunctionsDevHost;
 using PushFunctions.Configuration;
 
 namespace PushFunctions.IntegrationTests.Support;
@@ -17,88 +14,87 @@ public sealed record PushKeys(string ServerKey, string SessionSigningKey)
 }
 
 /// <summary>
-/// PushFunctions in-process on a real loopback port, served by the development host (tools/FunctionsDevHost) exactly as scripts/dev.sh runs it,
-/// with its settings injected through configuration. Warnings and errors it logs are kept for failure messages.
+/// PushFunctions behind the local Functions host (tools/FunctionsHost) on a real loopback port, with its settings given
+/// as app settings. By default the app runs in this process, behind the same HTTP front, keys and timers as its worker
+/// process would be; with <c>PUSH_TEST_HOST=worker</c> (scripts/test.sh's third run) the host starts the app's build
+/// output as its worker process, as scripts/dev.sh and Azure run it. Warnings and errors it logs (the worker's too) are
+/// kept for failure messages.
 /// </summary>
 public sealed class PushAppHost : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    /// <summary>A test class that reads the app's services or meter in this process: left out of the worker run (<c>Host!=in-process</c>).</summary>
+    public const string InProcessTrait = "in-process";
 
-    private PushAppHost(WebApplication app, string url, CapturedLogs logs)
+    /// <summary>A test class that runs the app's stores and scripts against Redis with no host at all: nothing to run again through the worker.</summary>
+    public const string NoHostTrait = "none";
+
+    private readonly LocalFunctionsHost _host;
+
+    private PushAppHost(LocalFunctionsHost host, CapturedLogs logs)
     {
-        _app = app;
-        Url = url;
+        _host = host;
         Logs = logs;
     }
 
+    /// <summary>True when the app runs in its worker process (<c>PUSH_TEST_HOST=worker</c>).</summary>
+    public static bool WorkerProcess => string.Equals(Environment.GetEnvironmentVariable("PUSH_TEST_HOST"), "worker", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Base URL, e.g. <c>http://127.0.0.1:41234</c> (routes are under <c>/api</c>).</summary>
-    public string Url { get; }
+    public string Url => _host.Url;
 
     public CapturedLogs Logs { get; }
 
-    public IServiceProvider Services => _app.Services;
+    /// <summary>The app's services (in this process only).</summary>
+    public IServiceProvider Services => _host.Services;
+
+    /// <summary>What the host recorded of every invocation.</summary>
+    public FunctionsHost.Invocations.InvocationRunner Invocations => _host.Invocations;
 
     /// <param name="overrides">Settings by their names (<see cref="SettingNames"/>), over the defaults here.</param>
-    /// <param name="time">The clock the app runs on (the wall clock when null).</param>
+    /// <param name="time">The clock the app runs on (the wall clock when null); in this process only.</param>
+    /// <param name="storage">The host's storage account (AzureWebJobsStorage): its timers run only with one.</param>
     public static async Task<PushAppHost> StartAsync(string redisConnectionString, string signalRConnectionString, PushKeys keys,
-        IReadOnlyDictionary<string, string>? overrides = null, TimeProvider? time = null)
+        IReadOnlyDictionary<string, string>? overrides = null, TimeProvider? time = null, string? storage = null)
     {
         var logs = new CapturedLogs();
         var settings = new Dictionary<string, string?>
         {
-            [Name(SettingNames.SignalRConnectionString)] = signalRConnectionString,
-            [Name(SettingNames.RedisConnectionString)] = redisConnectionString,
-            [Name(SettingNames.ServerKeys)] = keys.ServerKey,
-            [Name(SettingNames.SessionSigningKeys)] = keys.SessionSigningKey,
-            // Rate limits (when the app has them) are not what these tests are about: keep them out of the way.
-            ["RateLimit:SessionPerSecond"] = "100000",
-            ["RateLimit:ServerPerSecond"] = "100000",
+            [SettingNames.SignalRConnectionString] = signalRConnectionString,
+            [SettingNames.RedisConnectionString] = redisConnectionString,
+            [SettingNames.ServerKeys] = keys.ServerKey,
+            [SettingNames.SessionSigningKeys] = keys.SessionSigningKey,
+            // Rate limits are not what these tests are about: keep them out of the way.
+            ["RateLimit__SessionPerSecond"] = "100000",
+            ["RateLimit__ServerPerSecond"] = "100000",
+            ["AzureWebJobsStorage"] = storage,
+            // Its own timer locks: other app instances of the test run are other apps.
+            ["AzureFunctionsWebHost__hostid"] = "it-" + Guid.NewGuid().ToString("N")[..12],
         };
-        foreach (var (name, value) in overrides ?? new Dictionary<string, string>()) settings[Name(name)] = value;
+        foreach (var (name, value) in overrides ?? new Dictionary<string, string>()) settings[name] = value;
+        if (time is not null && WorkerProcess)
+            throw new InvalidOperationException("A test's clock reaches the app in this process only: tag the test class with Host=" + InProcessTrait + ".");
 
-        var app = DevHost.Build(["--urls", "http://127.0.0.1:0"], builder =>
+        var host = await LocalFunctionsHost.StartAsync(new FunctionsHostOptions
         {
-            builder.Configuration.AddInMemoryCollection(settings);
-            builder.Logging.ClearProviders();
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            builder.Logging.AddProvider(logs);
-            // The app registers the wall clock after this callback: a clock of the test's replaces it when the services are built.
-            if (time is not null) builder.Host.UseServiceProviderFactory(new WithClock(time));
+            AppDirectory = Repo.AppDirectory,
+            Urls = "http://127.0.0.1:0",
+            Settings = settings,
+            ConfigureLogging = logging =>
+            {
+                logging.SetMinimumLevel(LogLevel.Warning);
+                logging.AddProvider(logs);
+            },
+            InProcessApp = WorkerProcess ? null : (worker, configuration) =>
+            {
+                worker.AddPushFunctions(configuration);
+                // Registered after the app's wall clock: the last registration is the one the app gets.
+                if (time is not null) worker.Services.AddSingleton(time);
+            },
         });
-        try
-        {
-            await app.StartAsync();
-        }
-        catch
-        {
-            await app.DisposeAsync();
-            throw;
-        }
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new PushAppHost(app, address.TrimEnd('/'), logs);
+        return new PushAppHost(host, logs);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        try
-        {
-            await _app.StopAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        await _app.DisposeAsync();
-    }
-
-    private static string Name(string setting) => setting.Replace("__", ":");
-
-    private sealed class WithClock(TimeProvider time) : IServiceProviderFactory<IServiceCollection>
-    {
-        public IServiceCollection CreateBuilder(IServiceCollection services) => services.AddSingleton(time);
-
-        public IServiceProvider CreateServiceProvider(IServiceCollection services) => services.BuildServiceProvider();
-    }
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 }
 
 /// <summary>Log lines (Warning and above) an app wrote, newest last.</summary>

@@ -1,11 +1,13 @@
+using FunctionsHost.Tests.Support;
 using Microsoft.Extensions.Logging;
 using SignalREmulator;
 
 namespace PushFunctions.IntegrationTests.Support;
 
 /// <summary>
-/// The whole system, started once per test run: a real redis-server (or a Redis Cluster), the SignalR emulator in-process, and
-/// PushFunctions in-process under the development host (DevHost.Build) on real loopback ports, the emulator's upstream pointing at the app.
+/// The whole system, started once per test run: a real redis-server (or a Redis Cluster), the SignalR emulator in-process,
+/// Azurite (the Functions host's storage), and PushFunctions behind the local Functions host (in this process, or its worker
+/// process with <c>PUSH_TEST_HOST=worker</c>) on real loopback ports, the emulator's upstream pointing at the app.
 /// </summary>
 public sealed class PushSystem : IAsyncLifetime
 {
@@ -23,6 +25,9 @@ public sealed class PushSystem : IAsyncLifetime
 
     public EmulatorHost Emulator { get; private set; } = null!;
 
+    /// <summary>The host's storage (AzureWebJobsStorage): where its timers keep their locks.</summary>
+    public Azurite Storage { get; private set; } = null!;
+
     public PushAppHost App { get; private set; } = null!;
 
     public PushApi Api { get; private set; } = null!;
@@ -36,6 +41,7 @@ public sealed class PushSystem : IAsyncLifetime
         try
         {
             Redis = await RedisCluster.StartRequestedAsync();
+            Storage = await Azurite.StartOrSharedAsync();
             Emulator = await EmulatorHost.StartAsync(new EmulatorOptions
             {
                 Port = 0,
@@ -43,7 +49,7 @@ public sealed class PushSystem : IAsyncLifetime
                 ConfigureLogging = logging => logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.None),
             });
             var keys = PushKeys.Random();
-            App = await PushAppHost.StartAsync(Redis.ConnectionString, Emulator.ConnectionString, keys);
+            App = await PushAppHost.StartAsync(Redis.ConnectionString, Emulator.ConnectionString, keys, storage: Storage.ConnectionString);
             Emulator.UpstreamTemplate = App.Url + "/api/signalr/{hub}/{category}/{event}";
             Api = new PushApi(SharedHttp, App.Url, keys);
         }
@@ -70,6 +76,7 @@ public sealed class PushSystem : IAsyncLifetime
             finally
             {
                 if (Redis is not null) await Redis.DisposeAsync();
+                if (Storage is not null) await Storage.DisposeAsync();
             }
         }
     }

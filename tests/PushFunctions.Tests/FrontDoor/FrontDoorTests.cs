@@ -53,14 +53,19 @@ public static class FrontDoorTests
         [Fact]
         public async Task A_declared_credential_passes_every_check_and_a_failure_behind_them_is_a_problem()
         {
-            var run = await host.RunFrontDoorAsync("login", Call("POST", "/api/login", ServerKey()), _ => throw new InvalidOperationException("boom"));
+            var failure = new InvalidOperationException("boom");
+            var run = await host.RunFrontDoorAsync("login", Call("POST", "/api/login", ServerKey()), _ => throw failure);
 
             Assert.True(run.FunctionRan);
             Assert.Equal(StatusCodes.Status500InternalServerError, run.Response.Status);
+            Assert.Same(failure, run.Failure);
         }
     }
 
-    /// <summary>A failure behind the front door is a problem answer: 503 + Retry-After for a dependency that is down, 500 otherwise.</summary>
+    /// <summary>
+    /// A failure behind the front door is a problem answer: 503 + Retry-After for a dependency that is down, 500 otherwise;
+    /// a 5xx is rethrown once answered, so the host records a failed invocation.
+    /// </summary>
     public class ErrorMappingMiddlewareTests(FunctionTestHost host) : IClassFixture<FunctionTestHost>
     {
         private readonly ErrorMappingMiddleware errors = host.Create<ErrorMappingMiddleware>();
@@ -87,22 +92,27 @@ public static class FrontDoorTests
             var run = await FailingAsync(async _ => await redis.Database.StringGetAsync("pf:unit-test"));
 
             Assert.Contains("same Idempotency-Key", Unavailable(run));
+            Assert.IsAssignableFrom<StackExchange.Redis.RedisException>(run.Failure);
         }
 
         [Fact]
         public async Task A_disposed_Redis_connection_while_the_app_stops_is_503_too()
         {
-            var run = await FailingAsync(new ObjectDisposedException("ConnectionMultiplexer"));
+            var failure = new ObjectDisposedException("ConnectionMultiplexer");
+            var run = await FailingAsync(failure);
 
             Assert.StartsWith("Storage (Redis) is unavailable", Unavailable(run));
+            Assert.Same(failure, run.Failure);
         }
 
         [Fact]
         public async Task SignalR_Service_unavailable_is_503_with_Retry_After()
         {
-            var run = await FailingAsync(new SignalRException("add to group: 503"));
+            var failure = new SignalRException("add to group: 503");
+            var run = await FailingAsync(failure);
 
             Assert.StartsWith("SignalR Service is unavailable", Unavailable(run));
+            Assert.Same(failure, run.Failure);
         }
 
         [Fact]
@@ -111,17 +121,29 @@ public static class FrontDoorTests
             var run = await FailingAsync(new StackExchange.Redis.RedisTimeoutException(StackExchange.Redis.CommandFlags.None, "Timeout awaiting response", StackExchange.Redis.CommandStatus.Sent));
 
             Assert.StartsWith("Storage (Redis) is unavailable", Unavailable(run));
+            Assert.IsType<StackExchange.Redis.RedisTimeoutException>(run.Failure);
+        }
+
+        [Fact]
+        public async Task A_body_shorter_than_its_Content_Length_is_400_and_the_invocation_succeeds()
+        {
+            var run = await FailingAsync(new EndOfStreamException());
+
+            Assert.Equal(StatusCodes.Status400BadRequest, run.Response.Status);
+            Assert.Null(run.Failure);
         }
 
         [Fact]
         public async Task An_unexpected_failure_is_500_without_its_details()
         {
-            var run = await FailingAsync(new InvalidOperationException("connection string password=hunter2"));
+            var failure = new InvalidOperationException("connection string password=hunter2");
+            var run = await FailingAsync(failure);
 
             Assert.Equal(StatusCodes.Status500InternalServerError, run.Response.Status);
             Assert.Equal("An unexpected error occurred; it has been logged.", run.Response.ProblemTitle);
             Assert.DoesNotContain("hunter2", run.Response.Body);
             Assert.False(run.Response.Headers.ContainsKey("Retry-After"));
+            Assert.Same(failure, run.Failure);
         }
     }
 

@@ -8,7 +8,8 @@ using PushFunctions.Tests.Functions;
 namespace PushFunctions.Tests.FrontDoor;
 
 /// <summary>What a client saw, and whether the function behind the middleware ran.</summary>
-public sealed record MiddlewareRun(Response Response, bool FunctionRan, Mock<FunctionContext> Context);
+/// <param name="Failure">What the middleware threw after answering: the invocation's failure, as the worker reports it to the host.</param>
+public sealed record MiddlewareRun(Response Response, bool FunctionRan, Mock<FunctionContext> Context, Exception? Failure = null);
 
 /// <summary>Invocations of the front door's middleware, one at a time or all of them in the order the app registers them.</summary>
 public static class MiddlewareRuns
@@ -41,11 +42,19 @@ public static class MiddlewareRuns
         var context = Invocation.Context(function, http, caller);
         context.SetupGet(c => c.InstanceServices).Returns(host.Services);
         var ran = false;
-        await run(context.Object, c =>
+        Exception? failure = null;
+        try
         {
-            ran = true;
-            return body?.Invoke(c) ?? Task.CompletedTask;
-        });
-        return new MiddlewareRun(await Response.ReadAsync(http), ran, context);
+            await run(context.Object, c =>
+            {
+                ran = true;
+                return body?.Invoke(c) ?? Task.CompletedTask;
+            });
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+        return new MiddlewareRun(await Response.ReadAsync(http), ran, context, failure);
     }
 }

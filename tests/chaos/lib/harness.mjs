@@ -1,10 +1,14 @@
 // Chaos harness: redis-server (AOF, appendfsync always), the SignalR emulator and PushFunctions as
 // plain processes, each of which can be killed with SIGKILL and started again on the SAME port
 // (Redis with the same AOF directory, the emulator with the same access key), so that clients and
-// the app see exactly what a crash and a restart look like.
+// the app see exactly what a crash and a restart look like. PushFunctions is two processes, as in
+// Azure: the Functions host ("app", tools/FunctionsHost; killing it kills its worker too) and the
+// worker process it starts ("worker": killed alone, the host starts a new one by itself, as the
+// Functions host does).
 //
 //   const sys = await startChaosSystem({ name: "chaos" });
 //   await sys.kill9("redis"); await sys.restart("redis");
+//   await sys.kill9("worker"); await sys.restart("worker");   // waits for the host's new worker
 //   await sys.stop();            // always (also runs on process exit / SIGINT / SIGTERM)
 //
 // Scale-out: {cluster: true} runs a three-master Redis Cluster (each node AOF, appendfsync
@@ -15,7 +19,7 @@
 // Each incarnation of a process appends to the same log file (<logDir>/<name>.log) after a
 // "==== start #N" marker line, so a log reads as the component's whole life during the run.
 import { execFile, spawn } from "node:child_process";
-import { freePort, http as e2eHttp, roundRobinProxy, waitFor } from "../../e2e/lib/system.mjs";
+import { APP_DIR, freePort, http as e2eHttp, roundRobinProxy, storage, waitFor } from "../../e2e/lib/system.mjs";
 import { randomBytes } from "node:crypto";
 import { appendFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
@@ -25,8 +29,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const APP_DLL = process.env.E2E_APP_DLL
-  ?? path.join(ROOT, "tools/FunctionsDevHost/bin/Release/net10.0/FunctionsDevHost.dll");
+const HOST_DLL = process.env.E2E_HOST_DLL
+  ?? path.join(ROOT, "tools/FunctionsHost/bin/Release/net10.0/FunctionsHost.dll");
 const EMULATOR_DLL = process.env.E2E_EMULATOR_DLL
   ?? path.join(ROOT, "tools/SignalREmulator/bin/Release/net10.0/SignalREmulator.dll");
 const LOG_ROOT = path.join(ROOT, ".run/chaos-logs");
@@ -78,6 +82,9 @@ function installExitHooks() {
   }
 }
 
+/** What the Functions host logs once a worker it started (or restarted) is ready. */
+const WORKER_READY = /Worker process started and initialized \(pid (\d+)/;
+
 /** One incarnation of a server process; output goes to its log file and a short in-memory tail. */
 class Incarnation {
   constructor(name, command, args, { cwd, env, logFile }) {
@@ -87,9 +94,16 @@ class Incarnation {
     const log = createWriteStream(logFile, { flags: "a" });
     this.proc = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     running.add(this.proc);
+    /** A host's ready worker, as its log last said (the tail below may have lost that line). */
+    this.workerPid = null;
     const onData = (chunk) => {
       log.write(chunk);
-      for (const line of chunk.toString().split(/\r?\n/)) if (line) this.lines.push(line);
+      for (const line of chunk.toString().split(/\r?\n/)) {
+        if (!line) continue;
+        this.lines.push(line);
+        const worker = line.match(WORKER_READY);
+        if (worker) this.workerPid = Number(worker[1]);
+      }
       if (this.lines.length > 400) this.lines.splice(0, this.lines.length - 200);
     };
     this.proc.stdout.on("data", onData);
@@ -225,6 +239,46 @@ class Group {
   }
 }
 
+/**
+ * The worker process of one host ("app" component): kill9 kills it alone; the host notices, logs it and starts a new one
+ * by itself, which start() waits for. A host that gave up on its worker (the Functions host stops after its worker's
+ * third exit within 30 minutes) is started again, as Azure's platform starts a stopped host.
+ */
+class Worker {
+  constructor(host) {
+    this.name = `${host.name}'s worker`;
+    this.host = host;
+    this.kills = 0;
+    this.killedPid = null;
+    this.timeline = [];
+  }
+
+  get pid() { return this.host.alive ? this.host.current.workerPid : null; }
+
+  get up() { return this.host.up && this.pid !== null && this.pid !== this.killedPid; }
+
+  get alive() { return this.up; }
+
+  async kill9() {
+    const pid = this.pid;
+    if (pid === null) return;
+    this.kills += 1;
+    this.killedPid = pid;
+    this.timeline.push({ what: "kill9", at: Date.now() });
+    appendFileSync(this.host.logFile, `==== SIGKILL of the worker process ${pid} at ${new Date().toISOString()}\n`);
+    try { process.kill(pid, "SIGKILL"); } catch { /* already gone */ }
+  }
+
+  async start({ readyTimeoutMs = 90_000 } = {}) {
+    this.timeline.push({ what: "start", at: Date.now() });
+    await waitFor(() => this.up || !this.host.alive, readyTimeoutMs, `${this.name} to be restarted by its host`, 100);
+    if (!this.up) await this.host.start({ readyTimeoutMs });
+    this.timeline.push({ what: "ready", at: Date.now() });
+  }
+
+  async stop() {}
+}
+
 /** redis-cli --cluster create over the nodes' ports (no replicas), then waits for every node to say cluster_state:ok. */
 async function createCluster(ports) {
   await new Promise((resolve, reject) => execFile("redis-cli",
@@ -263,7 +317,7 @@ async function httpAnswers(url) {
  */
 export async function startChaosSystem(options = {}) {
   installExitHooks();
-  for (const [what, file] of [["app", APP_DLL], ["emulator", EMULATOR_DLL]]) {
+  for (const [what, file] of [["the Functions host", HOST_DLL], ["the app", path.join(APP_DIR, "functions.metadata")], ["emulator", EMULATOR_DLL]]) {
     if (!existsSync(file)) throw new Error(`${what} not built: ${file} is missing (dotnet build -c Release, or bash scripts/test.sh)`);
   }
   mkdirSync(LOG_ROOT, { recursive: true });
@@ -319,26 +373,33 @@ export async function startChaosSystem(options = {}) {
     env: baseEnv(),
   }), (inc) => inc.lines.some((l) => l.includes("SignalREmulator listening on")));
 
-  const [appCmd, appArgs] = entryCommand(APP_DLL);
+  const [hostCmd, hostArgs] = entryCommand(HOST_DLL);
+  const storageConnection = await storage();
+  // One host id for the instances: they share their timers' locks, as one app's instances do.
+  const hostId = `chaos-${randomBytes(6).toString("hex")}`;
   const appInstances = instancePorts.map((port, i) => new Component(instances > 1 ? `app-${i + 1}` : "app", logDir, () => ({
-    command: appCmd,
-    args: [...appArgs, "--urls", `http://127.0.0.1:${port}`],
-    cwd: path.dirname(APP_DLL),
+    command: hostCmd,
+    args: [...hostArgs, "--app-dir", APP_DIR, "--urls", `http://127.0.0.1:${port}`],
+    cwd: ROOT,
     env: {
       ...baseEnv(),
+      AzureWebJobsStorage: storageConnection,
+      AzureFunctionsWebHost__hostid: hostId,
       AzureSignalRConnectionString: connectionString,
       RedisConnectionString: redisPorts.map((p) => `127.0.0.1:${p}`).join(","),
       PushServerKeys: serverKey,
       SessionSigningKeys: signingKey,
       ...(options.appEnv ?? {}),
     },
-  }), (inc) => inc.lines.some((l) => l.includes("Application started"))));
+  }), (inc) => inc.workerPid !== null && inc.lines.some((l) => l.includes("Host started:"))));
   const app = instances > 1 ? new Group("app", appInstances) : appInstances[0];
+  const workers = appInstances.map((host) => new Worker(host));
+  const worker = instances > 1 ? new Group("worker", workers) : workers[0];
   let proxy;
   // Listening is "up": /api/health may say 503 while Redis or the emulator is down, and a
   // freshly started app on a busy machine can take seconds to answer its first requests.
 
-  const components = { redis, emulator, app };
+  const components = { redis, emulator, app, worker };
   let stopped = false;
   const stopAll = async () => {
     if (stopped) return;
@@ -377,7 +438,7 @@ export async function startChaosSystem(options = {}) {
     serverKey,
     logDir,
     components,
-    /** SIGKILL one component: "redis", "emulator" or "app". */
+    /** SIGKILL one component: "redis", "emulator", "app" (the host, its worker with it) or "worker" (the worker alone). */
     kill9: (which) => components[which].kill9(),
     /** Starts it again on the same port (same AOF dir / access key / settings). */
     restart: (which, opts) => components[which].start(opts),
@@ -396,6 +457,7 @@ export async function startChaosSystem(options = {}) {
       await redis.start();
       await emulator.start();
       await app.start();
+      await worker.start();
     },
     /** A server-key API call: {status, body, text}. */
     api(method, apiPath, { body, headers = {}, timeoutMs } = {}) {

@@ -1,8 +1,9 @@
 // A bounded chaos run. K users with 2 devices each (PushClient, each with its own
 // in-memory storage so cursors survive the device's reconnects and reloads) churn while a
 // backend sends private, broadcast and room messages at a steady rate, and redis-server
-// (AOF, appendfsync always), the SignalR emulator and the app are each killed with SIGKILL and
-// restarted on the same port at least twice. Throughout, the emulator drops a share of the
+// (AOF, appendfsync always), the SignalR emulator, the app's Functions host (its worker dies with it)
+// and the app's worker process alone (its host starts a new one) are each killed with SIGKILL and
+// restarted (on the same port) at least twice. Throughout, the emulator drops a share of the
 // connected and disconnected events (CHAOS_DROP_SHARE, 0.3), as a service that retries no upstream
 // call loses them. Afterwards every device must catch up by itself (one that needs a sync() call to
 // catch up fails the run), the checker (lib/checker.mjs) proves that every send answered 202 reached
@@ -29,7 +30,7 @@ const DURATION_MS = Number(process.env.CHAOS_DURATION_MS ?? 60_000);
 const USERS = Number(process.env.CHAOS_USERS ?? 6);
 const RATE = Number(process.env.CHAOS_RATE ?? 20);
 const HARD_CAP_MS = 180_000; // the whole file, start-up included
-const COMPONENTS = ["redis", "emulator", "app"];
+const COMPONENTS = ["redis", "emulator", "app", "worker"];
 const MIN_KILLS_EACH = 2;
 // Of the sends made while everything was up, to devices connected then, the share each kind must deliver live (or
 // by the device's first sync when it came as the device connected), before the first emulator kill and after its
@@ -168,7 +169,7 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-describe("chaos: kill -9 and restart Redis, the emulator and the app while clients churn", () => {
+describe("chaos: kill -9 and restart Redis, the emulator, the app's host and its worker while clients churn", () => {
   let sys;
   const devices = [];
 

@@ -1,6 +1,8 @@
 // End-to-end harness: starts a real redis-server, the SignalR emulator and PushFunctions as
 // plain processes on free loopback ports with fresh keys, and gives tests what a main backend
-// and a browser would use (HTTP API calls, @microsoft/signalr connections).
+// and a browser would use (HTTP API calls, @microsoft/signalr connections). PushFunctions runs as in
+// Azure: the local Functions host (tools/FunctionsHost) starts the app's build output as its worker
+// process; its timers keep their locks in Azurite (one per test process, or E2E_STORAGE's).
 //
 // One system per test file:
 //   let sys;
@@ -8,8 +10,10 @@
 //   after(() => sys?.stop());
 //
 // The Release build must exist (scripts/test.sh builds it; or `dotnet build -c Release`).
-// E2E_APP_DLL / E2E_EMULATOR_DLL override the two entry points (a .dll runs with dotnet,
-// a .mjs/.js with node), e.g. to check the harness against stand-ins.
+// E2E_HOST_DLL / E2E_EMULATOR_DLL override the two entry points (a .dll runs with dotnet,
+// a .mjs/.js with node), e.g. to check the harness against stand-ins; E2E_APP_DIR the app's build
+// output the host runs. E2E_STORAGE: the AzureWebJobsStorage connection string of a running Azurite
+// (scripts/test.sh starts one for all files); without it each test process starts its own.
 // E2E_AUTH=entra (or startSystem({auth: "entra"})) runs the Azure auth mode: the emulator refuses
 // access keys, the app has AuthType=azure.msi and gets Entra tokens through Azure.Identity from the
 // emulator's managed-identity endpoint, and upstream calls carry Entra bearer tokens.
@@ -25,12 +29,15 @@ import { fileURLToPath } from "node:url";
 import { HubConnectionBuilder, HubConnectionState, LogLevel } from "@microsoft/signalr";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const APP_DLL = process.env.E2E_APP_DLL
-  ?? path.join(ROOT, "tools/FunctionsDevHost/bin/Release/net10.0/FunctionsDevHost.dll");
+const HOST_DLL = process.env.E2E_HOST_DLL
+  ?? path.join(ROOT, "tools/FunctionsHost/bin/Release/net10.0/FunctionsHost.dll");
+/** The app's build output (the folder scripts/package.sh zips): what the host runs as its worker. */
+export const APP_DIR = process.env.E2E_APP_DIR ?? path.join(ROOT, "src/PushFunctions/bin/Release/net10.0");
 const EMULATOR_DLL = process.env.E2E_EMULATOR_DLL
   ?? path.join(ROOT, "tools/SignalREmulator/bin/Release/net10.0/SignalREmulator.dll");
 const LOG_ROOT = path.join(ROOT, ".run/e2e-logs");
 const REDIS_CLUSTER_SCRIPT = path.join(ROOT, "scripts/redis-cluster.sh");
+const AZURITE_SCRIPT = path.join(ROOT, "scripts/azurite.sh");
 
 /** The client events a connection records. */
 export const CLIENT_EVENTS = ["message", "update_online_count", "redirect_to_login", "room_message"];
@@ -227,7 +234,8 @@ function installExitHooks() {
 }
 
 class Child {
-  constructor(name, command, args, { cwd, env, logFile }) {
+  /** `background`: the process does not keep this one alive (it is killed when this one exits). */
+  constructor(name, command, args, { cwd, env, logFile, background = false }) {
     this.name = name;
     this.logFile = logFile;
     this.lines = [];
@@ -243,6 +251,11 @@ class Child {
     };
     this.proc.stdout.on("data", onData);
     this.proc.stderr.on("data", onData);
+    if (background) {
+      this.proc.unref();
+      this.proc.stdout.unref();
+      this.proc.stderr.unref();
+    }
     this.exitPromise = new Promise((resolve) => {
       this.proc.on("exit", (code, signal) => {
         this.exited = { code, signal };
@@ -344,6 +357,28 @@ export async function startRedisCluster(dir) {
   };
 }
 
+// ---- Azurite: the Functions host's storage ----------------------------------------------------
+
+let azurite;
+/**
+ * The AzureWebJobsStorage connection string the hosts use for their timers' locks: E2E_STORAGE's, else an Azurite
+ * started once for this test process by scripts/azurite.sh (in memory, stopped when the process ends). Each system
+ * has its own host id, so systems sharing one Azurite never share a lock.
+ */
+export async function storage() {
+  if (process.env.E2E_STORAGE) return process.env.E2E_STORAGE;
+  azurite ??= (async () => {
+    installExitHooks();
+    mkdirSync(LOG_ROOT, { recursive: true });
+    const child = new Child("azurite", "bash", [AZURITE_SCRIPT, String(await freePort()), "memory"],
+      { cwd: ROOT, env: baseEnv(), logFile: path.join(LOG_ROOT, `azurite-${process.pid}.log`), background: true });
+    const [, connection] = await child.waitForLine(/^AzureWebJobsStorage: (\S+)/, 30_000, "its connection string");
+    await child.waitForLine(/successfully listens on/, 60_000, "listening");
+    return connection;
+  })();
+  return azurite;
+}
+
 /** The suite-wide defaults of startSystem's `cluster` and `instances`: scripts/test.sh's second e2e run sets them. */
 const DEFAULT_CLUSTER = process.env.E2E_REDIS_CLUSTER === "1";
 const DEFAULT_INSTANCES = Number(process.env.E2E_INSTANCES ?? 1);
@@ -419,7 +454,7 @@ function authMode(mode, authType = "azure.msi") {
  */
 export async function startSystem(options = {}) {
   installExitHooks();
-  for (const [what, file] of [["app", APP_DLL], ["emulator", EMULATOR_DLL]]) {
+  for (const [what, file] of [["the Functions host", HOST_DLL], ["the app", path.join(APP_DIR, "functions.metadata")], ["emulator", EMULATOR_DLL]]) {
     if (!existsSync(file)) {
       throw new Error(`${what} not built: ${file} is missing (run: dotnet build -c Release, or bash scripts/test.sh)`);
     }
@@ -491,14 +526,19 @@ export async function startSystem(options = {}) {
     const emulatorUrl = listening[1].replace(/\/$/, "");
 
     const instances = options.instances ?? DEFAULT_INSTANCES;
-    const [appCmd, appArgs] = entryCommand(APP_DLL);
+    const [hostCmd, hostArgs] = entryCommand(HOST_DLL);
     const appUrls = [];
+    // One host id for the system's instances (they share their timers' locks, as one app's instances do).
+    const hostId = `e2e-${randomBytes(6).toString("hex")}`;
+    const storageConnection = await storage();
     for (let i = 0; i < instances; i++) {
       const appUrl = instances === 1 ? apiBase : `http://127.0.0.1:${await freePort()}`;
-      app = new Child("app", appCmd, [...appArgs, "--urls", appUrl], {
-        cwd: path.dirname(APP_DLL),
+      app = new Child("app", hostCmd, [...hostArgs, "--app-dir", APP_DIR, "--urls", appUrl], {
+        cwd: ROOT,
         env: {
           ...baseEnv(),
+          AzureWebJobsStorage: storageConnection,
+          AzureFunctionsWebHost__hostid: hostId,
           AzureSignalRConnectionString: connectionString,
           RedisConnectionString: cluster?.connectionString ?? `127.0.0.1:${redisPort}`,
           PushServerKeys: serverKey,
@@ -571,10 +611,12 @@ export async function startSystem(options = {}) {
           if (now !== last) { last = now; since = Date.now(); }
         }
       },
-      /** Last lines of a process's output: "app", "emulator" or "redis-server". */
+      /** Last lines of a process's output: "app" (the host, its worker's log in it), "emulator" or "redis-server". */
       logTail(which = "app", n = 40) {
         return children.filter((c) => c.name === which).at(-1)?.tail(n) ?? "";
       },
+      /** Each app instance's host: its recent log lines (`lines`), `alive`, and `kill(signal)`. */
+      hosts: apps,
 
       // -- the main backend's side (server key) --
       /** Any API call. `path` starts with /api. auth: "server" (default), a session, or null. */

@@ -1,15 +1,16 @@
 using System.Collections;
 using System.Collections.Immutable;
+using FunctionsHost.Functions;
 using Microsoft.Azure.Functions.Worker;
 
-namespace FunctionsDevHost;
+namespace FunctionsHost.InProcess;
 
 /// <summary>
 /// One invocation's context, as the worker hands it to middleware and functions. What the app reads is real
-/// (the function's name and entry point, instance services, items, the HTTP context, cancellation); binding
-/// data, trace and retry contexts are empty.
+/// (the function's name and entry point, the invocation id, instance services, items, the HTTP context,
+/// cancellation); binding data, trace and retry contexts are empty.
 /// </summary>
-internal sealed class DevFunctionContext : FunctionContext
+internal sealed class InProcessFunctionContext : FunctionContext
 {
     /// <summary>
     /// The worker's ASP.NET Core integration keeps the request's HttpContext under this item key (its internal
@@ -17,15 +18,16 @@ internal sealed class DevFunctionContext : FunctionContext
     /// </summary>
     public const string HttpContextKey = "HttpRequestContext";
 
-    public DevFunctionContext(DevFunctionDefinition definition, IServiceProvider services, HttpContext? http, CancellationToken cancellationToken)
+    public InProcessFunctionContext(string invocationId, InProcessFunctionDefinition definition, IServiceProvider services, HttpContext? http, CancellationToken cancellationToken)
     {
+        InvocationId = invocationId;
         FunctionDefinition = definition;
         InstanceServices = services;
         CancellationToken = cancellationToken;
         if (http is not null) Items[HttpContextKey] = http;
     }
 
-    public override string InvocationId { get; } = Guid.NewGuid().ToString();
+    public override string InvocationId { get; }
     public override string FunctionId => FunctionDefinition.Id;
     public override TraceContext TraceContext { get; } = new EmptyTraceContext();
     public override BindingContext BindingContext { get; } = new EmptyBindingContext();
@@ -67,16 +69,16 @@ internal sealed class DevFunctionContext : FunctionContext
     }
 }
 
-/// <summary>A function as the worker describes it: name, entry point (<c>Namespace.Class.Method</c>), trigger binding.</summary>
-internal sealed class DevFunctionDefinition(string name, string entryPoint, string assemblyPath, string triggerName, string triggerType) : FunctionDefinition
+/// <summary>A function as the worker describes it to middleware: name, id, entry point (<c>Namespace.Class.Method</c>), trigger binding.</summary>
+internal sealed class InProcessFunctionDefinition(FunctionInfo function, string assemblyPath) : FunctionDefinition
 {
     public override ImmutableArray<FunctionParameter> Parameters => [];
     public override string PathToAssembly { get; } = assemblyPath;
-    public override string EntryPoint { get; } = entryPoint;
-    public override string Id { get; } = name;
-    public override string Name { get; } = name;
+    public override string EntryPoint { get; } = function.EntryPoint;
+    public override string Id { get; } = function.Id;
+    public override string Name { get; } = function.Name;
     public override IImmutableDictionary<string, BindingMetadata> InputBindings { get; } =
-        ImmutableDictionary<string, BindingMetadata>.Empty.Add(triggerName, new Binding(triggerName, triggerType));
+        ImmutableDictionary<string, BindingMetadata>.Empty.Add(function.TriggerBindingName!, new Binding(function.TriggerBindingName!, function.Http is not null ? "httpTrigger" : "timerTrigger"));
     public override IImmutableDictionary<string, BindingMetadata> OutputBindings { get; } = ImmutableDictionary<string, BindingMetadata>.Empty;
 
     private sealed class Binding(string name, string type) : BindingMetadata

@@ -1,14 +1,14 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
 
-namespace FunctionsDevHost;
+namespace FunctionsHost.InProcess;
 
 /// <summary>
 /// Collects the app's services and worker middleware the way the worker's builder does
 /// (<c>UseMiddleware&lt;T&gt;()</c> lands in <see cref="Use"/>), and composes them around a function in the
 /// same order: the first registered runs first.
 /// </summary>
-internal sealed class DevWorkerBuilder(IServiceCollection services) : IFunctionsWorkerApplicationBuilder
+internal sealed class InProcessWorkerBuilder(IServiceCollection services) : IFunctionsWorkerApplicationBuilder
 {
     private readonly List<Func<FunctionExecutionDelegate, FunctionExecutionDelegate>> middleware = [];
 
