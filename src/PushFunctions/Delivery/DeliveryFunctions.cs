@@ -18,7 +18,7 @@ public sealed class DeliveryFunctions(Publisher publisher, SyncService sync)
         if (body.Problem is { } malformed) return malformed;
 
         var stream = StreamName.ForUser(userId);
-        var send = SendValidation.Validate(stream, body.Value, SendValidation.IdempotencyKeyOf(request), body.Value?.From);
+        var send = SendValidation.Validate(stream, body, SendValidation.IdempotencyKeyOf(request), body.Value?.From);
         if (send.Message is not { } message) return SendRefusals.Of(send);
         return Accepted(stream, await publisher.PublishAsync(stream, message));
     }
@@ -32,7 +32,7 @@ public sealed class DeliveryFunctions(Publisher publisher, SyncService sync)
         if (body.Problem is { } malformed) return malformed;
 
         var stream = StreamName.Broadcast;
-        var send = SendValidation.Validate(stream, body.Value, SendValidation.IdempotencyKeyOf(request), body.Value?.From);
+        var send = SendValidation.Validate(stream, body, SendValidation.IdempotencyKeyOf(request), body.Value?.From);
         if (send.Message is not { } message) return SendRefusals.Of(send);
         return Accepted(stream, await publisher.PublishAsync(stream, message));
     }

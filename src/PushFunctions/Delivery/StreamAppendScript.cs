@@ -7,11 +7,12 @@ namespace PushFunctions.Delivery;
 public sealed class StreamAppendScript() : RedisScript<StreamAppendScript.Input, StreamAppendScript.Reply>("stream_functions.lua", "stream_append.lua")
 {
     /// <param name="Room">A room append's member sets; null for a user or broadcast stream.</param>
+    /// <param name="Payload">The payload's JSON, stored as its UTF-8 bytes (the app hands the request body's own).</param>
     /// <param name="NewEpoch">Used only if the stream's counter does not exist yet.</param>
     /// <param name="Idempotency">The sender's Idempotency-Key; null without one.</param>
     /// <param name="RequiredMember">A room append from a session: the user who must be a member (null for the server).</param>
     public sealed record Input(
-        StreamKeys Keys, RoomAudience? Room, string Id, string? From, string Payload, DateTimeOffset Now,
+        StreamKeys Keys, RoomAudience? Room, string Id, string? From, RedisValue Payload, DateTimeOffset Now,
         long MaxLength, TimeSpan MaxAge, string NewEpoch, IdempotencyKey? Idempotency, string? RequiredMember);
 
     /// <param name="Field">The record's field: <c>{from}:{key}</c>, so two senders' keys never meet.</param>

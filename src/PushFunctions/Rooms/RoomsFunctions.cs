@@ -76,7 +76,7 @@ public sealed class RoomsFunctions(RoomService rooms, RoomStore store, Publisher
         var caller = context.GetCaller();
         var stream = StreamName.ForRoom(roomId);
         var from = caller.User?.UserId ?? body.Value?.From;
-        var send = SendValidation.Validate(stream, body.Value, SendValidation.IdempotencyKeyOf(request), from, senderMustBeMember: !caller.IsServer);
+        var send = SendValidation.Validate(stream, body, SendValidation.IdempotencyKeyOf(request), from, senderMustBeMember: !caller.IsServer);
         if (send.Message is not { } message) return SendRefusals.Of(send);
         var outcome = await publisher.PublishAsync(stream, message, (stored, appended) => new RoomMessageEvent(
             stored.Id, stored.Stream, stored.Seq, stored.Epoch, stored.From, stored.Payload, stored.SentAt, roomId, appended.Members, appended.Online));
