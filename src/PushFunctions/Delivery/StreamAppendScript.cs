@@ -36,7 +36,7 @@ public sealed class StreamAppendScript() : RedisScript<StreamAppendScript.Input,
 
     protected override RedisKey[] Keys(Input input) => input.Room is { } room
         ? [input.Keys.Stream, input.Keys.Seq, input.Keys.Epoch, input.Keys.Idempotency, input.Keys.IdempotencyOrder, room.Members, room.Online]
-        : [input.Keys.Stream, input.Keys.Seq, input.Keys.Epoch, input.Keys.Idempotency, input.Keys.IdempotencyOrder];
+        : input.Keys.All;
 
     protected override RedisValue[] Arguments(Input input) =>
     [
@@ -47,14 +47,13 @@ public sealed class StreamAppendScript() : RedisScript<StreamAppendScript.Input,
 
     protected override Reply Read(RedisResult reply)
     {
-        var fields = reply.ToDictionary();
-        return (string?)fields["status"] switch
-        {
-            "stored" => new Reply.Stored((long)fields["seq"], (string)fields["epoch"]!, (long)fields["members"], (long)fields["online"]),
-            "replayed" => new Reply.Replayed((string)fields["id"]!, (long)fields["seq"], (long)fields["members"], (long)fields["online"]),
-            "key_reused" => new Reply.KeyReused(),
-            "not_member" => new Reply.NotAMember(),
-            var status => throw new InvalidOperationException($"stream_append.lua answered an unknown status '{status}'."),
-        };
+        var fields = new ScriptMap(reply);
+        if (fields.Is("status"u8, "stored"u8))
+            return new Reply.Stored((long)fields["seq"u8], (string)fields["epoch"u8]!, (long)fields["members"u8], (long)fields["online"u8]);
+        if (fields.Is("status"u8, "replayed"u8))
+            return new Reply.Replayed((string)fields["id"u8]!, (long)fields["seq"u8], (long)fields["members"u8], (long)fields["online"u8]);
+        if (fields.Is("status"u8, "key_reused"u8)) return new Reply.KeyReused();
+        if (fields.Is("status"u8, "not_member"u8)) return new Reply.NotAMember();
+        throw new InvalidOperationException($"stream_append.lua answered an unknown status '{(string?)fields["status"u8]}'.");
     }
 }

@@ -34,9 +34,9 @@ public sealed class StreamReadScript() : RedisScript<StreamReadScript.Input, Str
 
     protected override Reply Read(RedisResult reply)
     {
-        var fields = reply.ToDictionary();
-        var entries = (RedisResult[])fields["entries"]!;
-        return new Reply((long)fields["latest"], (long)fields["oldest"], (string)fields["epoch"]!, (long)fields["restarted"] == 1,
+        var fields = new ScriptMap(reply);
+        var entries = (RedisResult[])fields["entries"u8]!;
+        return new Reply((long)fields["latest"u8], (long)fields["oldest"u8], (string)fields["epoch"u8]!, (long)fields["restarted"u8] == 1,
             Array.ConvertAll(entries, ReadEntry));
     }
 
