@@ -25,7 +25,11 @@ public sealed class SignalRService : ISignalRService, IDisposable
     /// <summary>The one 404 that means "that connection is gone" (spec §1.1); any other 404 is a failure.</summary>
     internal const string ConnectionNotExisted = "Warning.Connection.NotExisted";
 
-    private readonly HttpClient http;
+    /// <summary>
+    /// The handler called directly: HttpClient would link a cancellation source per request and read every answer into
+    /// a buffer, and a send's answer is its status and headers alone.
+    /// </summary>
+    private readonly HttpMessageInvoker http;
     private readonly ConcurrentDictionary<string, byte[]> payloadPrefixes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Target> targets = new(StringComparer.Ordinal);
     private const int MaxCachedTargets = 10_000;
@@ -49,13 +53,15 @@ public sealed class SignalRService : ISignalRService, IDisposable
         var clientPath = $"{ClientPath}{Uri.EscapeDataString(hub)}";
         clientUrl = connection.ClientBaseEndpoint.GetLeftPart(UriPartial.Authority) + clientPath;
         clientAudience = WithoutPort(connection.ClientBaseEndpoint) + clientPath;
-        http = new HttpClient(handler ?? new SocketsHttpHandler
+        http = new HttpMessageInvoker(handler ?? new SocketsHttpHandler
         {
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             ConnectTimeout = TimeSpan.FromSeconds(2),
             MaxConnectionsPerServer = 256,
-        })
-        { Timeout = Timeout.InfiniteTimeSpan };
+            // The data-plane API has no redirects: one would be answered as a failure rather than followed (saves a
+            // redirect-following layer per call).
+            AllowAutoRedirect = false,
+        }, disposeHandler: true);
         pipeline = BuildPipeline();
     }
 
