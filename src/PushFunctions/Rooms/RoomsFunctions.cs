@@ -66,7 +66,7 @@ public sealed class RoomsFunctions(RoomService rooms, RoomStore store, Publisher
     /// <summary>From a session: the user must be a member and is the sender. From the server: <c>from</c> is optional.</summary>
     [Function("sendToRoom")]
     [Accepts(Credential.Server, Credential.Session)]
-    public async Task<Results<Accepted<RoomSendAccepted>, ProblemHttpResult>> Send(
+    public async Task<Results<AcceptedJson<RoomSendAccepted>, ProblemHttpResult>> Send(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "rooms/{roomId}/messages")] HttpRequest request, string roomId, FunctionContext context)
     {
         if (Invalid(roomId) is { } problem) return problem;
@@ -82,7 +82,7 @@ public sealed class RoomsFunctions(RoomService rooms, RoomStore store, Publisher
             stored.Id, stored.Stream, stored.Seq, stored.Epoch, stored.From, stored.Payload, stored.SentAt, roomId, appended.Members, appended.Online));
         if (SendRefusals.Of(outcome, stream) is { } refused) return refused;
         var sent = outcome.Message!;
-        return TypedResults.Accepted((string?)null, new RoomSendAccepted(sent.Id, stream.ToString(), sent.Seq, sent.Members, sent.Online));
+        return new AcceptedJson<RoomSendAccepted>(new RoomSendAccepted(sent.Id, stream.ToString(), sent.Seq, sent.Members, sent.Online));
     }
 
     /// <summary>How often room-group restores that failed on connect are retried.</summary>
