@@ -106,6 +106,13 @@ export declare const EVENT_NAMES: readonly PushClientEventName[];
 
 export declare const SESSION_INVALID: "session_invalid";
 
+/** The hub method each new connection invokes so that PushFunctions knows it is live, even when the service lost its `connected` event. */
+export declare const PRESENT_METHOD: "present";
+/** How long one `present` may take before it is tried again. */
+export declare const PRESENT_TIMEOUT_MS: number;
+/** The longest wait between two `present` attempts. */
+export declare const PRESENT_RETRY_MAX_MS: number;
+
 export declare class PushClientError extends Error {
   constructor(message: string, details?: { status?: number; cause?: unknown });
   /** HTTP status, when there was a response. */

@@ -36,6 +36,15 @@ export const EVENT_NAMES = Object.freeze(["message", "room-message", "online", "
 /** The session no longer works: the reason given by `redirect-to-login` for a 401. */
 export const SESSION_INVALID = "session_invalid";
 
+/** The hub method a new connection invokes to tell PushFunctions that it is live (CONTRACTS.md). */
+export const PRESENT_METHOD = "present";
+
+/** How long one `present` may take before it is tried again (SignalR's invoke has no time limit of its own). */
+export const PRESENT_TIMEOUT_MS = 10_000;
+
+/** The longest wait between two `present` attempts: a connection is in presence within this of the app answering again. */
+export const PRESENT_RETRY_MAX_MS = 10_000;
+
 /** An HTTP call to PushFunctions failed. */
 export class PushClientError extends Error {
   /**
@@ -249,7 +258,36 @@ export class PushClient {
   #onConnected() {
     this.#everConnected = true;
     this.#setState("connected");
+    void this.#confirmPresence();
     return this.sync();
+  }
+
+  /**
+   * SignalR Service does not retry its upstream calls, so PushFunctions may never hear this connection's
+   * `connected` event (and then not list the user online, nor close a connection of a revoked session). The
+   * connection says so itself: it invokes `present`, which the service posts to PushFunctions signed with the same
+   * connection id, user and session as `connected`, and tries again, with backoff, until PushFunctions answers or the
+   * connection is gone.
+   */
+  async #confirmPresence() {
+    const connection = this.#connection;
+    const connectionId = connection.connectionId;
+    const live = () => this.#active && connection.connectionId === connectionId && connection.state === "Connected";
+    for (let attempt = 0; live(); attempt += 1) {
+      const limit = this.#timer(PRESENT_TIMEOUT_MS);
+      try {
+        const answered = await Promise.race([connection.invoke(PRESENT_METHOD).then(() => true), limit.done.then(() => false)]);
+        if (answered) return;
+        if (!live()) return;
+        this.#logger.warn(`pushclient: presence not confirmed within ${PRESENT_TIMEOUT_MS} ms (attempt ${attempt + 1}), retrying`);
+      } catch (error) {
+        if (!live()) return;
+        this.#logger.warn(`pushclient: presence not confirmed (attempt ${attempt + 1}), retrying`, error);
+      } finally {
+        limit.cancel();
+      }
+      await this.#sleep(Math.min(PRESENT_RETRY_MAX_MS, this.#retryDelay(attempt)));
+    }
   }
 
   /** @param {unknown} error */
@@ -427,15 +465,27 @@ export class PushClient {
    * @returns {Promise<void>}
    */
   #sleep(ms) {
-    return new Promise((resolve) => {
-      const wake = () => {
+    return this.#timer(ms).done;
+  }
+
+  /**
+   * A delay that stop() or `cancel` cuts short.
+   * @param {number} ms
+   * @returns {{done: Promise<void>, cancel: () => void}}
+   */
+  #timer(ms) {
+    /** @type {() => void} */
+    let wake = () => {};
+    const done = new Promise((resolve) => {
+      wake = () => {
         clearTimeout(timer);
         this.#sleepers.delete(wake);
-        resolve();
+        resolve(undefined);
       };
       const timer = setTimeout(wake, ms);
       this.#sleepers.add(wake);
     });
+    return { done, cancel: wake };
   }
 
   /**

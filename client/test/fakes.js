@@ -69,6 +69,12 @@ export class FakeHubConnection {
   startFailures = [];
   startCalls = 0;
   stopCalls = 0;
+  /** @type {string | null} */
+  connectionId = null;
+  /** Every invoke(): the method, the connection it went over, and when. @type {{method: string, connectionId: string | null}[]} */
+  invocations = [];
+  /** Errors that the next invoke() calls throw, one per call; `"hang"` never answers. @type {(Error | "hang")[]} */
+  invokeFailures = [];
 
   /** @param {{url: string, options: any, policy: any}} built */
   constructor(built) {
@@ -100,6 +106,16 @@ export class FakeHubConnection {
     const failure = this.startFailures.shift();
     if (failure) throw failure;
     this.state = "Connected";
+    this.connectionId = `connection-${this.startCalls}`;
+  }
+
+  /** @param {string} method */
+  async invoke(method) {
+    this.invocations.push({ method, connectionId: this.connectionId });
+    const failure = this.invokeFailures.shift();
+    if (failure === "hang") return new Promise(() => {});
+    if (failure) throw failure;
+    return null;
   }
 
   async stop() {
@@ -121,7 +137,8 @@ export class FakeHubConnection {
     this.state = "Reconnecting";
     for (const handler of this.lifecycle.reconnecting) handler(new Error("transport lost"));
     this.state = "Connected";
-    for (const handler of this.lifecycle.reconnected) handler("new-connection-id");
+    this.connectionId = `${this.connectionId}-reconnected`;
+    for (const handler of this.lifecycle.reconnected) handler(this.connectionId);
   }
 
   /** The server closes the connection without allowing a reconnect. */

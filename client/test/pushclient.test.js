@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { EVENT_NAMES, PushClient, PushClientError, cursorStorageKey } from "../src/pushclient.js";
+import { EVENT_NAMES, PRESENT_METHOD, PRESENT_RETRY_MAX_MS, PushClient, PushClientError, cursorStorageKey } from "../src/pushclient.js";
 import { FakeStorage, FakeSyncServer, MemoryLogger, fakeSignalR, settle } from "./fakes.js";
 
 const BASE_URL = "https://push.example";
@@ -128,6 +128,50 @@ describe("PushClient: connecting", () => {
     } finally {
       delete (/** @type {any} */ (globalThis).signalR);
     }
+  });
+});
+
+describe("PushClient: presence (the connection confirms itself)", () => {
+  it("invokes present over each new connection: after start and after every reconnect", async () => {
+    const { client, connection } = setup();
+    await client.start();
+    await settle();
+    connection.dropAndReconnect();
+    await settle();
+    assert.deepEqual(connection.invocations, [
+      { method: PRESENT_METHOD, connectionId: "connection-1" },
+      { method: PRESENT_METHOD, connectionId: "connection-1-reconnected" },
+    ]);
+  });
+
+  it("tries present again until PushFunctions answers, waiting at most PRESENT_RETRY_MAX_MS between tries", async () => {
+    /** @type {number[]} */
+    const waits = [];
+    const { client, connection } = setup({ options: { retryDelay: (/** @type {number} */ attempt) => { waits.push(attempt); return attempt === 0 ? 0 : 60_000; } } });
+    connection.invokeFailures.push(new Error("Invocation failed, status code 503"));
+    await client.start();
+    await settle();
+    assert.equal(connection.invocations.length, 2, "tried again after the failed one");
+    assert.deepEqual(waits, [0]);
+    assert.ok(PRESENT_RETRY_MAX_MS <= 10_000, "the bound documented in docs/DESIGN.md");
+  });
+
+  it("stops trying when the connection is gone or the client stopped", async () => {
+    const { client, connection } = setup();
+    connection.invokeFailures.push(new Error("failed"), new Error("failed"), new Error("failed"));
+    await client.start();
+    await client.stop();
+    await settle();
+    assert.ok(connection.invocations.length <= 1, `tried ${connection.invocations.length} times after stop()`);
+  });
+
+  it("does not hold up start() or the sync while present has no answer", async () => {
+    const { client, connection, server } = setup();
+    connection.invokeFailures.push("hang");
+    await client.start();
+    assert.equal(client.state, "connected");
+    assert.equal(server.requests.length, 1);
+    await client.stop();
   });
 });
 

@@ -127,5 +127,6 @@ public static class PushApp
         .AddSingleton<OnlineUsersGauge>()
         // The gauge registers its instrument when created: create it at start, not at a first use that never comes.
         .AddHostedService<CreatedAtStart<OnlineUsersGauge>>()
-        .AddSingleton<LeaseReconciler>();
+        .AddSingleton<LeaseReconciler>()
+        .AddSingleton<PeriodicCheck>();
 }

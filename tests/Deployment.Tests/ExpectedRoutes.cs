@@ -83,12 +83,10 @@ public static class ExpectedRoutes
         new("health", "GET", "/api/health", HostAuth.Anonymous, Caller.Anyone),
     ];
 
-    /// <summary>Work that no request triggers: presence leases, the coalesced online push, room-group restores.</summary>
+    /// <summary>Work that no request triggers, in one timer function (one Flex scale group): presence leases, the coalesced online push, room-group restores.</summary>
     public static IReadOnlyList<ExpectedTimer> Timers { get; } =
     [
-        new("presenceLeaseCheck", "*/5 * * * * *"),
-        new("onlinePushRepair", "*/5 * * * * *"),
-        new("roomGroupRestoreRetry", "*/2 * * * * *"),
+        new("periodicCheck", "*/10 * * * * *"),
     ];
 
     /// <summary>The upstream route, as SignalR Service's URL template must end.</summary>

@@ -140,6 +140,15 @@ public class FunctionMetadataTests
         Assert.Equal(expected, actual);
     }
 
+    [Fact]
+    public void At_most_one_function_is_not_an_http_function()
+    {
+        // Flex Consumption scales HTTP functions together and every other trigger in a group of its own: each
+        // further timer would be one more group of instances kept up around the clock.
+        var others = Functions.Where(f => f.HttpTrigger is null).Select(f => f.Name).ToList();
+        Assert.True(others.Count <= 1, $"functions outside the HTTP scale group: {string.Join(", ", others)}");
+    }
+
     [Theory]
     [MemberData(nameof(ExpectedRoutes.TimersAsData), MemberType = typeof(ExpectedRoutes))]
     public void Timer_is_one_timerTrigger_on_a_six_field_schedule_that_does_not_run_on_startup(string name)

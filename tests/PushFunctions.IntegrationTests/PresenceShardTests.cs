@@ -1,5 +1,3 @@
-using Microsoft.Azure.Functions.Worker;
-using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using PushFunctions.Configuration;
@@ -195,18 +193,5 @@ public sealed class PresenceShardTests(ITestOutputHelper output) : IAsyncLifetim
         return ids;
     }
 
-    /// <summary>The app's services as it wires them, with this test's clock and SignalR Service.</summary>
-    private ServiceProvider Services(ISignalRService signalR)
-    {
-        var services = new ServiceCollection().AddLogging();
-        new ServicesOnly(services).AddPushFunctions(StoreSettings.Configuration(_redis));
-        return services.AddSingleton<TimeProvider>(_clock).AddSingleton(signalR).BuildServiceProvider();
-    }
-
-    /// <summary>The worker's builder as far as the app's services go (no middleware pipeline is run here).</summary>
-    private sealed class ServicesOnly(IServiceCollection services) : IFunctionsWorkerApplicationBuilder
-    {
-        public IServiceCollection Services => services;
-        public IFunctionsWorkerApplicationBuilder Use(Func<FunctionExecutionDelegate, FunctionExecutionDelegate> middleware) => this;
-    }
+    private ServiceProvider Services(ISignalRService signalR) => AppServices.Build(_redis, _clock, signalR);
 }

@@ -34,10 +34,10 @@ public sealed class RedisConnectionTests
         var db = connection.Database;
         var keys = Keys("u1");
 
-        Assert.True(await ConnectScript.RunAsync(db, keys, "c1", "s1", "u1", "Ann", 1000));
+        Assert.True((await ConnectScript.RunAsync(db, keys, "c1", "s1", "u1", "Ann", 1000)).MadeUserOnline);
         await db.ExecuteAsync("SCRIPT", "FLUSH"); // as after a restart without persistence
         Assert.True(await DisconnectScript.RunAsync(db, keys, "c1", "u1"));
-        Assert.True(await ConnectScript.RunAsync(db, keys, "c2", "s1", "u1", "Ann", 1000));
+        Assert.True((await ConnectScript.RunAsync(db, keys, "c2", "s1", "u1", "Ann", 1000)).MadeUserOnline);
     }
 
     [Fact]
@@ -48,8 +48,11 @@ public sealed class RedisConnectionTests
         var db = connection.Database;
         var keys = Keys("u1");
 
-        Assert.True(await ConnectScript.RunAsync(db, keys, "c1", "s1", "u1", "Ann", 1000));
-        Assert.False(await ConnectScript.RunAsync(db, keys, "c2", "s2", "u1", "Ann", 2000));
+        Assert.Equal(new Connected(MadeUserOnline: true, IsNewConnection: true), await ConnectScript.RunAsync(db, keys, "c1", "s1", "u1", "Ann", 1000));
+        Assert.Equal(new Connected(MadeUserOnline: false, IsNewConnection: true), await ConnectScript.RunAsync(db, keys, "c2", "s2", "u1", "Ann", 2000));
+        // The same connection confirming itself after its connected event: nothing new, its lease renewed.
+        Assert.Equal(new Connected(MadeUserOnline: false, IsNewConnection: false), await ConnectScript.RunAsync(db, keys, "c2", "s2", "u1", "Ann", 3000));
+        Assert.Equal(3000, await db.SortedSetScoreAsync(keys.Leases, "u1|c2"));
         Assert.Equal("Ann", (string?)await db.HashGetAsync(keys.Names, "u1"));
         Assert.Equal(["u1|c1", "u1|c2"], (await db.SortedSetRangeByRankAsync(keys.Leases)).Select(v => (string)v!));
 

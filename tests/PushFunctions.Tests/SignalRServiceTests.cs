@@ -44,6 +44,20 @@ public sealed class SignalRServiceTests
         Assert.Equal("http://127.0.0.1/client/?hub=push", AudienceOf(info.AccessToken));
     }
 
+    [Fact]
+    public async Task Audiences_name_the_Endpoint_while_calls_and_clients_go_to_the_ServerEndpoint_and_ClientEndpoint()
+    {
+        using var service = Service("Endpoint=https://demo.service.signalr.net;ServerEndpoint=https://server.example:8443;ClientEndpoint=https://client.example");
+        await service.SendToUserAsync("u1", "message", "{}"u8.ToArray());
+        var info = await service.GetClientConnectionInfoAsync("u1", [], TimeSpan.FromMinutes(5));
+
+        var request = Assert.Single(handler.Requests);
+        Assert.Equal("https://server.example:8443/api/hubs/push/users/u1/:send?api-version=2022-06-01", request.RequestUri!.AbsoluteUri);
+        Assert.Equal("https://demo.service.signalr.net/api/hubs/push/users/u1/:send", AudienceOf(request.Headers.Authorization!.Parameter!));
+        Assert.Equal("https://client.example/client/?hub=push", info.Url);
+        Assert.Equal("https://demo.service.signalr.net/client/?hub=push", AudienceOf(info.AccessToken));
+    }
+
     private static HttpResponseMessage NotFound(string? errorCode)
     {
         var response = new HttpResponseMessage(HttpStatusCode.NotFound);

@@ -145,4 +145,29 @@ public sealed class AuthTests(EmulatorFixture fixture) : IClassFixture<EmulatorF
         Assert.Equal(HttpStatusCode.OK, get.StatusCode);
         Assert.Equal(HttpStatusCode.OK, head.StatusCode);
     }
+
+    [Fact]
+    public async Task Token_audiences_name_the_services_endpoint_whatever_address_the_request_came_to()
+    {
+        // Reached at 127.0.0.1 (a ServerEndpoint and ClientEndpoint in front of it), named http://signalr.test.
+        await using var named = await EmulatorHost.StartAsync(new EmulatorOptions { Endpoint = "http://signalr.test" });
+        using var emulator = new EmulatorClient(named);
+        var hub = EmulatorClient.Unique("hub");
+        var send = $"/api/hubs/{hub}/:send?{EmulatorClient.ApiVersion}";
+        var body = """{"target":"t"}""";
+
+        using var byName = await emulator.RestAsync(HttpMethod.Post, send, body, emulator.RestToken($"http://signalr.test/api/hubs/{hub}/:send"));
+        Assert.Equal(HttpStatusCode.Accepted, byName.StatusCode);
+        using var byAddress = await emulator.RestAsync(HttpMethod.Post, send, body, emulator.RestToken($"{named.Url}/api/hubs/{hub}/:send"));
+        Assert.Equal(HttpStatusCode.Unauthorized, byAddress.StatusCode);
+
+        await using var client = await HubClient.ConnectAsync(emulator.ClientUrl(hub), emulator.ClientToken(hub, "u1", audience: $"http://signalr.test/client/?hub={hub}"));
+        await Assert.ThrowsAnyAsync<Exception>(() => HubClient.ConnectAsync(emulator.ClientUrl(hub), emulator.ClientToken(hub, "u1")));
+
+        using var generated = await emulator.RestAsync(HttpMethod.Post, $"/api/hubs/{hub}/:generateToken?userId=u&api-version=2024-12-01",
+            token: emulator.RestToken($"http://signalr.test/api/hubs/{hub}/:generateToken"));
+        using var answer = System.Text.Json.JsonDocument.Parse(await generated.Content.ReadAsStringAsync());
+        Assert.Equal($"http://signalr.test/client/?hub={hub}", new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(answer.RootElement.GetProperty("token").GetString()).Audiences.Single());
+        Assert.StartsWith($"Endpoint=http://signalr.test;ServerEndpoint={named.Url};ClientEndpoint={named.Url};", named.ConnectionString);
+    }
 }

@@ -32,6 +32,19 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public void Parses_the_service_name_and_the_state_file()
+    {
+        var options = CommandLine.Parse(["--endpoint", "https://demo.service.signalr.net", "--state-file", "/tmp/memberships.json"], out var error);
+        Assert.Null(error);
+        Assert.Equal("https://demo.service.signalr.net", options!.Endpoint);
+        Assert.Equal("/tmp/memberships.json", options.StateFile);
+
+        var defaults = CommandLine.Parse([], out _)!;
+        Assert.Null(defaults.Endpoint);
+        Assert.Null(defaults.StateFile);
+    }
+
+    [Fact]
     public void Defaults_to_port_8888_and_the_well_known_key()
     {
         var options = CommandLine.Parse([], out _);
@@ -45,6 +58,9 @@ public sealed class CommandLineTests
     [InlineData("--access-key")]
     [InlineData("--tenant", "not-a-guid")]
     [InlineData("--identity-header")]
+    [InlineData("--endpoint", "signalr.test")]
+    [InlineData("--endpoint", "ftp://signalr.test")]
+    [InlineData("--state-file")]
     public void Rejects_bad_arguments(params string[] args)
     {
         Assert.Null(CommandLine.Parse(args, out var error));

@@ -63,6 +63,18 @@ public sealed class FaultAndStatsTests
     }
 
     [Fact]
+    public void A_drop_rule_with_a_share_drops_about_that_share_of_its_events()
+    {
+        var faults = new Faults();
+        faults.Set(new FaultSettings { DropUpstream = [new UpstreamDropRule("connected", Share: 0.3)] });
+
+        var dropped = Enumerable.Range(0, 10_000).Count(_ => faults.DropsUpstream("connected", "u1"));
+
+        Assert.InRange(dropped, 2_500, 3_500); // 3,000 expected; outside this range once in ~10^25 runs
+        Assert.False(faults.DropsUpstream("disconnected", "u1"));
+    }
+
+    [Fact]
     public async Task Stats_count_rest_calls_by_operation_connections_and_upstream()
     {
         await using var receiver = await UpstreamReceiver.StartAsync();

@@ -37,6 +37,36 @@ public sealed class GroupTests(EmulatorFixture fixture) : IClassFixture<Emulator
     }
 
     [Fact]
+    public async Task With_a_state_file_user_memberships_outlive_a_restart_as_the_service_keeps_them()
+    {
+        var stateFile = Path.Combine(Path.GetTempPath(), "emulator-state-" + Guid.NewGuid().ToString("N") + ".json");
+        var hub = EmulatorClient.Unique("hub");
+        try
+        {
+            await using (var first = await EmulatorHost.StartAsync(new EmulatorOptions { StateFile = stateFile }))
+            {
+                using var client = new EmulatorClient(first);
+                foreach (var group in new[] { "kept", "left", "timed" })
+                    (await client.RestAsync(HttpMethod.Put, $"/api/hubs/{hub}/users/gil/groups/{group}?{EmulatorClient.ApiVersion}" + (group == "timed" ? "&ttl=3600" : ""))).EnsureSuccessStatusCode();
+                (await client.RestAsync(HttpMethod.Delete, $"/api/hubs/{hub}/users/gil/groups/left?{EmulatorClient.ApiVersion}")).EnsureSuccessStatusCode();
+            }
+
+            await using var second = await EmulatorHost.StartAsync(new EmulatorOptions { StateFile = stateFile });
+            using var again = new EmulatorClient(second);
+            await using var gil = await again.ConnectAsync(hub, "gil");
+            // One connection, sends in order: had "left" been kept, it would arrive before "timed".
+            foreach (var group in new[] { "kept", "left", "timed" }) await again.SendAsync($"/api/hubs/{hub}/groups/{group}/:send", group);
+            await gil.WaitForAsync("kept");
+            await gil.WaitForAsync("timed");
+            Assert.False(gil.HasReceived("left"));
+        }
+        finally
+        {
+            File.Delete(stateFile);
+        }
+    }
+
+    [Fact]
     public async Task Ttl_zero_adds_only_the_users_current_connections()
     {
         var hub = EmulatorClient.Unique("hub");

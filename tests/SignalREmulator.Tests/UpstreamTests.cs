@@ -113,7 +113,7 @@ public sealed class UpstreamTests
     }
 
     [Fact]
-    public async Task Unreachable_upstream_is_retried_counted_and_does_not_affect_the_connection()
+    public async Task Unreachable_upstream_is_counted_and_does_not_affect_the_connection()
     {
         // A port nobody listens on: take a free one from a receiver and stop it.
         var dead = await UpstreamReceiver.StartAsync();
@@ -130,6 +130,30 @@ public sealed class UpstreamTests
         await client.WaitForAsync("still-works");
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (host.Stats.UpstreamFailed < 2 && DateTime.UtcNow < deadline) await Task.Delay(50);
-        Assert.True(host.Stats.UpstreamFailed >= 2); // the connected event (after its retries) and the invocation
+        Assert.True(host.Stats.UpstreamFailed >= 2); // the connected event and the invocation
+    }
+
+    [Theory]
+    [InlineData(503)]
+    [InlineData(500)]
+    [InlineData(429)]
+    [InlineData(408)]
+    public async Task A_connection_event_the_upstream_refuses_is_tried_once_and_lost_as_the_service_does(int status)
+    {
+        await using var receiver = await UpstreamReceiver.StartAsync();
+        receiver.Respond = request => request.Header("X-ASRS-Event") == "connected" ? (status, null) : (200, null);
+        await using var host = await EmulatorHost.StartAsync(new EmulatorOptions());
+        host.UpstreamTemplate = receiver.Template;
+        using var emulator = new EmulatorClient(host);
+        var hub = EmulatorClient.Unique("hub");
+
+        var client = await emulator.ConnectAsync(hub, "u1");
+        await receiver.WaitForAsync(r => r.Header("X-ASRS-Event") == "connected");
+        await client.DisposeAsync();
+        // The disconnected event comes after on the same ordered queue: by then any retry would have been sent.
+        await receiver.WaitForAsync(r => r.Header("X-ASRS-Event") == "disconnected");
+
+        Assert.Single(receiver.Received, r => r.Header("X-ASRS-Event") == "connected");
+        Assert.Equal(1, host.Stats.UpstreamFailed);
     }
 }

@@ -2,17 +2,20 @@ namespace SignalREmulator;
 
 /// <summary>
 /// Parses the command line of docs/CONTRACTS.md:
-/// <c>--port N --host IP --access-key KEY [--secondary-key KEY] [--upstream TEMPLATE]... [--verbose]</c>, and for
+/// <c>--port N --host IP [--endpoint URL] [--state-file PATH] --access-key KEY [--secondary-key KEY] [--upstream TEMPLATE]... [--verbose]</c>, and for
 /// the Azure (Microsoft Entra) auth mode <c>[--disable-local-auth] [--identity-header SECRET] [--upstream-auth-resource AUD] [--tenant ID]</c>.
 /// </summary>
 public static class CommandLine
 {
     public const string Usage =
         """
-        Usage: SignalREmulator [--port 8888] [--host 127.0.0.1] [--access-key KEY] [--secondary-key KEY]
+        Usage: SignalREmulator [--port 8888] [--host 127.0.0.1] [--endpoint URL] [--state-file PATH] [--access-key KEY] [--secondary-key KEY]
                                [--upstream "http://127.0.0.1:7071/api/signalr/{hub}/{category}/{event}"]... [--verbose]
                                [--disable-local-auth] [--identity-header SECRET] [--upstream-auth-resource AUD] [--tenant ID]
           --port 0 picks a free port. Without --access-key the official emulator's well-known key is used.
+          --endpoint names the service (its connection string's Endpoint): token audiences must name it, wherever
+          requests arrive (default: the address it listens on).
+          --state-file keeps user-group memberships across restarts, as the service does (default: in memory).
           Microsoft Entra mode: --disable-local-auth refuses access-key tokens (Entra tokens and temporary keys only);
           --identity-header serves a managed-identity endpoint (IDENTITY_ENDPOINT = <url>/_emulator/identity);
           --upstream-auth-resource sends upstream requests an Entra bearer token with that audience.
@@ -28,7 +31,7 @@ public static class CommandLine
         var upstream = new List<Upstream.UpstreamRule>();
         var verbose = false;
         var disableLocalAuth = false;
-        string? identityHeader = null, upstreamAuthResource = null;
+        string? identityHeader = null, upstreamAuthResource = null, endpoint = null, stateFile = null;
         var tenant = EmulatorOptions.DefaultTenantId;
 
         for (var i = 0; i < args.Count; i++)
@@ -48,6 +51,12 @@ public static class CommandLine
                         if (!int.TryParse(Value(), out port) || port is < 0 or > 65535) throw new ArgumentException("--port must be 0..65535.");
                         break;
                     case "--host" or "-i": host = Value(); break;
+                    case "--state-file": stateFile = Value(); break;
+                    case "--endpoint":
+                        endpoint = Value();
+                        if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var named) || named.Scheme is not ("http" or "https"))
+                            throw new ArgumentException("--endpoint must be an http or https URL.");
+                        break;
                     case "--access-key": key = Value(); break;
                     case "--secondary-key": secondary.Add(Value()); break;
                     case "--upstream": upstream.Add(new Upstream.UpstreamRule(Value())); break;
@@ -81,6 +90,8 @@ public static class CommandLine
         {
             Port = port,
             Host = host,
+            Endpoint = endpoint,
+            StateFile = stateFile,
             AccessKey = key,
             SecondaryAccessKeys = secondary,
             UpstreamRules = upstream,

@@ -26,7 +26,10 @@ public sealed class EmulatorHost : IAsyncDisposable
         // Bound to every interface, it is still reached locally through loopback.
         var host = options.Host is "0.0.0.0" or "::" or "[::]" ? "127.0.0.1" : options.Host;
         Url = $"http://{host}:{port}";
-        ConnectionString = $"Endpoint=http://{host};Port={port};AccessKey={options.AccessKey};Version=1.0;";
+        // Named otherwise, the emulator is reached at its address as the ServerEndpoint and ClientEndpoint.
+        ConnectionString = options.Endpoint is { } endpoint
+            ? $"Endpoint={endpoint.TrimEnd('/')};ServerEndpoint={Url};ClientEndpoint={Url};AccessKey={options.AccessKey};Version=1.0;"
+            : $"Endpoint=http://{host};Port={port};AccessKey={options.AccessKey};Version=1.0;";
         TenantId = options.TenantId;
     }
 
@@ -49,7 +52,10 @@ public sealed class EmulatorHost : IAsyncDisposable
 
     public int Port { get; }
 
-    /// <summary><c>Endpoint=http://127.0.0.1;Port=N;AccessKey=…;Version=1.0;</c></summary>
+    /// <summary>
+    /// <c>Endpoint=http://127.0.0.1;Port=N;AccessKey=…;Version=1.0;</c>, or with <see cref="EmulatorOptions.Endpoint"/>
+    /// <c>Endpoint=NAME;ServerEndpoint=URL;ClientEndpoint=URL;AccessKey=…;Version=1.0;</c>.
+    /// </summary>
     public string ConnectionString { get; }
 
     /// <summary>The catch-all upstream URL template; settable after start because the app's port is often known only then.</summary>
@@ -151,9 +157,11 @@ public sealed class EmulatorHost : IAsyncDisposable
         services.AddSingleton<TemporaryAccessKeys>();
         services.AddSingleton(sp => new TestIssuer(options.TenantId, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<TokenValidator>();
+        services.AddSingleton<ServiceEndpoint>();
         services.AddSingleton(new UpstreamSettings(rules));
         services.AddSingleton<Faults>();
         services.AddSingleton<Stats>();
+        services.AddSingleton<MembershipFile>();
         services.AddSingleton<HubRegistry>();
         services.AddSingleton<HubFrames>();
         services.AddSingleton<UpstreamDispatcher>();

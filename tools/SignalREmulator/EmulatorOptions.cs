@@ -14,6 +14,19 @@ public sealed class EmulatorOptions
     /// <summary>0 picks a free port.</summary>
     public int Port { get; init; }
 
+    /// <summary>
+    /// The service's name, the <c>Endpoint</c> its connection strings give (e.g. <c>http://signalr.test</c>): every token's
+    /// <c>aud</c> must name it, whatever address a request came to, as when callers reach the service through a
+    /// <c>ServerEndpoint</c> or <c>ClientEndpoint</c>. Null: the address it listens on (any loopback name accepted).
+    /// </summary>
+    public string? Endpoint { get; init; }
+
+    /// <summary>
+    /// A file to keep user-group memberships in across restarts, as the service keeps them (<see cref="Groups.MembershipFile"/>).
+    /// Null: in memory only, gone when the emulator stops.
+    /// </summary>
+    public string? StateFile { get; init; }
+
     public string AccessKey { get; init; } = WellKnownAccessKey;
 
     /// <summary>Further keys (the service's secondary key): they verify tokens and add an <c>X-ASRS-Signature</c> value each.</summary>

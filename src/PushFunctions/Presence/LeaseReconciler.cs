@@ -7,7 +7,7 @@ namespace PushFunctions.Presence;
 /// Keeps presence true when a <c>disconnected</c> event is lost (an instance or the service crashed): each
 /// connection holds a lease; when it runs out, SignalR Service is asked whether the connection still exists, and
 /// the lease is renewed or the connection dropped. A lost disconnect is therefore noticed within
-/// lease + one check interval (<see cref="PresenceFunctions.LeaseCheckSchedule"/>). The cost is one existence
+/// lease + one tick of the periodic check (<see cref="PeriodicCheck.Schedule"/>). The cost is one existence
 /// check per connection per lease period. A check goes on batch after batch until no lease is left expired or
 /// <see cref="TimePerCheck"/> is spent: one batch per check would renew at most 40 leases a second, fewer than
 /// expire once a few thousand connections are live, and lost disconnects would be found later and later.
@@ -18,7 +18,7 @@ public sealed class LeaseReconciler(
     private const int BatchSize = 200;
 
     /// <summary>Less than the check interval, so that two checks do not overlap on one instance.</summary>
-    public static readonly TimeSpan TimePerCheck = TimeSpan.FromSeconds(4);
+    public static readonly TimeSpan TimePerCheck = PeriodicCheck.Interval * 0.8;
 
     public async Task ReconcileAsync(CancellationToken cancellationToken)
     {

@@ -17,7 +17,7 @@ public sealed record OnlineCountUpdate(
 /// the first change pushes at once and opens the window; the first change during the window waits (inside its
 /// own request) for the window's end and pushes the state of that moment; later ones need nothing. So a burst
 /// of N logins costs about one push per interval, not N pushes of N names. A push whose waiter stopped, or whose
-/// window is longer than a request should wait, is sent by <see cref="PresenceFunctions.RepairOnlinePush"/>.
+/// window is longer than a request should wait, is sent by the periodic check (<see cref="PeriodicCheck"/>).
 /// Each push is one message to every connection, and SignalR Service bills each, so the window is as long as the
 /// last push's audience divided by <see cref="PushSettings.OnlinePushBudgetPerSecond"/> (never shorter than
 /// <see cref="PushSettings.OnlinePushInterval"/>): the pushes of all instances together deliver within the budget.
@@ -28,16 +28,19 @@ public sealed class OnlineNotifier(
     public const string Event = "update_online_count";
     public const int UserListCap = 100;
 
-    private static readonly RedisScript Script = RedisScript.Load<OnlineNotifier>("online_push.lua");
-    // One window for the whole deployment, so under its own tag, apart from the presence shards: one small script
-    // per change of a user's presence (not per connection), cheap beside the connect script that caused it.
-    private static readonly RedisKey[] Keys = ["pf:{online-push}:window", "pf:{online-push}:pending", "pf:{online-push}:audience"];
-
     /// <summary>
     /// The longest a change waits for its window inside its own request (an upstream event or an API call); a
-    /// longer window is left to the repair timer, which runs every 5 s.
+    /// longer window's push is left to the periodic check.
     /// </summary>
     public static readonly TimeSpan MaxWaitInRequest = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a push may take (the page, then the REST call, which gives up within about 6.5 s): its window is held
+    /// that long at most while it is sent, so that pushes never overlap and reach clients in the order they read.
+    /// </summary>
+    public static readonly TimeSpan PushHold = TimeSpan.FromSeconds(10);
+
+    private PushWindow Window => new((long)settings.OnlinePushInterval.TotalMilliseconds, settings.OnlinePushBudgetPerSecond, (long)PushHold.TotalMilliseconds);
 
     /// <summary>
     /// Called after presence changed; returns once the change is pushed or another caller owns its push. Never
@@ -47,7 +50,9 @@ public sealed class OnlineNotifier(
     {
         try
         {
-            await CoalesceAsync();
+            var turn = await OnlinePushChangedScript.RunAsync(redis.Database, Window);
+            if (turn.WindowStart is { } start) await PushCurrentStateAsync(start);
+            else if (turn.WaitMs is { } waitMs) await WaitAndPushAsync(waitMs);
         }
         catch (Exception e) when (e is SignalRException or RedisException)
         {
@@ -55,53 +60,47 @@ public sealed class OnlineNotifier(
         }
     }
 
-    private async Task CoalesceAsync()
-    {
-        var answer = await RunAsync("changed");
-        switch ((long)answer[0])
-        {
-            case 1:
-                await PushCurrentStateAsync();
-                break;
-            case -1:
-                await WaitAndPushAsync((long)answer[1]);
-                break;
-        }
-    }
-
-    // The window can grow while we wait (the push that opened it found a larger audience): wait again then.
+    // A window held by the push in progress ends when that push reports, so look again at least every shortest interval;
+    // the window can also grow while we wait (that push found a larger audience): wait again then.
     private async Task WaitAndPushAsync(long waitMs)
     {
         var waited = TimeSpan.Zero;
         while (true)
         {
-            var wait = TimeSpan.FromMilliseconds(Math.Max(1, waitMs));
+            var wait = TimeSpan.FromMilliseconds(Math.Clamp(waitMs, 1, Window.MinIntervalMs));
             waited += wait;
             if (waited > MaxWaitInRequest) return;
             await Task.Delay(wait, time);
-            var answer = await RunAsync("due");
-            if ((long)answer[0] == 1) await PushCurrentStateAsync();
-            if ((long)answer[0] != -1) return;
-            waitMs = (long)answer[1];
+            var turn = await OnlinePushDueScript.RunAsync(redis.Database, Window);
+            if (turn.WindowStart is { } start) await PushCurrentStateAsync(start);
+            if (turn.WaitMs is not { } next) return;
+            waitMs = next;
         }
     }
 
     /// <summary>Pushes when a change is waiting and no window is open.</summary>
     public async Task PushIfOverdueAsync()
     {
-        if ((long)(await RunAsync("due"))[0] == 1) await PushCurrentStateAsync();
+        if ((await OnlinePushDueScript.RunAsync(redis.Database, Window)).WindowStart is { } start)
+            await PushCurrentStateAsync(start);
     }
 
-    private async Task<RedisResult[]> RunAsync(string mode, long audience = 0) =>
-        (RedisResult[])(await Script.RunAsync(redis.Database, Keys,
-            [mode, (long)settings.OnlinePushInterval.TotalMilliseconds, settings.OnlinePushBudgetPerSecond, audience]))!;
+    /// <summary>When a waiting change's push is due (now, or when the open window ends); null when no change waits. Reads only.</summary>
+    public async Task<DateTimeOffset?> WaitingPushDueAsync()
+    {
+        var db = redis.Database;
+        var pending = db.KeyExistsAsync(OnlinePushKeys.Pending);
+        var windowLeft = db.KeyTimeToLiveAsync(OnlinePushKeys.Window);
+        if (!await pending) return null;
+        return time.GetUtcNow() + (await windowLeft ?? TimeSpan.Zero);
+    }
 
-    private async Task PushCurrentStateAsync()
+    private async Task PushCurrentStateAsync(long windowStart)
     {
         // The audience (connections, not users: each gets the message) is counted beside the page, not after it.
         var page = await presence.PageAsync(UserListCap, after: null);
         var update = new OnlineCountUpdate(page.OnlineCount, page.Users);
         await signalR.SendToAllAsync(Event, JsonSerializer.SerializeToUtf8Bytes(update, JsonSerializerOptions.Web));
-        await RunAsync("pushed", page.ConnectionCount);
+        await OnlinePushPushedScript.RunAsync(redis.Database, Window, page.ConnectionCount, windowStart);
     }
 }

@@ -8,19 +8,13 @@ namespace PushFunctions.Presence;
 public sealed record OnlineResponse(long OnlineCount, IReadOnlyList<OnlineUser> Users, string? Next);
 
 /// <summary>
-/// Who is online: <c>GET /api/online</c> (the count in O(1), the users a page at a time), and the timers that
-/// keep presence true without any instance staying alive.
+/// Who is online: <c>GET /api/online</c> (the count in O(1), the users a page at a time), and the app's one timer
+/// function, which repairs what lost events leave behind without any instance staying alive (<see cref="PeriodicCheck"/>).
 /// </summary>
-public sealed class PresenceFunctions(PresenceStore presence, LeaseReconciler leases, OnlineNotifier notifier)
+public sealed class PresenceFunctions(PresenceStore presence, PeriodicCheck periodic)
 {
     public const int DefaultPageSize = 100;
     public const int MaxPageSize = 1000;
-
-    /// <summary>How often expired connection leases are checked: a lost disconnect is noticed within lease + this.</summary>
-    public const string LeaseCheckSchedule = "*/5 * * * * *";
-
-    /// <summary>How often a coalesced online push that no instance sent (it stopped while waiting) is sent.</summary>
-    public const string OnlinePushRepairSchedule = "*/5 * * * * *";
 
     [Function("online")]
     [Accepts(Credential.Server, Credential.Session)]
@@ -36,11 +30,7 @@ public sealed class PresenceFunctions(PresenceStore presence, LeaseReconciler le
         return TypedResults.Ok(new OnlineResponse(page.OnlineCount, page.Users, page.Next));
     }
 
-    [Function("presenceLeaseCheck")]
-    public Task CheckLeases([TimerTrigger(LeaseCheckSchedule)] TimerInfo timer, FunctionContext context) =>
-        leases.ReconcileAsync(context.CancellationToken);
-
-    [Function("onlinePushRepair")]
-    public Task RepairOnlinePush([TimerTrigger(OnlinePushRepairSchedule)] TimerInfo timer) =>
-        notifier.PushIfOverdueAsync();
+    [Function("periodicCheck")]
+    public async Task Check([TimerTrigger(PeriodicCheck.Schedule)] TimerInfo timer, FunctionContext context) =>
+        await periodic.RunAsync(context.CancellationToken);
 }

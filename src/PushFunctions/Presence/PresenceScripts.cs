@@ -20,10 +20,12 @@ internal static class ConnectScript
 {
     private static readonly RedisScript Script = RedisScript.Load<PresenceStore>("connect.lua");
 
-    /// <returns>True when this was the user's first live connection.</returns>
-    public static async Task<bool> RunAsync(IDatabaseAsync database, PresenceKeys keys,
-        string connectionId, string sessionId, string userId, string userName, long leaseExpiryMs) =>
-        (long)await Script.RunAsync(database, keys.ToArray(), [connectionId, sessionId, userId, userName, leaseExpiryMs]) == 1;
+    public static async Task<Connected> RunAsync(IDatabaseAsync database, PresenceKeys keys,
+        string connectionId, string sessionId, string userId, string userName, long leaseExpiryMs)
+    {
+        var reply = (RedisResult[])(await Script.RunAsync(database, keys.ToArray(), [connectionId, sessionId, userId, userName, leaseExpiryMs]))!;
+        return new Connected(MadeUserOnline: (long)reply[0] == 1, IsNewConnection: (long)reply[1] == 1);
+    }
 }
 
 /// <summary>disconnect.lua: forgets a connection and its lease.</summary>

@@ -10,12 +10,14 @@ namespace PushFunctions.Presence;
 /// </summary>
 public sealed class PresenceService(PresenceStore store, ConnectionOwners owners, RoomStore rooms, RoomService roomGroups, OnlineNotifier notifier, PushTelemetry telemetry)
 {
+    /// <summary>Records the connection; when it was recorded already (its other arrival came first) only its lease is renewed.</summary>
     public async Task ConnectedAsync(Session session, string connectionId)
     {
+        var connected = await store.ConnectAsync(session.UserId, session.UserName, connectionId, session.Id);
+        if (!connected.IsNewConnection) return;
         telemetry.Connected();
-        if (await store.ConnectAsync(session.UserId, session.UserName, connectionId, session.Id))
-            await BecameAsync(session.UserId, online: true);
-        await roomGroups.RestoreGroupsOrRetryLaterAsync(session.UserId);
+        if (connected.MadeUserOnline) await BecameAsync(session.UserId, online: true);
+        await roomGroups.EnsureGroupsInStepAsync(session.UserId);
     }
 
     public async Task DisconnectedAsync(string userId, string connectionId)

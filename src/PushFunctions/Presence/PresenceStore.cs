@@ -13,6 +13,9 @@ public sealed record OnlineUser(string UserId, string UserName);
 /// </summary>
 public sealed record OnlinePage(long OnlineCount, long ConnectionCount, IReadOnlyList<OnlineUser> Users, string? Next);
 
+/// <summary>What recording a connection changed: the user came online (their first connection); the connection was not known yet.</summary>
+public readonly record struct Connected(bool MadeUserOnline, bool IsNewConnection);
+
 /// <summary>A live connection whose lease ran out: the service may have lost its disconnected event.</summary>
 public sealed record ExpiredLease(string UserId, string ConnectionId);
 
@@ -25,8 +28,8 @@ public sealed record ExpiredLease(string UserId, string ConnectionId);
 /// </summary>
 public sealed class PresenceStore(RedisConnection redis, PushSettings settings, TimeProvider time) : IOnlineStatus
 {
-    /// <returns>True when this was the user's first live connection.</returns>
-    public Task<bool> ConnectAsync(string userId, string userName, string connectionId, string sessionId) =>
+    /// <summary>Records a live connection and renews its lease; recording it again changes nothing else.</summary>
+    public Task<Connected> ConnectAsync(string userId, string userName, string connectionId, string sessionId) =>
         ConnectScript.RunAsync(redis.Database, PresenceKeys.Of(userId), connectionId, sessionId, userId, userName, LeaseExpiry());
 
     /// <returns>True when this was the user's last live connection.</returns>
@@ -105,6 +108,15 @@ public sealed class PresenceStore(RedisConnection redis, PushSettings settings, 
             db.SortedSetRangeByScoreWithScoresAsync(shard.Leases, double.NegativeInfinity, now, take: max)));
         return shards.SelectMany(s => s).OrderBy(e => e.Score).Take(max)
             .Select(e => ((string)e.Element!).Split('|', 2)).Select(p => new ExpiredLease(p[0], p[1])).ToList();
+    }
+
+    /// <summary>When the first live connection's lease runs out (from all shards, one round trip); null when none is live.</summary>
+    public async Task<DateTimeOffset?> EarliestLeaseExpiryAsync()
+    {
+        var db = redis.Database;
+        var firsts = await Task.WhenAll(PresenceShard.All.Select(shard => db.SortedSetRangeByRankWithScoresAsync(shard.Leases, 0, 0)));
+        var earliest = firsts.SelectMany(f => f).Select(e => (double?)e.Score).Min();
+        return earliest is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds((long)ms) : null;
     }
 
     public Task RenewLeaseAsync(ExpiredLease lease) =>

@@ -33,6 +33,13 @@ public sealed class GroupRestoreQueue(RedisConnection redis, TimeProvider time)
         return transaction.ExecuteAsync();
     }
 
+    /// <summary>When the first queued restore is due; null when none is queued.</summary>
+    public async Task<DateTimeOffset?> EarliestDueAsync()
+    {
+        var first = await redis.Database.SortedSetRangeByRankWithScoresAsync(DueKey, 0, 0);
+        return first.Length == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)first[0].Score);
+    }
+
     /// <summary>Users due for another attempt, at most <paramref name="max"/>.</summary>
     public async Task<IReadOnlyList<PendingRestore>> DueAsync(int max)
     {

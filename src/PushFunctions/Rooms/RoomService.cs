@@ -7,7 +7,11 @@ namespace PushFunctions.Rooms;
 
 /// <summary>
 /// Membership changes, kept in step in Redis (the truth, for counts and sync) and in SignalR Service user-group
-/// membership (so live room messages reach every device of every member, including devices that connect later).
+/// memberships (so live room messages reach every device of every member: the service applies a user's memberships
+/// to the user's later connections too, and keeps them, without ttl, for a year). So a connect costs no membership
+/// call. The memberships are asserted again, all of them, only when the app has reason to think the service's
+/// differ from Redis (<see cref="RoomStore.GroupsInStepAsync"/> is false): a membership call failed, or Redis lost
+/// data (the record went with it), or the user's memberships were never asserted since the record exists.
 /// </summary>
 public sealed class RoomService(
     RoomStore rooms, StreamStore streams, SyncCursors cursors, IOnlineStatus presence, ISignalRService signalR,
@@ -44,16 +48,34 @@ public sealed class RoomService(
 
         var joinSeq = await streams.LatestSeqAsync(StreamName.ForRoom(roomId));
         await rooms.AddAsync(roomId, userId, await presence.IsOnlineAsync(userId), joinSeq);
-        await signalR.AddUserToGroupAsync(userId, Publisher.RoomGroup(roomId));
+        await InStepOrRetryLaterAsync(userId, async () =>
+        {
+            // Out of step already: this add alone would leave the others as they are.
+            if (await rooms.GroupsInStepAsync(userId)) await signalR.AddUserToGroupAsync(userId, Publisher.RoomGroup(roomId));
+            else await ReassertGroupsAsync(userId);
+        });
         return JoinOutcome.Joined;
     }
 
     /// <summary>
-    /// Re-asserts the user's room groups in SignalR Service. Called on every new connection because the service
-    /// keeps at most 100 groups per user and a restarted emulator keeps none; Redis is the truth.
+    /// On each new connection: nothing when the user's memberships are in step (one Redis read); otherwise they are
+    /// asserted again now, or, when that fails, by <see cref="RetryDueRestoresAsync"/>: until they are, live room
+    /// messages miss this user and nothing shows them a gap.
     /// </summary>
-    public async Task RestoreGroupsAsync(string userId)
+    public async Task EnsureGroupsInStepAsync(string userId)
     {
+        if (await rooms.GroupsInStepAsync(userId)) return;
+        if (await TryReassertAsync(userId, attempt: 0)) return;
+        await restores.FailedAsync(userId, RestoreRetryDelays[0]);
+    }
+
+    /// <summary>
+    /// Makes SignalR Service hold exactly the user's rooms: every membership removed (the service may hold some
+    /// Redis lost), each room added, then the record that they are in step.
+    /// </summary>
+    private async Task ReassertGroupsAsync(string userId)
+    {
+        await signalR.RemoveUserFromAllGroupsAsync(userId);
         var memberOf = (await rooms.RoomsOfAsync(userId)).Keys;
         await Task.WhenAll(memberOf.Select(roomId => signalR.AddUserToGroupAsync(userId, Publisher.RoomGroup(roomId))));
 
@@ -62,31 +84,22 @@ public sealed class RoomService(
         var stillMemberOf = (await rooms.RoomsOfAsync(userId)).Keys.ToHashSet(StringComparer.Ordinal);
         await Task.WhenAll(memberOf.Where(roomId => !stillMemberOf.Contains(roomId))
             .Select(roomId => signalR.RemoveUserFromGroupAsync(userId, Publisher.RoomGroup(roomId))));
+        await rooms.MarkGroupsInStepAsync(userId);
     }
 
-    /// <summary>
-    /// Restores the user's groups on a new connection. Until they are back, live room messages miss this user
-    /// and nothing shows them a gap, so a failure is queued for <see cref="RetryDueRestoresAsync"/> rather than
-    /// left for their next reconnect.
-    /// </summary>
-    public async Task RestoreGroupsOrRetryLaterAsync(string userId)
-    {
-        if (await TryRestoreGroupsAsync(userId, attempt: 0)) return;
-        await restores.FailedAsync(userId, RestoreRetryDelays[0]);
-    }
-
-    /// <summary>Retries the restores that are due; run by a timer on whichever instance is alive.</summary>
+    /// <summary>Retries the restores that are due; run by the periodic check on whichever instance runs it.</summary>
     public async Task RetryDueRestoresAsync()
     {
         foreach (var pending in await restores.DueAsync(RestoreBatchSize))
         {
-            if (await TryRestoreGroupsAsync(pending.UserId, pending.Attempts))
+            if (await TryReassertAsync(pending.UserId, pending.Attempts))
             {
                 await restores.DoneAsync(pending.UserId);
             }
             else if (pending.Attempts >= RestoreRetryDelays.Length)
             {
-                logger.LogError("Gave up restoring the room groups of user {UserId}; their room messages arrive by sync on their next reconnect", pending.UserId);
+                // The record stays forgotten: the user's next connection tries again.
+                logger.LogError("Gave up restoring the room groups of user {UserId}; their room messages arrive by sync until their next connection", pending.UserId);
                 await restores.DoneAsync(pending.UserId);
             }
             else
@@ -96,11 +109,11 @@ public sealed class RoomService(
         }
     }
 
-    private async Task<bool> TryRestoreGroupsAsync(string userId, int attempt)
+    private async Task<bool> TryReassertAsync(string userId, int attempt)
     {
         try
         {
-            await RestoreGroupsAsync(userId);
+            await ReassertGroupsAsync(userId);
             return true;
         }
         catch (Exception e) when (e is SignalRException or StackExchange.Redis.RedisException)
@@ -110,11 +123,30 @@ public sealed class RoomService(
         }
     }
 
+    /// <summary>
+    /// Runs a membership call; when SignalR Service fails it, the user's memberships are no longer known to be in
+    /// step (forgotten, and a restore queued) and the failure goes on to the caller (503: the change is stored in
+    /// Redis, and the restore puts it in the service even if the caller never retries).
+    /// </summary>
+    private async Task InStepOrRetryLaterAsync(string userId, Func<Task> membershipCall)
+    {
+        try
+        {
+            await membershipCall();
+        }
+        catch (SignalRException)
+        {
+            await rooms.ForgetGroupsInStepAsync(userId);
+            await restores.FailedAsync(userId, RestoreRetryDelays[0]);
+            throw;
+        }
+    }
+
     /// <summary>Idempotent.</summary>
     public async Task LeaveAsync(string roomId, string userId)
     {
         await rooms.RemoveAsync(roomId, userId);
         await cursors.ForgetAsync(userId, StreamName.ForRoom(roomId));
-        await signalR.RemoveUserFromGroupAsync(userId, Publisher.RoomGroup(roomId));
+        await InStepOrRetryLaterAsync(userId, () => signalR.RemoveUserFromGroupAsync(userId, Publisher.RoomGroup(roomId)));
     }
 }

@@ -16,6 +16,7 @@ public sealed class RoomStore(RedisConnection redis) : IRoomMemberships, IRoomAu
     private static RedisKey OnlineMembersKey(string roomId) => Tag(roomId) + ":online";
     private static RedisKey PolicyKey(string roomId) => Tag(roomId) + ":policy";
     private static RedisKey UserRoomsKey(string userId) => $"pf:{{user:{userId}}}:rooms";
+    private static RedisKey GroupsInStepKey(string userId) => $"pf:{{user:{userId}}}:groups-in-step";
     private const string OpenPolicy = "open";
 
     public RoomAudience Of(string roomId) => new(MembersKey(roomId), OnlineMembersKey(roomId));
@@ -87,6 +88,17 @@ public sealed class RoomStore(RedisConnection redis) : IRoomMemberships, IRoomAu
             : db.SetRemoveAsync(OnlineMembersKey(room!), userId)));
     }
 
+    /// <summary>
+    /// Whether SignalR Service holds exactly the user's rooms as the user's group memberships, as far as the app knows:
+    /// recorded after every room was asserted there, forgotten when a membership call failed. Lost with the rest when
+    /// Redis loses data, which is the point: then the service may hold memberships Redis no longer has, or lack ones it has.
+    /// </summary>
+    public async Task<bool> GroupsInStepAsync(string userId) => await redis.Database.KeyExistsAsync(GroupsInStepKey(userId));
+
+    public Task MarkGroupsInStepAsync(string userId) => redis.Database.StringSetAsync(GroupsInStepKey(userId), "1");
+
+    public Task ForgetGroupsInStepAsync(string userId) => redis.Database.KeyDeleteAsync(GroupsInStepKey(userId));
+
     /// <summary>Removes the user from every room.</summary>
     public async Task RemoveFromAllAsync(string userId)
     {
@@ -97,6 +109,6 @@ public sealed class RoomStore(RedisConnection redis) : IRoomMemberships, IRoomAu
             db.SetRemoveAsync(MembersKey(room!), userId),
             db.SetRemoveAsync(OnlineMembersKey(room!), userId),
         }));
-        await db.KeyDeleteAsync(UserRoomsKey(userId));
+        await db.KeyDeleteAsync([UserRoomsKey(userId), GroupsInStepKey(userId)]);
     }
 }

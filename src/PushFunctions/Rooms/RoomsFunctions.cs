@@ -85,12 +85,6 @@ public sealed class RoomsFunctions(RoomService rooms, RoomStore store, Publisher
         return new AcceptedJson<RoomSendAccepted>(new RoomSendAccepted(sent.Id, stream.ToString(), sent.Seq, sent.Members, sent.Online));
     }
 
-    /// <summary>How often room-group restores that failed on connect are retried.</summary>
-    public const string RestoreRetrySchedule = "*/2 * * * * *";
-
-    [Function("roomGroupRestoreRetry")]
-    public Task RetryGroupRestores([TimerTrigger(RestoreRetrySchedule)] TimerInfo timer) => rooms.RetryDueRestoresAsync();
-
     private async Task<Results<NoContent, ProblemHttpResult>> JoinAsync(string roomId, string userId)
     {
         if (Invalid(roomId, userId) is { } problem) return problem;

@@ -15,8 +15,9 @@ namespace PushFunctions.SignalR;
 /// <summary>
 /// The SignalR Service data-plane REST client (api-version 2022-06-01, spec §1.2). Transient failures are retried a
 /// little (a repeated send is harmless: clients drop duplicates by seq), and a circuit breaker keeps a down
-/// service from slowing every request. Token audiences are built from the endpoint without its port, as the
-/// official SDK builds them (spec §2.2, §3.2); requests go to the endpoint with its port.
+/// service from slowing every request. Token audiences are built from the connection string's <c>Endpoint</c>
+/// without its port, as the official SDK builds them (<c>ServiceEndpoint.AudienceBaseUrl</c>, spec §2.2, §3.2), also
+/// when requests go to a <c>ServerEndpoint</c> and clients to a <c>ClientEndpoint</c>; requests go there with the port.
 /// </summary>
 public sealed class SignalRService : ISignalRService, IDisposable
 {
@@ -50,10 +51,10 @@ public sealed class SignalRService : ISignalRService, IDisposable
         var hub = settings.Value.HubName;
         hubPath = $"/api/hubs/{PathSegment.Escape(hub)}";
         restBase = connection.RestEndpoint.GetLeftPart(UriPartial.Authority);
-        restAudienceBase = WithoutPort(connection.RestEndpoint);
+        restAudienceBase = WithoutPort(connection.Endpoint);
         var clientPath = $"{ClientPath}{Uri.EscapeDataString(hub)}";
         clientUrl = connection.ClientBaseEndpoint.GetLeftPart(UriPartial.Authority) + clientPath;
-        clientAudience = WithoutPort(connection.ClientBaseEndpoint) + clientPath;
+        clientAudience = WithoutPort(connection.Endpoint) + clientPath;
         http = new HttpMessageInvoker(handler ?? new SocketsHttpHandler
         {
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),

@@ -76,6 +76,9 @@ public sealed class PushConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>What client/ does over each new connection: invokes <c>present</c> and waits for the app's answer.</summary>
+    public Task SayPresentAsync() => _hub.InvokeAsync(PushFunctions.Presence.UpstreamFunctions.PresentMethod);
+
     /// <summary>Whether the connection is open (not closed by the service, not reconnecting).</summary>
     public bool IsConnected => _hub.State == HubConnectionState.Connected;
 

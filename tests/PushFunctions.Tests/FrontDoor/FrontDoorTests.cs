@@ -23,7 +23,7 @@ public static class FrontDoorTests
         [Fact]
         public async Task A_timer_invocation_has_no_request_and_runs_unchecked()
         {
-            var context = Invocation.Context("presenceLeaseCheck");
+            var context = Invocation.Context("periodicCheck");
             context.SetupGet(c => c.InstanceServices).Returns(host.Services);
             var ran = false;
 

@@ -10,8 +10,7 @@ public class PresenceFunctionsTests(FunctionTestHost host) : IClassFixture<Funct
 
     [Theory]
     [InlineData(nameof(PresenceFunctions.Online), "online", new[] { Credential.Server, Credential.Session })]
-    [InlineData(nameof(PresenceFunctions.CheckLeases), "presenceLeaseCheck", new Credential[0])]
-    [InlineData(nameof(PresenceFunctions.RepairOnlinePush), "onlinePushRepair", new Credential[0])]
+    [InlineData(nameof(PresenceFunctions.Check), "periodicCheck", new Credential[0])]
     public void Each_function_demands_its_credential(string method, string name, Credential[] accepts)
     {
         Assert.Equal(name, Invocation.FunctionNameOf<PresenceFunctions>(method));

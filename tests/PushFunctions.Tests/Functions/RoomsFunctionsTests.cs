@@ -16,7 +16,6 @@ public class RoomsFunctionsTests(FunctionTestHost host) : IClassFixture<Function
     [InlineData(nameof(RoomsFunctions.Join), "joinRoom", new[] { Credential.Session })]
     [InlineData(nameof(RoomsFunctions.Leave), "leaveRoom", new[] { Credential.Session })]
     [InlineData(nameof(RoomsFunctions.Send), "sendToRoom", new[] { Credential.Server, Credential.Session })]
-    [InlineData(nameof(RoomsFunctions.RetryGroupRestores), "roomGroupRestoreRetry", new Credential[0])]
     public void Each_function_demands_its_credential(string method, string name, Credential[] accepts)
     {
         Assert.Equal(name, Invocation.FunctionNameOf<RoomsFunctions>(method));

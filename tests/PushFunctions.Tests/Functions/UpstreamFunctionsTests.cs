@@ -45,13 +45,20 @@ public class UpstreamFunctionsTests(FunctionTestHost host) : IClassFixture<Funct
     [Theory]
     [InlineData("messages", "send")]
     [InlineData("connections", "reconnected")]
-    public async Task Events_other_than_connect_and_disconnect_are_404(string category, string @event)
+    public async Task Events_other_than_connect_disconnect_and_present_are_404(string category, string @event)
     {
         var result = await functions.Handle(Event(), "push", category, @event);
 
         var response = await Invocation.ExecuteAsync(result, host.Services);
         Assert.Equal(StatusCodes.Status404NotFound, response.Status);
-        Assert.Equal($"No handler for {category}/{@event}: clients only listen on this hub.", response.ProblemTitle);
+        Assert.Equal($"No handler for {category}/{@event}: the only method clients may invoke is 'present'.", response.ProblemTitle);
+    }
+
+    [Fact]
+    public void Present_is_completed_with_a_framed_void_completion_as_the_Functions_extension_writes_one()
+    {
+        Assert.Equal("{\"type\":3,\"invocationId\":\"7\"}\u001e", System.Text.Encoding.UTF8.GetString(PushFunctions.SignalR.HubInvocation.VoidCompletion("7")));
+        Assert.Equal("present", UpstreamFunctions.PresentMethod);
     }
 
     [Theory]

@@ -311,7 +311,9 @@ export async function startChaosSystem(options = {}) {
   const [emuCmd, emuArgs] = entryCommand(EMULATOR_DLL);
   const emulator = new Component("emulator", logDir, () => ({
     command: emuCmd,
+    // Its user-group memberships outlive a kill, as the service's do.
     args: [...emuArgs, "--port", String(emulatorPort), "--host", "127.0.0.1", "--access-key", accessKey,
+      "--state-file", path.join(logDir, "emulator-memberships.json"),
       "--upstream", `${apiUrl}/api/signalr/{hub}/{category}/{event}`],
     cwd: path.dirname(EMULATOR_DLL),
     env: baseEnv(),

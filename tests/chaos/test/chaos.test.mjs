@@ -2,10 +2,13 @@
 // in-memory storage so cursors survive the device's reconnects and reloads) churn while a
 // backend sends private, broadcast and room messages at a steady rate, and redis-server
 // (AOF, appendfsync always), the SignalR emulator and the app are each killed with SIGKILL and
-// restarted on the same port at least twice. Afterwards every device must catch up by itself (one
-// that needs a sync() call to catch up fails the run), the checker (lib/checker.mjs) proves that
-// every send answered 202 reached every device of its audience exactly once, in seq order per
-// stream, and sends made while everything was up reached connected devices live (MIN_LIVE_SHARE).
+// restarted on the same port at least twice. Throughout, the emulator drops a share of the
+// connected and disconnected events (CHAOS_DROP_SHARE, 0.3), as a service that retries no upstream
+// call loses them. Afterwards every device must catch up by itself (one that needs a sync() call to
+// catch up fails the run), the checker (lib/checker.mjs) proves that every send answered 202 reached
+// every device of its audience exactly once, in seq order per stream, sends made while everything was
+// up reached connected devices live (MIN_LIVE_SHARE), and presence is right at the end: every user
+// online with one connection per device while connected, and nobody once every device has stopped.
 //
 // Knobs: CHAOS_SEED, CHAOS_DURATION_MS (default 60000), CHAOS_USERS (6), CHAOS_RATE (sends/s, 20);
 // CHAOS_REDIS_PERSISTENCE=everysec|none weakens Redis on purpose, to see the checker fail.
@@ -34,6 +37,12 @@ const MIN_KILLS_EACH = 2;
 // an emulator restart, a breaker left open) delivers far less, by sync.
 const MIN_LIVE_SHARE = 0.9;
 const MIN_SHARE_SAMPLE = 20;
+const DROP_SHARE = Number(process.env.CHAOS_DROP_SHARE ?? 0.3);
+// Short, so that connections whose disconnected event was dropped leave presence within the run.
+const LEASE_SECONDS = 5;
+// Lease + one periodic check (every 10 s) + the client's present retries (at most 10 s apart) + slack.
+const PRESENCE_BOUND_MS = (LEASE_SECONDS + 10 + 10 + 5) * 1000;
+const DROPS = { dropUpstream: [{ event: "connected", share: DROP_SHARE }, { event: "disconnected", share: DROP_SHARE }] };
 
 // The whole file is bounded: whatever hangs, the servers die with this process (harness exit hooks).
 const hardCap = setTimeout(() => {
@@ -164,12 +173,34 @@ describe("chaos: kill -9 and restart Redis, the emulator and the app while clien
   const devices = [];
 
   before(async () => {
-    sys = await startChaosSystem({ name: "chaos", redisPersistence: process.env.CHAOS_REDIS_PERSISTENCE ?? "always" });
+    sys = await startChaosSystem({
+      name: "chaos",
+      redisPersistence: process.env.CHAOS_REDIS_PERSISTENCE ?? "always",
+      appEnv: { Presence__LeaseSeconds: String(LEASE_SECONDS) },
+    });
+    await dropConnectionEvents();
   });
   after(async () => {
     await Promise.all(devices.map((d) => d.stop().catch(() => {})));
     await sys?.stop();
   });
+
+  /** The emulator forgets its faults when it restarts: set again after each start. */
+  async function dropConnectionEvents() {
+    const res = await http("PUT", `${sys.emulatorUrl}/_emulator/faults`, { body: DROPS });
+    assert.equal(res.status, 204, `setting the emulator's faults: ${res.status} ${res.text}`);
+  }
+
+  async function onlineIds() {
+    const res = await sys.api("GET", "/api/online?limit=1000");
+    return res.status === 200 ? res.body.users.map((u) => u.userId) : null;
+  }
+
+  /** Live connections per device session of the user ({d1: 1, d2: 1}); null while the app cannot say. */
+  async function connectionsByDevice(userId) {
+    const res = await sys.api("GET", `/api/users/${encodeURIComponent(userId)}/sessions`);
+    return res.status === 200 ? Object.fromEntries(res.body.sessions.map((s) => [s.device, s.connections])) : null;
+  }
 
   it("delivers every accepted send to every device of its audience exactly once, in order", { timeout: HARD_CAP_MS - 20_000 }, async () => {
     const runStart = Date.now();
@@ -230,7 +261,7 @@ describe("chaos: kill -9 and restart Redis, the emulator and the app while clien
     };
     // The first user's devices stay connected (only the faults make them reconnect): they show
     // what a steady tab sees, e.g. whether its room messages still come live after the emulator
-    // restarted (it keeps group membership in memory; the app restores it on "connected").
+    // restarted (it keeps user-group memberships in its state file, as the service keeps them).
     const steadyUser = users[0];
     const churners = devices.filter((d) => d.userId !== steadyUser).map((d) => churn(d));
 
@@ -258,6 +289,7 @@ describe("chaos: kill -9 and restart Redis, the emulator and the app while clien
         await sleep(downMs);
         entry.restartedAt = Date.now();
         await sys.restart(component);
+        if (component === "emulator") await dropConnectionEvents();
         entry.readyAt = Date.now();
       });
       busy[component] = run.catch(() => {});
@@ -331,7 +363,28 @@ describe("chaos: kill -9 and restart Redis, the emulator and the app while clien
     }
     latest = latestAgain;
     const notCaughtUp = lagging().map((d) => `${d.id} ${JSON.stringify(d.cursors())}`);
+
+    // ---- presence, with connected and disconnected events still being dropped ----
+    const expected = Object.fromEntries(users.map((u) => [u, { d1: 1, d2: 1, observer: 0 }]));
+    const presenceNow = async () => Object.fromEntries(await Promise.all(users.map(async (u) => [u, await connectionsByDevice(u)])));
+    const presenceProblems = [];
+    const connectedAt = Date.now();
+    await waitFor(async () => {
+      const online = await onlineIds();
+      return online !== null && users.every((u) => online.includes(u))
+        && JSON.stringify(await presenceNow()) === JSON.stringify(expected);
+    }, PRESENCE_BOUND_MS, "every user online with one connection per device", 500)
+      .catch(async () => presenceProblems.push(`while connected: ${JSON.stringify(await presenceNow())}, online ${JSON.stringify(await onlineIds())}`));
+    const connectedSettled = Date.now() - connectedAt;
     await Promise.all(devices.map((d) => d.stop()));
+    const stoppedAt = Date.now();
+    await waitFor(async () => {
+      const online = await onlineIds();
+      return online !== null && users.every((u) => !online.includes(u));
+    }, PRESENCE_BOUND_MS, "nobody online once every device stopped", 500)
+      .catch(async () => presenceProblems.push(`after stopping: online ${JSON.stringify((await onlineIds())?.filter((u) => users.includes(u)))}`));
+    const stoppedSettled = Date.now() - stoppedAt;
+    const stats = (await http("GET", `${sys.emulatorUrl}/_emulator/stats`)).body;
     const runEnd = Date.now();
 
     // ---- check ----
@@ -370,9 +423,9 @@ describe("chaos: kill -9 and restart Redis, the emulator and the app while clien
     }
     // Live vs sync for sends made while everything was up (answered at least 1 s before a kill, so the
     // push had left the emulator; made 5 s or more after a restart) to devices connected at the time,
-    // before the first emulator kill and after an emulator restart: the emulator keeps group
-    // membership in memory, so room messages reach devices live after its restart only if the
-    // app re-adds the members (RestoreGroupsAsync on each new connection).
+    // before the first emulator kill and after an emulator restart: room messages reach devices
+    // live after its restart only if their users' memberships outlived it (the emulator's state
+    // file, as the service keeps them; the app does not assert them again on connect).
     const firstEmulatorKill = Math.min(...faultLog.filter((f) => f.component === "emulator").map((f) => f.killedAt));
     const quiet = (s) => faultLog.every((f) => s.t1 + 1000 < f.killedAt || s.t0 > (f.readyAt ?? Infinity) + 5000);
     const sendByCid = new Map(sends.map((s) => [s.cid, s]));
@@ -417,11 +470,14 @@ describe("chaos: kill -9 and restart Redis, the emulator and the app while clien
     console.log(`  steady user ${steadyUser} (never churned) after the first emulator kill: ${JSON.stringify(steady)}`);
     console.log(`  devices: ${devices.reduce((a, d) => a + d.restarts, 0)} stop/start, ${devices.reduce((a, d) => a + d.reloads, 0)} reloads; nudged with sync() at the end: ${nudged.length ? nudged.join(", ") : "none"}`);
     console.log(`  client errors: ${JSON.stringify(clientErrors)}`);
+    console.log(`  presence: right ${connectedSettled} ms after every device caught up, empty ${stoppedSettled} ms after they stopped; `
+      + `upstream events dropped by the emulator since its last start ${stats?.upstream?.dropped} (share ${DROP_SHARE} of connected and disconnected)`);
     if (catchUpProblems.length) console.log(`  catch-up problems: ${JSON.stringify(catchUpProblems)}`);
     if (report.problems.length) console.log(`  problems (first ${report.problems.length}): ${JSON.stringify(report.problems, null, 1)}`);
 
     assert.deepEqual(nudged, [], "devices that caught up only when asked to sync(): a live push lost at a stream's end, never noticed");
     assert.deepEqual(catchUpProblems, [], "catching up after the faults");
+    assert.deepEqual(presenceProblems, [], "presence is right although connection events were dropped");
     assert.deepEqual(notCaughtUp, [], "every device caught up with every stream it reads");
     assert.ok(c.accepted > 0, "some sends were accepted");
     assert.ok(c.failed > 0, "some sends failed during the outages (the faults did bite)");

@@ -13,8 +13,11 @@ public sealed class FaultSettings
     public IReadOnlyList<UpstreamDropRule>? DropUpstream { get; init; }
 }
 
-/// <summary>Matches an upstream event by name (<c>connected</c>, <c>disconnected</c> or an invocation target) and optionally user.</summary>
-public sealed record UpstreamDropRule(string Event, string? UserId = null);
+/// <summary>
+/// Matches an upstream event by name (<c>connected</c>, <c>disconnected</c> or an invocation target) and optionally user;
+/// <paramref name="Share"/> (0 to 1) drops only that share of the matching events, at random (all when null).
+/// </summary>
+public sealed record UpstreamDropRule(string Event, string? UserId = null, double? Share = null);
 
 /// <summary>The current fault settings, swapped atomically so readers never see half an update.</summary>
 public sealed class Faults
@@ -37,7 +40,7 @@ public sealed class Faults
             if (string.Equals(rule.Event, @event, StringComparison.OrdinalIgnoreCase)
                 && (rule.UserId is null || string.Equals(rule.UserId, userId, StringComparison.Ordinal)))
             {
-                return true;
+                return rule.Share is not { } share || Random.Shared.NextDouble() < share;
             }
         }
         return false;

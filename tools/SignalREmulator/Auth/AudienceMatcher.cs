@@ -1,36 +1,33 @@
 namespace SignalREmulator.Auth;
 
 /// <summary>
-/// Decides whether a token's <c>aud</c> names the URL being called. The documented form is the request URL
-/// without query; the official SDK signs it with the query and without the port (spec §2.2, §3.2, §9),
-/// so both are accepted: scheme and host case-insensitive, port optional, trailing slash and query ignored
+/// Decides whether a token's <c>aud</c> names the URL being called on this service. The documented form is the
+/// request URL without query; the official SDK signs it with the query and without the port, and from the
+/// connection string's <c>Endpoint</c> even when the call goes to a <c>ServerEndpoint</c> (spec §2.2, §3.2, §9). So the
+/// scheme and host must be the service's <see cref="ServiceEndpoint"/> (case-insensitive), whatever address the
+/// request came to; the port is optional; the path must be the request's; trailing slash and query are ignored
 /// (except that a client audience naming a hub must name this hub).
 /// </summary>
 public static class AudienceMatcher
 {
-    public static bool Matches(IEnumerable<string> audiences, HttpRequest request, string path, string? hub)
+    public static bool Matches(IEnumerable<string> audiences, ServiceEndpoint service, HttpRequest request, string path, string? hub)
     {
         foreach (var audience in audiences)
         {
-            if (Matches(audience, request, path, hub)) return true;
+            if (Matches(audience, service, request, path, hub)) return true;
         }
         return false;
     }
 
-    public static bool Matches(string audience, HttpRequest request, string path, string? hub)
+    public static bool Matches(string audience, ServiceEndpoint service, HttpRequest request, string path, string? hub)
     {
         if (!Uri.TryCreate(audience, UriKind.Absolute, out var aud)) return false;
-        if (!string.Equals(aud.Scheme, request.Scheme, StringComparison.OrdinalIgnoreCase)) return false;
-
-        var requestHost = request.Host.Host;
-        if (!SameHost(aud.Host, requestHost)) return false;
+        if (!string.Equals(aud.Scheme, service.Scheme, StringComparison.OrdinalIgnoreCase)) return false;
+        var sameHost = service.IsListeningAddress ? SameHost(aud.Host, service.Host) : string.Equals(aud.Host, service.Host, StringComparison.OrdinalIgnoreCase);
+        if (!sameHost) return false;
 
         // An audience with no explicit port is what the SDK signs (it drops Port from the connection string).
-        if (!aud.IsDefaultPort)
-        {
-            var requestPort = request.Host.Port ?? request.HttpContext.Connection.LocalPort;
-            if (aud.Port != requestPort) return false;
-        }
+        if (!aud.IsDefaultPort && aud.Port != service.PortFor(request)) return false;
 
         if (!string.Equals(Normalize(aud.AbsolutePath), Normalize(path), StringComparison.OrdinalIgnoreCase)) return false;
 

@@ -11,7 +11,7 @@ public sealed class ClientEndpointMetadata;
 /// Authenticates client negotiate and connect requests: a valid access token for this hub, from
 /// <c>Authorization: Bearer</c> or the <c>access_token</c> query (browsers cannot set headers on WebSocket/SSE).
 /// </summary>
-public sealed class ClientAuthMiddleware(RequestDelegate next, TokenValidator tokens, ILogger<ClientAuthMiddleware> logger)
+public sealed class ClientAuthMiddleware(RequestDelegate next, TokenValidator tokens, ServiceEndpoint service, ILogger<ClientAuthMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -38,7 +38,7 @@ public sealed class ClientAuthMiddleware(RequestDelegate next, TokenValidator to
         }
 
         // Client tokens are signed with an access key or a temporary one; an Entra token is for REST calls only.
-        var (validated, error) = await tokens.ValidateAsync(token, audiences => AudienceMatcher.Matches(audiences, request, "/client", hub), entraAudience: null);
+        var (validated, error) = await tokens.ValidateAsync(token, audiences => AudienceMatcher.Matches(audiences, service, request, "/client", hub), entraAudience: null);
         if (validated is null)
         {
             logger.LogInformation("Client request to hub {Hub} rejected: {Reason}", hub, error);

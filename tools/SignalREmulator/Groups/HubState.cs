@@ -32,6 +32,35 @@ public sealed class HubState(string name, TimeProvider clock)
 
     public int ConnectionCount => _connections.Count;
 
+    /// <summary>Called after a user-group membership was added or removed (never under the hub's lock).</summary>
+    public Action? MembershipsChanged { get; init; }
+
+    /// <summary>The live user-group memberships, for <see cref="MembershipFile"/>.</summary>
+    internal IReadOnlyList<SavedMembership> Memberships()
+    {
+        lock (_gate)
+        {
+            var now = clock.GetUtcNow();
+            return [.. _userGroups.SelectMany(user => user.Value
+                .Where(m => m.Value.Expiry > now)
+                .Select(m => new SavedMembership(Name, user.Key, m.Key, m.Value.Expiry, m.Value.Updated, m.Value.WithoutTtl)))];
+        }
+    }
+
+    /// <summary>Memberships kept from before a restart (no connection exists yet to join them).</summary>
+    internal void Restore(IEnumerable<SavedMembership> saved)
+    {
+        lock (_gate)
+        {
+            foreach (var m in saved)
+            {
+                if (!_userGroups.TryGetValue(m.User, out var memberships)) _userGroups[m.User] = memberships = new(StringComparer.Ordinal);
+                memberships[m.Group] = new Membership(m.Expiry, m.Updated, m.WithoutTtl);
+                _updates = Math.Max(_updates, m.Updated);
+            }
+        }
+    }
+
     public void Add(ClientConnection connection)
     {
         lock (_gate)
@@ -127,6 +156,7 @@ public sealed class HubState(string name, TimeProvider clock)
                 foreach (var (_, connection) in connections) AddToGroupLocked(connection, group);
             }
         }
+        if (ttl != TimeSpan.Zero) MembershipsChanged?.Invoke();
     }
 
     public void RemoveUserFromGroup(string user, string group)
@@ -143,6 +173,7 @@ public sealed class HubState(string name, TimeProvider clock)
                 foreach (var (_, connection) in connections) RemoveFromGroupLocked(connection, group);
             }
         }
+        MembershipsChanged?.Invoke();
     }
 
     public void RemoveUserFromAllGroups(string user)
@@ -159,6 +190,7 @@ public sealed class HubState(string name, TimeProvider clock)
                 }
             }
         }
+        MembershipsChanged?.Invoke();
     }
 
     /// <summary>A live membership row, or (for <c>ttl=0</c> joins) one of the user's connections in the group.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using SignalREmulator.Admin;
+using SignalREmulator.Groups;
 
 namespace SignalREmulator.Rest;
 
@@ -45,6 +46,7 @@ public static class ErrorResults
 [JsonSerializable(typeof(ManagedIdentityToken))]
 [JsonSerializable(typeof(StatsSnapshot))]
 [JsonSerializable(typeof(FaultSettings))]
+[JsonSerializable(typeof(SavedMembership[]))]
 public sealed partial class EmulatorJson : JsonSerializerContext;
 
 public sealed record TokenResponse(string Token);

@@ -8,7 +8,7 @@ namespace SignalREmulator.Rest;
 /// The data-plane operations (spec §1.2, §1.4). Sends answer 202 whether or not anyone receives them;
 /// membership calls create the hub on demand so they work before its first client connects.
 /// </summary>
-public sealed class RestHandlers(HubRegistry hubs, HubFrames frames, AccessKeys keys, TemporaryAccessKeys temporaryKeys, EmulatorOptions options, TimeProvider clock)
+public sealed class RestHandlers(HubRegistry hubs, HubFrames frames, AccessKeys keys, TemporaryAccessKeys temporaryKeys, EmulatorOptions options, ServiceEndpoint service, TimeProvider clock)
 {
     public async Task<IResult> SendToHub(HttpContext context, string hub)
     {
@@ -154,7 +154,7 @@ public sealed class RestHandlers(HubRegistry hubs, HubFrames frames, AccessKeys 
         return Results.NoContent();
     }
 
-    /// <summary>A client token as the service would mint it: aud = this emulator's client URL, <c>asrs.s.uid</c>, exp.</summary>
+    /// <summary>A client token as the service would mint it: aud = the client URL on its Endpoint, <c>asrs.s.uid</c>, exp.</summary>
     public IResult GenerateToken(HttpContext context, string hub)
     {
         if (!TryHub(context, hub, out var name, out var error)) return error;
@@ -168,8 +168,8 @@ public sealed class RestHandlers(HubRegistry hubs, HubFrames frames, AccessKeys 
         var request = context.Request;
         var claims = new List<KeyValuePair<string, object>>
         {
-            // Without the port, as the SDK builds client audiences (spec §3.2).
-            new("aud", $"{request.Scheme}://{request.Host.Host}/client/?hub={name}"),
+            // From the Endpoint, without the port, as the SDK builds client audiences (spec §3.2).
+            new("aud", $"{service.AudienceBase}/client/?hub={name}"),
             new("iat", now),
             new("nbf", now),
             new("exp", now + minutes * 60L),

@@ -8,7 +8,7 @@ namespace SignalREmulator.Rest;
 /// operation), and the bearer token: an access-key JWT (HS256, <c>aud</c> = the request URL, <c>exp</c>) or a
 /// Microsoft Entra token for SignalR (<see cref="TokenValidator"/>).
 /// </summary>
-public sealed class RestPipeline(RequestDelegate next, Stats stats, Faults faults, TokenValidator tokens, ILogger<RestPipeline> logger)
+public sealed class RestPipeline(RequestDelegate next, Stats stats, Faults faults, TokenValidator tokens, ServiceEndpoint service, ILogger<RestPipeline> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -63,7 +63,7 @@ public sealed class RestPipeline(RequestDelegate next, Stats stats, Faults fault
         if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return "No bearer token.";
         var check = await tokens.ValidateAsync(
             authorization["Bearer ".Length..].Trim(),
-            audiences => AudienceMatcher.Matches(audiences, request, request.PathBase + request.Path, hub: null),
+            audiences => AudienceMatcher.Matches(audiences, service, request, request.PathBase + request.Path, hub: null),
             TestIssuer.SignalRResource);
         if (check.Token is null) return check.Error;
         // The service hands temporary keys only to Microsoft Entra callers (spec §2.3).

@@ -10,13 +10,12 @@ namespace SignalREmulator.Upstream;
 
 /// <summary>
 /// Delivers connection events and client invocations to the upstream (spec §4): POST with the
-/// <c>X-ASRS-*</c> headers, connection events retried a couple of times, invocation answers turned
+/// <c>X-ASRS-*</c> headers, each event tried once (the service retries nothing), invocation answers turned
 /// into Completions so a client's <c>invoke()</c> never hangs. Failures are logged and counted, never thrown.
 /// </summary>
 public sealed class UpstreamDispatcher : IDisposable
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
-    private static readonly TimeSpan[] Backoff = [TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1)];
 
     private readonly HttpClient _http;
     private readonly UpstreamSettings _settings;
@@ -76,57 +75,33 @@ public sealed class UpstreamDispatcher : IDisposable
             return;
         }
 
-        // Sends are not idempotent, so only connection events are retried.
-        var attempts = isMessage ? 1 : Backoff.Length + 1;
-        for (var attempt = 1; ; attempt++)
+        // One attempt, whatever the event: SignalR Service does not retry upstream calls (spec §4.3), and neither
+        // does the official emulator. A connected event that fails is simply lost to the upstream.
+        try
         {
-            string failure;
-            try
+            using var request = BuildRequest(url, upstream, work);
+            using var response = await _http.SendAsync(request, _stopping);
+            var status = (int)response.StatusCode;
+            if (isMessage ? status is not (200 or 204) : !response.IsSuccessStatusCode)
             {
-                using var request = BuildRequest(url, upstream, work);
-                using var response = await _http.SendAsync(request, _stopping);
-                var status = (int)response.StatusCode;
-                if (isMessage ? status is 200 or 204 : response.IsSuccessStatusCode)
-                {
-                    _stats.UpstreamDelivered();
-                    if (work.InvocationId is not null)
-                    {
-                        var body = await response.Content.ReadAsByteArrayAsync(_stopping);
-                        // A 200 body is a complete, framed Completion in the client's protocol: passed on raw.
-                        connection.TrySend(status == 200 && body.Length > 0 ? body : _frames.VoidCompletion(work.InvocationId));
-                    }
-                    return;
-                }
-                failure = $"status code {status}";
-                if (attempt >= attempts || !IsTransient(response.StatusCode))
-                {
-                    Fail(connection, work, failure, $"Invocation failed, status code {status}");
-                    return;
-                }
-            }
-            catch (Exception e) when (!_stopping.IsCancellationRequested && e is HttpRequestException or TaskCanceledException or IOException)
-            {
-                failure = e.Message;
-                if (attempt >= attempts)
-                {
-                    Fail(connection, work, failure, "Invocation failed, the upstream could not be reached");
-                    return;
-                }
-            }
-            catch (Exception) when (_stopping.IsCancellationRequested)
-            {
+                Fail(connection, work, $"status code {status}", $"Invocation failed, status code {status}");
                 return;
             }
-
-            _logger.LogInformation("Upstream {Event} for {ConnectionId} failed ({Failure}); retrying", work.Event, connection.Id, failure);
-            try
+            _stats.UpstreamDelivered();
+            if (work.InvocationId is not null)
             {
-                await Task.Delay(Backoff[attempt - 1], _stopping);
+                var body = await response.Content.ReadAsByteArrayAsync(_stopping);
+                // A 200 body is a complete, framed Completion in the client's protocol: passed on raw.
+                connection.TrySend(status == 200 && body.Length > 0 ? body : _frames.VoidCompletion(work.InvocationId));
             }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+        }
+        catch (Exception e) when (!_stopping.IsCancellationRequested && e is HttpRequestException or TaskCanceledException or IOException)
+        {
+            Fail(connection, work, e.Message, "Invocation failed, the upstream could not be reached");
+        }
+        catch (Exception) when (_stopping.IsCancellationRequested)
+        {
+            // The emulator is stopping.
         }
     }
 
@@ -159,9 +134,6 @@ public sealed class UpstreamDispatcher : IDisposable
     {
         if (work.InvocationId is not null) connection.TrySend(_frames.ErrorCompletion(work.InvocationId, error));
     }
-
-    private static bool IsTransient(HttpStatusCode status) =>
-        (int)status >= 500 || status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
 
     /// <summary><c>type: value</c> pairs as written in the token (short names), comma-separated (spec §4.2).</summary>
     internal static string ClaimsHeader(IReadOnlyList<TokenClaim> claims) =>
