@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using PushFunctions.Configuration;
 using PushFunctions.Delivery;
+using PushFunctions.Http;
 using PushFunctions.Presence;
 using PushFunctions.SignalR;
 
@@ -31,8 +32,8 @@ public static class Profile
         const string user = "profile-user"; // not connected: the emulator's delivery work is left out
         var stream = StreamName.ForUser(user);
         var payloadJson = "{\"k\":\"bench message 00000001 with a little text in it\",\"n\":1}";
-        using var document = JsonDocument.Parse(payloadJson);
-        var request = new SendRequest(document.RootElement.Clone(), null);
+        var sendBody = Encoding.UTF8.GetBytes($"{{\"payload\":{payloadJson}}}");
+        var request = new Body<SendRequest>(JsonSerializer.Deserialize<SendRequest>(sendBody, JsonBody.Options), null, sendBody);
         var message = SendValidation.Validate(stream, request, null, null).Message!;
         var argument = Encoding.UTF8.GetBytes(
             $"{{\"id\":\"{Guid.CreateVersion7():N}\",\"stream\":\"user:{user}\",\"seq\":1,\"from\":null,\"payload\":{payloadJson},\"sentAt\":\"{DateTimeOffset.UtcNow:O}\"}}");

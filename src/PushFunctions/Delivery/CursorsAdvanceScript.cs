@@ -13,5 +13,5 @@ public sealed class CursorsAdvanceScript() : RedisScript<CursorsAdvanceScript.In
     protected override RedisValue[] Arguments(Input input) =>
         input.Moves.SelectMany(m => new RedisValue[] { m.Stream, m.To.Seq, m.To.Epoch ?? "", m.LatestSeq }).ToArray();
 
-    protected override long Read(RedisResult reply) => (long)reply.ToDictionary()["moved"];
+    protected override long Read(RedisResult reply) => (long)new ScriptMap(reply)["moved"u8];
 }

@@ -10,7 +10,7 @@ public sealed class DeliveryFunctions(Publisher publisher, SyncService sync)
 {
     [Function("sendToUser")]
     [Accepts(Credential.Server)]
-    public async Task<Results<Accepted<SendAccepted>, ProblemHttpResult>> SendToUser(
+    public async Task<Results<AcceptedJson<SendAccepted>, ProblemHttpResult>> SendToUser(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "users/{userId}/messages")] HttpRequest request, string userId)
     {
         if (Problems.InvalidId("userId", userId) is { } invalid) return invalid;
@@ -18,21 +18,21 @@ public sealed class DeliveryFunctions(Publisher publisher, SyncService sync)
         if (body.Problem is { } malformed) return malformed;
 
         var stream = StreamName.ForUser(userId);
-        var send = SendValidation.Validate(stream, body.Value, SendValidation.IdempotencyKeyOf(request), body.Value?.From);
+        var send = SendValidation.Validate(stream, body, SendValidation.IdempotencyKeyOf(request), body.Value?.From);
         if (send.Message is not { } message) return SendRefusals.Of(send);
         return Accepted(stream, await publisher.PublishAsync(stream, message));
     }
 
     [Function("broadcast")]
     [Accepts(Credential.Server)]
-    public async Task<Results<Accepted<SendAccepted>, ProblemHttpResult>> Broadcast(
+    public async Task<Results<AcceptedJson<SendAccepted>, ProblemHttpResult>> Broadcast(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "broadcast")] HttpRequest request)
     {
         var body = await JsonBody.ReadAsync<SendRequest>(request);
         if (body.Problem is { } malformed) return malformed;
 
         var stream = StreamName.Broadcast;
-        var send = SendValidation.Validate(stream, body.Value, SendValidation.IdempotencyKeyOf(request), body.Value?.From);
+        var send = SendValidation.Validate(stream, body, SendValidation.IdempotencyKeyOf(request), body.Value?.From);
         if (send.Message is not { } message) return SendRefusals.Of(send);
         return Accepted(stream, await publisher.PublishAsync(stream, message));
     }
@@ -55,7 +55,7 @@ public sealed class DeliveryFunctions(Publisher publisher, SyncService sync)
         };
     }
 
-    private static Results<Accepted<SendAccepted>, ProblemHttpResult> Accepted(StreamName stream, AppendOutcome outcome) =>
-        SendRefusals.Of(outcome, stream) ?? (Results<Accepted<SendAccepted>, ProblemHttpResult>)
-            TypedResults.Accepted((string?)null, new SendAccepted(outcome.Message!.Id, stream.ToString(), outcome.Message.Seq));
+    private static Results<AcceptedJson<SendAccepted>, ProblemHttpResult> Accepted(StreamName stream, AppendOutcome outcome) =>
+        SendRefusals.Of(outcome, stream) ?? (Results<AcceptedJson<SendAccepted>, ProblemHttpResult>)
+            new AcceptedJson<SendAccepted>(new SendAccepted(outcome.Message!.Id, stream.ToString(), outcome.Message.Seq));
 }

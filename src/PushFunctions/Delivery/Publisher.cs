@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Text.Json;
+using CommunityToolkit.HighPerformance.Buffers;
 using Microsoft.Extensions.Options;
 using PushFunctions.Observability;
 using PushFunctions.SignalR;
@@ -31,14 +33,17 @@ public sealed class Publisher(
         if (outcome is not { Status: AppendStatus.Stored, Message: { } appended }) return outcome;
 
         var stored = new PushMessage(appended.Id, stream.ToString(), appended.Seq, appended.Epoch, message.From, message.Payload, appended.SentAt);
-        var argument = JsonSerializer.SerializeToUtf8Bytes(liveEvent?.Invoke(stored, appended) ?? stored, json.Value.SerializerOptions);
+        // The event's JSON goes into a pooled buffer (the payload's bytes copied once, from the request body) that the
+        // REST call writes out; it is returned when the call is over, retries included.
+        using var argument = new ArrayPoolBufferWriter<byte>(message.Payload.Length + LiveEventOverhead);
+        WriteJson(argument, liveEvent?.Invoke(stored, appended) ?? stored);
         try
         {
             await (stream.Kind switch
             {
-                StreamKind.User => signalR.SendToUserAsync(stream.Id, MessageEvent, argument),
-                StreamKind.Room => signalR.SendToGroupAsync(RoomGroup(stream.Id), RoomMessageEvent, argument),
-                _ => signalR.SendToAllAsync(MessageEvent, argument),
+                StreamKind.User => signalR.SendToUserAsync(stream.Id, MessageEvent, argument.WrittenMemory),
+                StreamKind.Room => signalR.SendToGroupAsync(RoomGroup(stream.Id), RoomMessageEvent, argument.WrittenMemory),
+                _ => signalR.SendToAllAsync(MessageEvent, argument.WrittenMemory),
             });
         }
         catch (SignalRException e)
@@ -47,5 +52,21 @@ public sealed class Publisher(
             logger.LogWarning("Live push of {Stream} seq {Seq} failed; clients will get it by sync. {Reason}", stream, appended.Seq, e.Message);
         }
         return outcome;
+    }
+
+    /// <summary>Room for the event's fields around the payload, so the buffer rarely grows.</summary>
+    private const int LiveEventOverhead = 512;
+
+    /// <summary>One JSON writer per thread, pointed at each event's buffer in turn: events are written without awaiting.</summary>
+    [ThreadStatic]
+    private static Utf8JsonWriter? writer;
+
+    private void WriteJson(IBufferWriter<byte> buffer, object liveEvent)
+    {
+        var output = writer ??= new Utf8JsonWriter(buffer);
+        output.Reset(buffer);
+        JsonSerializer.Serialize(output, liveEvent, liveEvent.GetType(), json.Value.SerializerOptions);
+        output.Flush();
+        output.Reset();
     }
 }

@@ -1,17 +1,18 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace PushFunctions.Delivery;
 
-/// <summary>Writes a stored JSON text as is, so payloads are never parsed on their way out.</summary>
-public sealed class RawJsonConverter : JsonConverter<string>
+/// <summary>Writes stored JSON (UTF-8) as is, so payloads are never parsed or transcoded on their way out.</summary>
+public sealed class RawJsonConverter : JsonConverter<ReadOnlyMemory<byte>>
 {
-    public override string Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    public override ReadOnlyMemory<byte> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         using var document = JsonDocument.ParseValue(ref reader);
-        return document.RootElement.GetRawText();
+        return JsonMarshal.GetRawUtf8Value(document.RootElement).ToArray();
     }
 
-    public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) =>
-        writer.WriteRawValue(value, skipInputValidation: true);
+    public override void Write(Utf8JsonWriter writer, ReadOnlyMemory<byte> value, JsonSerializerOptions options) =>
+        writer.WriteRawValue(value.Span, skipInputValidation: true);
 }

@@ -7,11 +7,12 @@ namespace PushFunctions.Delivery;
 public sealed class StreamAppendScript() : RedisScript<StreamAppendScript.Input, StreamAppendScript.Reply>("stream_functions.lua", "stream_append.lua")
 {
     /// <param name="Room">A room append's member sets; null for a user or broadcast stream.</param>
+    /// <param name="Payload">The payload's JSON, stored as its UTF-8 bytes (the app hands the request body's own).</param>
     /// <param name="NewEpoch">Used only if the stream's counter does not exist yet.</param>
     /// <param name="Idempotency">The sender's Idempotency-Key; null without one.</param>
     /// <param name="RequiredMember">A room append from a session: the user who must be a member (null for the server).</param>
     public sealed record Input(
-        StreamKeys Keys, RoomAudience? Room, string Id, string? From, string Payload, DateTimeOffset Now,
+        StreamKeys Keys, RoomAudience? Room, string Id, string? From, RedisValue Payload, DateTimeOffset Now,
         long MaxLength, TimeSpan MaxAge, string NewEpoch, IdempotencyKey? Idempotency, string? RequiredMember);
 
     /// <param name="Field">The record's field: <c>{from}:{key}</c>, so two senders' keys never meet.</param>
@@ -35,7 +36,7 @@ public sealed class StreamAppendScript() : RedisScript<StreamAppendScript.Input,
 
     protected override RedisKey[] Keys(Input input) => input.Room is { } room
         ? [input.Keys.Stream, input.Keys.Seq, input.Keys.Epoch, input.Keys.Idempotency, input.Keys.IdempotencyOrder, room.Members, room.Online]
-        : [input.Keys.Stream, input.Keys.Seq, input.Keys.Epoch, input.Keys.Idempotency, input.Keys.IdempotencyOrder];
+        : input.Keys.All;
 
     protected override RedisValue[] Arguments(Input input) =>
     [
@@ -46,14 +47,13 @@ public sealed class StreamAppendScript() : RedisScript<StreamAppendScript.Input,
 
     protected override Reply Read(RedisResult reply)
     {
-        var fields = reply.ToDictionary();
-        return (string?)fields["status"] switch
-        {
-            "stored" => new Reply.Stored((long)fields["seq"], (string)fields["epoch"]!, (long)fields["members"], (long)fields["online"]),
-            "replayed" => new Reply.Replayed((string)fields["id"]!, (long)fields["seq"], (long)fields["members"], (long)fields["online"]),
-            "key_reused" => new Reply.KeyReused(),
-            "not_member" => new Reply.NotAMember(),
-            var status => throw new InvalidOperationException($"stream_append.lua answered an unknown status '{status}'."),
-        };
+        var fields = new ScriptMap(reply);
+        if (fields.Is("status"u8, "stored"u8))
+            return new Reply.Stored((long)fields["seq"u8], (string)fields["epoch"u8]!, (long)fields["members"u8], (long)fields["online"u8]);
+        if (fields.Is("status"u8, "replayed"u8))
+            return new Reply.Replayed((string)fields["id"u8]!, (long)fields["seq"u8], (long)fields["members"u8], (long)fields["online"u8]);
+        if (fields.Is("status"u8, "key_reused"u8)) return new Reply.KeyReused();
+        if (fields.Is("status"u8, "not_member"u8)) return new Reply.NotAMember();
+        throw new InvalidOperationException($"stream_append.lua answered an unknown status '{(string?)fields["status"u8]}'.");
     }
 }

@@ -22,7 +22,7 @@ public sealed class StreamReadScript() : RedisScript<StreamReadScript.Input, Str
     public sealed record Reply(long LatestSeq, long OldestRetainedSeq, string Epoch, bool Restarted, IReadOnlyList<Entry> Entries);
 
     /// <summary>An entry as stored: the fields stream_append.lua writes.</summary>
-    public sealed record Entry(long Seq, string Id, string? From, DateTimeOffset SentAt, string Payload);
+    public sealed record Entry(long Seq, string Id, string? From, DateTimeOffset SentAt, ReadOnlyMemory<byte> Payload);
 
     protected override RedisKey[] Keys(Input input) => [input.Keys.Stream, input.Keys.Seq, input.Keys.Epoch];
 
@@ -34,9 +34,9 @@ public sealed class StreamReadScript() : RedisScript<StreamReadScript.Input, Str
 
     protected override Reply Read(RedisResult reply)
     {
-        var fields = reply.ToDictionary();
-        var entries = (RedisResult[])fields["entries"]!;
-        return new Reply((long)fields["latest"], (long)fields["oldest"], (string)fields["epoch"]!, (long)fields["restarted"] == 1,
+        var fields = new ScriptMap(reply);
+        var entries = (RedisResult[])fields["entries"u8]!;
+        return new Reply((long)fields["latest"u8], (long)fields["oldest"u8], (string)fields["epoch"u8]!, (long)fields["restarted"u8] == 1,
             Array.ConvertAll(entries, ReadEntry));
     }
 
@@ -46,7 +46,8 @@ public sealed class StreamReadScript() : RedisScript<StreamReadScript.Input, Str
         var parts = (RedisResult[])entry!;
         var entryId = (string)parts[0]!;
         var fields = (RedisResult[])parts[1]!;
-        string id = "", payload = "";
+        var id = "";
+        ReadOnlyMemory<byte> payload = default;
         string? from = null;
         long sentAt = 0;
         for (var i = 0; i + 1 < fields.Length; i += 2)
@@ -57,7 +58,7 @@ public sealed class StreamReadScript() : RedisScript<StreamReadScript.Input, Str
                 case "id": id = (string)value!; break;
                 case "from": from = (string?)value; break;
                 case "t": sentAt = (long)value; break;
-                case "p": payload = (string)value!; break;
+                case "p": payload = (byte[])value!; break;
             }
         }
         return new Entry(long.Parse(entryId.AsSpan(0, entryId.IndexOf('-'))), id, string.IsNullOrEmpty(from) ? null : from,

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using System.Security.Cryptography;
 using PushFunctions.Configuration;
 using PushFunctions.Redis;
 
@@ -14,18 +13,15 @@ public sealed class StreamStore(RedisConnection redis, IRoomAudiences rooms, IOp
     private static readonly StreamReadScript Read = new();
     public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
 
-    /// <summary>A short random id, used only if the stream's counter has to be made.</summary>
-    private static string NewEpoch() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
-
     public async Task<AppendOutcome> AppendAsync(StreamName stream, NewMessage message)
     {
         var policy = retention.Value.For(stream.Kind);
-        var id = Guid.CreateVersion7().ToString("N");
         var now = time.GetUtcNow();
+        var id = RandomIds.NewMessageId(now);
         var reply = await Append.RunAsync(redis.Database, new StreamAppendScript.Input(
             StreamKeys.Of(stream),
             stream.Kind == StreamKind.Room ? rooms.Of(stream.Id) : null,
-            id, message.From, message.Payload, now, policy.MaxLength, policy.MaxAge, NewEpoch(),
+            id, message.From, message.Payload, now, policy.MaxLength, policy.MaxAge, RandomIds.NewEpoch(),
             message.IdempotencyKey is { } key ? new($"{message.From}:{key}", message.RequestHash, IdempotencyWindow) : null,
             message.SenderMustBeMember ? message.From ?? "" : null));
 
@@ -50,7 +46,7 @@ public sealed class StreamStore(RedisConnection redis, IRoomAudiences rooms, IOp
     {
         var maxAge = retention.Value.For(stream.Kind).MaxAge;
         var reply = await Read.RunAsync(redis.Database, new StreamReadScript.Input(
-            StreamKeys.Of(stream), after, restartAfter, maxCount, maxBytes, time.GetUtcNow() - maxAge, maxAge, NewEpoch()));
+            StreamKeys.Of(stream), after, restartAfter, maxCount, maxBytes, time.GetUtcNow() - maxAge, maxAge, RandomIds.NewEpoch()));
         var name = stream.ToString();
         var messages = reply.Entries
             .Select(e => new PushMessage(e.Id, name, e.Seq, reply.Epoch, e.From, e.Payload, e.SentAt))

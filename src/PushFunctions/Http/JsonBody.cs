@@ -27,7 +27,8 @@ public static class JsonBody
         if (!Utf8.IsValid(bytes)) return new(default, Problems.BadRequest("The body is not valid UTF-8: send JSON encoded as UTF-8."));
         try
         {
-            return new(JsonSerializer.Deserialize<T>(bytes, Options), null);
+            // From the one buffer: a JsonSlice in the value is a place in these bytes.
+            return new(JsonSerializer.Deserialize<T>(bytes, Options), null, bytes);
         }
         catch (JsonException e)
         {

@@ -58,7 +58,7 @@ public sealed class RedisScript
 /// The one way to call a Lua script: one subclass per script, its typed wrapper. The subclass names what the
 /// script takes (<typeparamref name="TInput"/>), builds its KEYS and ARGV in the order the <c>.lua</c> file names
 /// them at its top, and reads its reply into <typeparamref name="TReply"/> (scripts answer a map of named fields,
-/// <c>{map = {...}}</c> in Lua, read with <see cref="RedisResult.ToDictionary"/>). A caller sees only
+/// <c>{map = {...}}</c> in Lua, read with <see cref="ScriptMap"/>, or <see cref="RedisResult.ToDictionary"/> off the hot path). A caller sees only
 /// <see cref="RunAsync"/>: typed input in, typed reply out.
 /// </summary>
 public abstract class RedisScript<TInput, TReply>

@@ -66,7 +66,7 @@ public sealed class RoomsFunctions(RoomService rooms, RoomStore store, Publisher
     /// <summary>From a session: the user must be a member and is the sender. From the server: <c>from</c> is optional.</summary>
     [Function("sendToRoom")]
     [Accepts(Credential.Server, Credential.Session)]
-    public async Task<Results<Accepted<RoomSendAccepted>, ProblemHttpResult>> Send(
+    public async Task<Results<AcceptedJson<RoomSendAccepted>, ProblemHttpResult>> Send(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "rooms/{roomId}/messages")] HttpRequest request, string roomId, FunctionContext context)
     {
         if (Invalid(roomId) is { } problem) return problem;
@@ -76,13 +76,13 @@ public sealed class RoomsFunctions(RoomService rooms, RoomStore store, Publisher
         var caller = context.GetCaller();
         var stream = StreamName.ForRoom(roomId);
         var from = caller.User?.UserId ?? body.Value?.From;
-        var send = SendValidation.Validate(stream, body.Value, SendValidation.IdempotencyKeyOf(request), from, senderMustBeMember: !caller.IsServer);
+        var send = SendValidation.Validate(stream, body, SendValidation.IdempotencyKeyOf(request), from, senderMustBeMember: !caller.IsServer);
         if (send.Message is not { } message) return SendRefusals.Of(send);
         var outcome = await publisher.PublishAsync(stream, message, (stored, appended) => new RoomMessageEvent(
             stored.Id, stored.Stream, stored.Seq, stored.Epoch, stored.From, stored.Payload, stored.SentAt, roomId, appended.Members, appended.Online));
         if (SendRefusals.Of(outcome, stream) is { } refused) return refused;
         var sent = outcome.Message!;
-        return TypedResults.Accepted((string?)null, new RoomSendAccepted(sent.Id, stream.ToString(), sent.Seq, sent.Members, sent.Online));
+        return new AcceptedJson<RoomSendAccepted>(new RoomSendAccepted(sent.Id, stream.ToString(), sent.Seq, sent.Members, sent.Online));
     }
 
     private async Task<Results<NoContent, ProblemHttpResult>> JoinAsync(string roomId, string userId)

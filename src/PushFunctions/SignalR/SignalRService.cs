@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using System.Collections.Concurrent;
 using System.Net;
+using System.Runtime.ExceptionServices;
 using System.Text;
 using System.Text.Json;
 using Polly;
@@ -26,7 +27,11 @@ public sealed class SignalRService : ISignalRService, IDisposable
     /// <summary>The one 404 that means "that connection is gone" (spec §1.1); any other 404 is a failure.</summary>
     internal const string ConnectionNotExisted = "Warning.Connection.NotExisted";
 
-    private readonly HttpClient http;
+    /// <summary>
+    /// The handler called directly: HttpClient would link a cancellation source per request and read every answer into
+    /// a buffer, and a send's answer is its status and headers alone.
+    /// </summary>
+    private readonly HttpMessageInvoker http;
     private readonly ConcurrentDictionary<string, byte[]> payloadPrefixes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Target> targets = new(StringComparer.Ordinal);
     private const int MaxCachedTargets = 10_000;
@@ -50,13 +55,15 @@ public sealed class SignalRService : ISignalRService, IDisposable
         var clientPath = $"{ClientPath}{Uri.EscapeDataString(hub)}";
         clientUrl = connection.ClientBaseEndpoint.GetLeftPart(UriPartial.Authority) + clientPath;
         clientAudience = WithoutPort(connection.Endpoint) + clientPath;
-        http = new HttpClient(handler ?? new SocketsHttpHandler
+        http = new HttpMessageInvoker(handler ?? new SocketsHttpHandler
         {
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             ConnectTimeout = TimeSpan.FromSeconds(2),
             MaxConnectionsPerServer = 256,
-        })
-        { Timeout = Timeout.InfiniteTimeSpan };
+            // The data-plane API has no redirects: one would be answered as a failure rather than followed (saves a
+            // redirect-following layer per call).
+            AllowAutoRedirect = false,
+        }, disposeHandler: true);
         pipeline = BuildPipeline();
     }
 
@@ -129,19 +136,21 @@ public sealed class SignalRService : ISignalRService, IDisposable
         var audience = target.Audience;
         try
         {
-            // Static callback with explicit state: no closure allocated per call. Headers go in as the text sent: the
-            // typed header values are formatted again for every request.
-            using var response = await pipeline.ExecuteAsync(static async (state, token) =>
+            // The pipeline's outcome, not its result: no wrapper that rethrows, and each strategy's state is one
+            // reference (the call), so their state machines stay small.
+            var context = ResilienceContextPool.Shared.Get(cancellationToken);
+            Outcome<HttpResponseMessage> outcome;
+            try
             {
-                using var request = new HttpRequestMessage(state.method, state.target.Uri);
-                request.Headers.TryAddWithoutValidation("Authorization", state.target.Bearer(await state.service.tokens.GetRestTokenAsync(state.target.Audience, token)));
-                if (state.body is { } body)
-                {
-                    request.Content = new PayloadContent(body);
-                    request.Content.Headers.TryAddWithoutValidation("Content-Type", JsonContentType);
-                }
-                return await state.service.http.SendAsync(request, token);
-            }, (service: this, method, target, body), cancellationToken);
+                outcome = await pipeline.ExecuteOutcomeAsync(
+                    static (context, call) => call.AttemptAsync(context.CancellationToken), context, new RestCall(this, method, target, body));
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
+            }
+            if (outcome.Exception is { } failed) ExceptionDispatchInfo.Throw(failed);
+            using var response = outcome.Result!;
 
             var errorCode = response.Headers.TryGetValues("x-ms-error-code", out var codes) ? codes.First() : null;
             if (response.IsSuccessStatusCode || (goneIsSuccess && response.StatusCode == HttpStatusCode.NotFound && errorCode == ConnectionNotExisted))
@@ -167,6 +176,31 @@ public sealed class SignalRService : ISignalRService, IDisposable
         string Operation() => $"{method} {audience}";
     }
 
+
+    /// <summary>One REST call: each attempt the pipeline makes sends it anew.</summary>
+    private sealed class RestCall(SignalRService service, HttpMethod method, Target target, PayloadBody? body)
+    {
+        /// <summary>One attempt. Failures come back as the outcome (the pipeline's strategies read them there), never thrown.</summary>
+        public async ValueTask<Outcome<HttpResponseMessage>> AttemptAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                // Headers go in as the text sent: the typed header values are formatted again for every request.
+                using var request = new HttpRequestMessage(method, target.Uri);
+                request.Headers.TryAddWithoutValidation("Authorization", target.Bearer(await service.tokens.GetRestTokenAsync(target.Audience, cancellationToken)));
+                if (body is { } payload)
+                {
+                    request.Content = new PayloadContent(payload);
+                    request.Content.Headers.TryAddWithoutValidation("Content-Type", JsonContentType);
+                }
+                return Outcome.FromResult(await service.http.SendAsync(request, cancellationToken));
+            }
+            catch (Exception e)
+            {
+                return Outcome.FromException<HttpResponseMessage>(e);
+            }
+        }
+    }
 
     /// <summary>
     /// A REST path as a request goes out: its URI (parsed once), its token audience, and the Authorization header
