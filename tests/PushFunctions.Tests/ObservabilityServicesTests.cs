@@ -2,6 +2,9 @@ using System.Net;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Identity;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using PushFunctions.Observability;
 using PushFunctions.Tests.Support;
 
@@ -13,6 +16,21 @@ namespace PushFunctions.Tests;
 /// </summary>
 public sealed class ObservabilityServicesTests
 {
+    [Theory]
+    [InlineData("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None)]          // "Request starting", "Request finished"
+    [InlineData("Microsoft.AspNetCore.Routing.EndpointMiddleware", LogLevel.Warning)] // "Executing endpoint", "Executed endpoint"
+    [InlineData("PushFunctions.Delivery.DeliveryFunctions", LogLevel.Information)]
+    public void ASP_NET_Core_per_request_lines_are_not_logged_and_the_apps_own_are(string category, LogLevel lowestWritten)
+    {
+        using var services = new ServiceCollection()
+            .AddObservability(new ConfigurationBuilder().Build())
+            .AddLogging(logging => logging.AddProvider(new WritesEverything()).SetMinimumLevel(LogLevel.Information))
+            .BuildServiceProvider();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(category);
+        foreach (var level in new[] { LogLevel.Information, LogLevel.Warning, LogLevel.Error })
+            Assert.Equal(level >= lowestWritten && lowestWritten != LogLevel.None, logger.IsEnabled(level));
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("")]
@@ -49,5 +67,15 @@ public sealed class ObservabilityServicesTests
         await new ManagedIdentityCredential(options).GetTokenAsync(new TokenRequestContext(["https://monitor.azure.com//.default"]));
         var request = Assert.Single(network.Requests, r => r.RequestUri!.AbsolutePath.Contains("token", StringComparison.OrdinalIgnoreCase));
         return Uri.UnescapeDataString(request.RequestUri!.Query);
+    }
+
+    /// <summary>A log provider that would write every line: what reaches it is what the filters let through.</summary>
+    private sealed class WritesEverything : ILoggerProvider, ILogger
+    {
+        public ILogger CreateLogger(string categoryName) => this;
+        public bool IsEnabled(LogLevel logLevel) => true;
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) { }
+        public void Dispose() { }
     }
 }

@@ -23,6 +23,8 @@ public static class ObservabilityServices
     /// <summary>ASP.NET Core's per-request log category ("Request starting ...", "Request finished ...").</summary>
     private const string HostingDiagnostics = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
+    private const string AspNetCore = "Microsoft.AspNetCore";
+
     public static IServiceCollection AddObservability(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddMetrics();
@@ -31,7 +33,11 @@ public static class ObservabilityServices
         // (for log scopes), and HttpClient then starts one more per REST call to carry that trace: about 1 KB and a
         // few µs per send (bench --stages). Those request logs are never shown (below Warning), so the logger is off;
         // with a trace exporter the activities still start, because the exporter listens.
-        services.AddLogging(logging => logging.AddFilter(HostingDiagnostics, LogLevel.None));
+        // ASP.NET Core's other per-request lines (the endpoint executing and executed) say what the host's own
+        // Executing/Executed lines say; in the worker each is a log message sent to the host over gRPC, on every request.
+        services.AddLogging(logging => logging
+            .AddFilter(HostingDiagnostics, LogLevel.None)
+            .AddFilter(AspNetCore, LogLevel.Warning));
 
         // Which exporters to add is decided here, while services are registered; the values are validated at start.
         var exporters = Settings.Read<ExporterOptions>(configuration);
