@@ -41,8 +41,13 @@ const MIN_SHARE_SAMPLE = 20;
 const DROP_SHARE = Number(process.env.CHAOS_DROP_SHARE ?? 0.3);
 // Short, so that connections whose disconnected event was dropped leave presence within the run.
 const LEASE_SECONDS = 5;
-// Lease + one periodic check (every 10 s) + the client's present retries (at most 10 s apart) + slack.
-const PRESENCE_BOUND_MS = (LEASE_SECONDS + 10 + 10 + 5) * 1000;
+// The periodic check runs under the host's timer lock: a host killed while holding it keeps it until its lease runs
+// out, and the next host takes it at its next try (host.json's singleton periods, 60 s each by default; the shortest
+// the host allows here, as an app setting overrides them in Azure).
+const TIMER_LOCK_SECONDS = 15;
+// Lease + one periodic check (every 10 s) + the client's present retries (at most 10 s apart) + the timer lock passing
+// from a killed host to the next (its lease, then the next try) + slack.
+const PRESENCE_BOUND_MS = (LEASE_SECONDS + 10 + 10 + 2 * TIMER_LOCK_SECONDS + 5) * 1000;
 const DROPS = { dropUpstream: [{ event: "connected", share: DROP_SHARE }, { event: "disconnected", share: DROP_SHARE }] };
 
 // The whole file is bounded: whatever hangs, the servers die with this process (harness exit hooks).
@@ -177,7 +182,11 @@ describe("chaos: kill -9 and restart Redis, the emulator, the app's host and its
     sys = await startChaosSystem({
       name: "chaos",
       redisPersistence: process.env.CHAOS_REDIS_PERSISTENCE ?? "always",
-      appEnv: { Presence__LeaseSeconds: String(LEASE_SECONDS) },
+      appEnv: {
+        Presence__LeaseSeconds: String(LEASE_SECONDS),
+        AzureFunctionsJobHost__singleton__listenerLockPeriod: `00:00:${TIMER_LOCK_SECONDS}`,
+        AzureFunctionsJobHost__singleton__listenerLockRecoveryPollingInterval: `00:00:${TIMER_LOCK_SECONDS}`,
+      },
     });
     await dropConnectionEvents();
   });
