@@ -35,7 +35,7 @@ internal readonly record struct PushWindow(long MinIntervalMs, int BudgetPerSeco
 /// <summary>online_push_changed.lua: presence changed; whose push covers it.</summary>
 internal static class OnlinePushChangedScript
 {
-    private static readonly RedisScript Script = RedisScript.Load<OnlineNotifier>("online_push_changed.lua");
+    private static readonly RedisScript Script = RedisScript.Load(typeof(OnlineNotifier), "online_push_functions.lua", "online_push_changed.lua");
 
     public static async Task<PushTurn> RunAsync(IDatabaseAsync database, PushWindow window) =>
         PushTurn.From(await Script.RunAsync(database, [OnlinePushKeys.Window, OnlinePushKeys.Pending, OnlinePushKeys.Audience],
@@ -45,7 +45,7 @@ internal static class OnlinePushChangedScript
 /// <summary>online_push_due.lua: whether a waiting change may be pushed now.</summary>
 internal static class OnlinePushDueScript
 {
-    private static readonly RedisScript Script = RedisScript.Load<OnlineNotifier>("online_push_due.lua");
+    private static readonly RedisScript Script = RedisScript.Load(typeof(OnlineNotifier), "online_push_functions.lua", "online_push_due.lua");
 
     public static async Task<PushTurn> RunAsync(IDatabaseAsync database, PushWindow window) =>
         PushTurn.From(await Script.RunAsync(database, [OnlinePushKeys.Window, OnlinePushKeys.Pending, OnlinePushKeys.Audience],

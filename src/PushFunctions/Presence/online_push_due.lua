@@ -12,13 +12,8 @@ local push_hold_ms = tonumber(ARGV[3]) -- longer than a push can take: until it 
 if redis.call('EXISTS', pending_key) == 0 then
   return {0}
 end
--- Opening the window is written in online_push_changed.lua too: a script cannot call another, and each is one atomic step.
-local audience = tonumber(redis.call('GET', audience_key) or '0')
-local interval_ms = math.max(min_interval_ms, math.ceil(audience * 1000 / budget_per_second))
-local now = redis.call('TIME')
-local now_ms = now[1] * 1000 + math.floor(now[2] / 1000)
-if redis.call('SET', window_key, now_ms, 'NX', 'PX', math.max(interval_ms, push_hold_ms)) then
-  redis.call('DEL', pending_key)
-  return {1, now_ms}
+local window_start = open_window(window_key, pending_key, audience_key, min_interval_ms, budget_per_second, push_hold_ms)
+if window_start then
+  return {1, window_start}
 end
 return {-1, redis.call('PTTL', window_key)}
