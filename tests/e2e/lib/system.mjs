@@ -601,15 +601,13 @@ export async function startSystem(options = {}) {
        * (an upstream event the emulator stopped waiting for, a coalesced online push at its window's end) is over.
        */
       async restQuiet(quietMs = 1_500, timeoutMs = 20_000) {
-        const deadline = Date.now() + timeoutMs;
         let last = (await sys.emulatorStats()).restCalls;
         let since = Date.now();
-        while (Date.now() - since < quietMs) {
-          if (Date.now() > deadline) throw new Error(`the app still made REST calls ${timeoutMs} ms later`);
-          await new Promise((resolve) => setTimeout(resolve, 100));
+        await waitFor(async () => {
           const now = (await sys.emulatorStats()).restCalls;
           if (now !== last) { last = now; since = Date.now(); }
-        }
+          return Date.now() - since >= quietMs;
+        }, timeoutMs, `${quietMs} ms without a REST call from the app`, 100);
       },
       /** Last lines of a process's output: "app" (the host, its worker's log in it), "emulator" or "redis-server". */
       logTail(which = "app", n = 40) {
