@@ -8,6 +8,7 @@
 #   --profile (only the one-call-at-a-time hot-path sections)
 #   --in-process (the app in this process behind the local Functions host, instead of its worker process behind
 #   it as Azure runs it: the difference is what the host hop costs)
+#   --app DIR (the worker runs from DIR, e.g. a package made by scripts/package.sh, instead of the Release build output)
 #   --stages (user sends only, the app in its worker process: its CPU and bytes per send, and per stage, from perf
 #   and the runtime's allocation events; --rounds 3, --stacks for the stacks behind each stage)
 # Needs redis-server on PATH (scripts/ensure-deps.sh installs it). Results: see bench/RESULTS.md.

@@ -15,11 +15,12 @@ namespace PushFunctions.Bench;
 /// false: each instance is the local Functions host (tools/FunctionsHost, in this process) running the app's build output as
 /// its worker process, as Azure runs it (the app in a process of its own: its CPU and allocations are its own); true: the same host with the app in this process (no worker process, no hop)
 /// </param>
-public sealed record Topology(bool Cluster, int Instances, bool InProcess)
+/// <param name="AppDirectory">the folder the worker runs from: the app's Release build output, or a package (scripts/package.sh's artifacts/package)</param>
+public sealed record Topology(bool Cluster, int Instances, bool InProcess, string AppDirectory)
 {
     public override string ToString() =>
         $"{(Cluster ? "Redis Cluster (3 masters)" : "one redis-server")}, {Instances} app instance{(Instances > 1 ? "s" : "")}, " +
-        (InProcess ? "the app in-process behind the local Functions host" : "the app in its worker process behind the local Functions host");
+        (InProcess ? "the app in-process behind the local Functions host" : $"the app in its worker process behind the local Functions host, from {AppDirectory}");
 }
 
 /// <summary>
@@ -79,7 +80,7 @@ public sealed class BenchSystem : IAsyncDisposable
                 // The load tool's clients ping every 15 s; leave the defaults (30 s client timeout).
             });
             var urls = new List<string>();
-            for (var i = 0; i < topology.Instances; i++) urls.Add(await system.StartAppAsync(userStreamMaxLength, topology.InProcess, profiled));
+            for (var i = 0; i < topology.Instances; i++) urls.Add(await system.StartAppAsync(userStreamMaxLength, topology, profiled));
             system.AppServices = topology.InProcess ? system._apps[0].Services : system.AppServicesHere(userStreamMaxLength);
             if (urls.Count > 1) system._proxy = await RoundRobinProxy.StartAsync(urls);
             system.AppUrl = system._proxy?.Url ?? urls[0];
@@ -109,14 +110,14 @@ public sealed class BenchSystem : IAsyncDisposable
         ["Presence__LeaseSeconds"] = "3600",
     };
 
-    private async Task<string> StartAppAsync(int userStreamMaxLength, bool inProcess, bool profiled)
+    private async Task<string> StartAppAsync(int userStreamMaxLength, Topology topology, bool profiled)
     {
         var settings = Settings(userStreamMaxLength);
         // The host hands its settings to the worker as environment variables: the worker's runtime knobs go the same way.
-        if (!inProcess) foreach (var (name, value) in AppProcess.Environment(profiled)) settings[name] = value;
+        if (!topology.InProcess) foreach (var (name, value) in AppProcess.Environment(profiled)) settings[name] = value;
         var host = await LocalFunctionsHost.StartAsync(new FunctionsHostOptions
         {
-            AppDirectory = AppDirectory(),
+            AppDirectory = topology.AppDirectory,
             Urls = "http://127.0.0.1:0",
             Settings = settings,
             ConfigureLogging = logging =>
@@ -128,7 +129,7 @@ public sealed class BenchSystem : IAsyncDisposable
                 logging.AddFilter("Host.Triggers.Timer", LogLevel.None);
                 logging.AddSimpleConsole(o => o.SingleLine = true);
             },
-            InProcessApp = inProcess ? (worker, configuration) => worker.AddPushFunctions(configuration) : null,
+            InProcessApp = topology.InProcess ? (worker, configuration) => worker.AddPushFunctions(configuration) : null,
         });
         _apps.Add(host);
         return host.Url;
@@ -156,7 +157,8 @@ public sealed class BenchSystem : IAsyncDisposable
     }
 
     /// <summary>The app's build output (src/PushFunctions/bin/Release/net10.0): what the host runs, unmodified.</summary>
-    private static string AppDirectory() => System.IO.Path.Combine(System.IO.Path.GetDirectoryName(ClusterScript())!, "..", "src", "PushFunctions", "bin", "Release", "net10.0");
+    /// <summary>The app's Release build output (bench/run.sh builds it): what the worker runs unless a package is named.</summary>
+    public static string BuildOutput() => System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(ClusterScript())!, "..", "src", "PushFunctions", "bin", "Release", "net10.0"));
 
     /// <summary>The repository's scripts/redis-cluster.sh: the one way the tests and the benchmark make a cluster.</summary>
     private static string ClusterScript()

@@ -54,7 +54,8 @@ namespace PushFunctions.Bench
                 quick ? 3 : 10,
                 args.Contains("--profile"),
                 int.Parse(Value("--profile-iterations") ?? (quick ? "1000" : "5000")),
-                new Topology(args.Contains("--cluster"), int.Parse(Value("--instances") ?? "1"), InProcess(args, stages)),
+                new Topology(args.Contains("--cluster"), int.Parse(Value("--instances") ?? "1"), InProcess(args, stages),
+                    Path.GetFullPath(Value("--app") ?? BenchSystem.BuildOutput())),
                 stages,
                 int.Parse(Value("--rounds") ?? "3"));
         }
@@ -115,8 +116,7 @@ namespace PushFunctions.Bench
                 return;
             }
 
-            // Warm-up: JIT and connection pools, not measured.
-            await PhaseAsync(kinds[0], "warm-up", Path.Ours, TimeSpan.FromSeconds(options.Quick ? 1 : 3), record: false);
+            await WarmUpAsync(kinds[0]);
             foreach (var kind in kinds)
             {
                 var ours = await PhaseAsync(kind, "ours", Path.Ours, options.Duration);
@@ -194,6 +194,25 @@ namespace PushFunctions.Bench
         }
 
         /// <summary>
+        /// User sends until tiered compilation has done its work, not measured: its background compiler shows in the CPU
+        /// per send (this process and the app's worker processes), which falls slice after slice until
+        /// then. A fixed 3 s left the worker's CPU per send 2-3x its steady figure in the first measured phase, a fixed
+        /// 20 s the first of several rounds 2x the others. --quick: one slice (a smoke check).
+        /// </summary>
+        private async Task WarmUpAsync(SendKind user)
+        {
+            var previous = double.MaxValue;
+            for (var slice = 0; slice < (options.Quick ? 1 : 20); slice++)
+            {
+                var phase = (await PhaseAsync(user, "warm-up", Path.Ours, TimeSpan.FromSeconds(options.Quick ? 1 : 3), record: false))!;
+                var cpu = phase.CpuUsPerSend + phase.AppCpuUsPerSend;
+                if (slice >= 3 && cpu > 0.9 * previous) break;
+                previous = Math.Min(previous, cpu);
+            }
+            await Task.Delay(TimeSpan.FromSeconds(options.Quick ? 0 : 2));
+        }
+
+        /// <summary>
         /// User sends only, the app in its own process: untraced rounds of ours and of the floor alternated (CPU per
         /// send of each process, sends/s, latency), then one round under perf (the app's CPU by stage) and one under
         /// the runtime's allocation ticks (its bytes by stage).
@@ -201,16 +220,7 @@ namespace PushFunctions.Bench
         private async Task StagesAsync(SendKind user)
         {
             var app = _system.AppProcess ?? throw new InvalidOperationException("--stages needs the app in its own process (its worker).");
-            // Warm until tiered compilation has done its work: its background compiler shows in the app's CPU per send,
-            // which falls slice after slice until then (a fixed 20 s left the first measured round 2x the others).
-            var previous = double.MaxValue;
-            for (var slice = 0; slice < 20; slice++)
-            {
-                var cpu = (await PhaseAsync(user, "warm-up", Path.Ours, TimeSpan.FromSeconds(3), record: false))!.AppCpuUsPerSend;
-                if (slice >= 3 && cpu > 0.9 * previous) break;
-                previous = Math.Min(previous, cpu);
-            }
-            await Task.Delay(TimeSpan.FromSeconds(2));
+            await WarmUpAsync(user);
             var ours = new List<PhaseResult>();
             var floor = new List<PhaseResult>();
             for (var r = 0; r < options.StageRounds; r++)

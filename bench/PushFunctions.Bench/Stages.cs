@@ -86,6 +86,8 @@ public static class SendStages
     [
         ("Grpc.", Worker),
         ("Google.Protobuf", Worker),
+        // The worker's gRPC channel to the host is HTTP/2 through System.Net.Http; the app's REST calls are HTTP/1.1.
+        ("System.Net.Http.Http2", Worker),
         ("Microsoft.AspNetCore.Server.Kestrel", HttpIn),
         ("Microsoft.AspNetCore.Hosting", HttpIn),
         ("Microsoft.AspNetCore.Routing", HttpIn),
