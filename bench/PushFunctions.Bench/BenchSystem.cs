@@ -156,7 +156,6 @@ public sealed class BenchSystem : IAsyncDisposable
             Func<Microsoft.Azure.Functions.Worker.Middleware.FunctionExecutionDelegate, Microsoft.Azure.Functions.Worker.Middleware.FunctionExecutionDelegate> middleware) => this;
     }
 
-    /// <summary>The app's build output (src/PushFunctions/bin/Release/net10.0): what the host runs, unmodified.</summary>
     /// <summary>The app's Release build output (bench/run.sh builds it): what the worker runs unless a package is named.</summary>
     public static string BuildOutput() => System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(ClusterScript())!, "..", "src", "PushFunctions", "bin", "Release", "net10.0"));
 

@@ -196,8 +196,8 @@ namespace PushFunctions.Bench
         /// <summary>
         /// User sends until tiered compilation has done its work, not measured: its background compiler shows in the CPU
         /// per send (this process and the app's worker processes), which falls slice after slice until
-        /// then. A fixed 3 s left the worker's CPU per send 2-3x its steady figure in the first measured phase, a fixed
-        /// 20 s the first of several rounds 2x the others. --quick: one slice (a smoke check).
+        /// then. Through the worker a fixed 3 s leaves the first measured phase at 2-3x the steady CPU per send, and a
+        /// fixed 20 s the first of several rounds at 2x the others. --quick: one slice (a smoke check).
         /// </summary>
         private async Task WarmUpAsync(SendKind user)
         {
