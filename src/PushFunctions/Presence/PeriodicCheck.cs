@@ -20,7 +20,8 @@ namespace PushFunctions.Presence;
 /// one lease after that read (less <see cref="LeaseSkew"/>), because a lease made since cannot expire sooner. Until
 /// then a tick touches nothing (no Redis, no REST). A restore or a waiting push this instance left is read when it
 /// is due; one another instance left after the read is seen at the next read: at the latest one lease later when
-/// nobody's lease is due before. After work, the next tick reads again. A fresh instance reads at its first tick. The figures are in docs/DESIGN.md ("Periodic work").
+/// nobody's lease is due before. After work, the next tick reads again. A fresh instance reads at its first tick.
+/// The figures are in docs/DESIGN.md ("Periodic work").
 /// </summary>
 public sealed class PeriodicCheck(
     PresenceStore presence, LeaseReconciler leases, OnlineNotifier notifier, GroupRestoreQueue restores, RoomService rooms,
