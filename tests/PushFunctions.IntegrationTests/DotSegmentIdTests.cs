@@ -64,6 +64,7 @@ public sealed class DotSegmentIdTests(PushSystem system)
         Assert.Equal(204, (await api.ServerAsync(HttpMethod.Put, $"/api/rooms/{room}/members/{bystander}")).Code);
         await using var watched = await system.ConnectAsync(await api.LoginAsync(bystander));
         var caller = await api.LoginAsync(PushSystem.NewId("caller"));
+        await system.RestQuietAsync();
         var before = system.Emulator.Stats.Snapshot().RestCallsByOperation;
 
         var calls = DotIds.SelectMany(id => BodyCalls(id, bystander, room)

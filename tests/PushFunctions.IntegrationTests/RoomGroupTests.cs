@@ -30,6 +30,7 @@ public sealed class RoomGroupTests(PushSystem system)
         // Redis loses the membership of one room and the record; SignalR Service still holds both memberships.
         await Rooms.RemoveAsync(lost, user);
         await Rooms.ForgetGroupsInStepAsync(user);
+        await system.RestQuietAsync();
         var before = system.Emulator.Stats.Snapshot().RestCallsByOperation;
 
         await using var connection = await system.ConnectAsync(await api.LoginAsync(user));
@@ -54,6 +55,7 @@ public sealed class RoomGroupTests(PushSystem system)
         var user = PushSystem.NewId("steady");
         Assert.Equal(204, (await api.ServerAsync(HttpMethod.Put, $"/api/rooms/{PushSystem.NewId("room")}/members/{user}")).Code);
         var session = await api.LoginAsync(user);
+        await system.RestQuietAsync();
         var before = system.Emulator.Stats.Snapshot().RestCallsByOperation;
 
         await using var connection = await system.ConnectAsync(session);

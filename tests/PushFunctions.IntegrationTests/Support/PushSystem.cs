@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using FunctionsHost.Tests.Support;
 using Microsoft.Extensions.Logging;
 using SignalREmulator;
@@ -86,6 +87,23 @@ public sealed class PushSystem : IAsyncLifetime
 
     /// <summary>Connects as a browser would: negotiate at the app with the session token, then the emulator's WebSocket.</summary>
     public Task<PushConnection> ConnectAsync(Session session) => PushConnection.ConnectAsync(App.Url + "/api", session.Token, TimeSpan.FromSeconds(20));
+
+    /// <summary>
+    /// Waits until the app has made no REST call for a second: what earlier tests left in flight (an upstream event
+    /// still being handled, a connection's groups asserted again) is over before a test counts REST calls of its own.
+    /// </summary>
+    public Task RestQuietAsync()
+    {
+        var quiet = TimeSpan.FromSeconds(1);
+        var last = Emulator.Stats.RestCalls;
+        var since = Stopwatch.GetTimestamp();
+        return Eventually.TrueAsync(() =>
+        {
+            var now = Emulator.Stats.RestCalls;
+            if (now != last) (last, since) = (now, Stopwatch.GetTimestamp());
+            return Task.FromResult(Stopwatch.GetElapsedTime(since) >= quiet);
+        }, $"{quiet.TotalSeconds} s without a REST call from the app");
+    }
 }
 
 [CollectionDefinition(Name)]

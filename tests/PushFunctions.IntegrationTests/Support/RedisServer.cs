@@ -37,7 +37,9 @@ public sealed class RedisCluster : ITestRedis
         try
         {
             for (var i = 0; i < masters; i++)
-                cluster._nodes.Add(await RedisServer.StartAsync("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000"));
+                // The bus port chosen free too: by default it is the node's port + 10000, which another process may hold.
+                cluster._nodes.Add(await RedisServer.StartAsync("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000",
+                    "--cluster-port", RedisServer.FreePort().ToString()));
             await cluster.CreateAsync();
             return cluster;
         }
