@@ -53,9 +53,10 @@ start_cluster() {
   for _ in $(seq "$MASTERS"); do
     port=$(free_port)
     mkdir -p "$dir/$port"
+    # The cluster bus port is chosen free too: by default it is port + 10000, which another process may hold.
     # Its own session, so that a Ctrl-C of the caller's terminal group does not stop it half-way.
     setsid redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir/$port" \
-      --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000 \
+      --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000 --cluster-port "$(free_port)" \
       --loglevel warning --logfile "$dir/$port/redis.log" --daemonize no </dev/null >/dev/null 2>&1 &
     echo $! >"$dir/$port/pid"
     node_ports+=("$port")

@@ -334,10 +334,14 @@ export async function startChaosSystem(options = {}) {
   const cluster = options.cluster ?? process.env.CHAOS_REDIS_CLUSTER === "1";
   const instances = options.instances ?? Number(process.env.CHAOS_INSTANCES ?? 1);
   const nodes = cluster ? 3 : 1;
-  const ports = await distinctFreePorts(2 + nodes + (instances > 1 ? instances : 0));
+  // A cluster node's bus port is chosen free too (and kept across restarts): by default it is its port + 10000,
+  // which another process may hold.
+  const busPorts = cluster ? nodes : 0;
+  const ports = await distinctFreePorts(2 + nodes + (instances > 1 ? instances : 0) + busPorts);
   const [emulatorPort, appPort] = ports;
   const redisPorts = ports.slice(2, 2 + nodes);
-  const instancePorts = instances > 1 ? ports.slice(2 + nodes) : [appPort];
+  const instancePorts = instances > 1 ? ports.slice(2 + nodes, 2 + nodes + instances) : [appPort];
+  const redisBusPorts = ports.slice(ports.length - busPorts);
   const redisPort = redisPorts[0];
   const apiUrl = `http://127.0.0.1:${appPort}`;
   const emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
@@ -354,7 +358,8 @@ export async function startChaosSystem(options = {}) {
         ...(persistence === "none" ? ["--appendonly", "no"] : ["--appendonly", "yes", "--appendfsync", persistence]), "--save", "",
         "--aof-use-rdb-preamble", "no", "--loglevel", "notice",
         // A restarted node finds its slots and peers again in nodes.conf (in its dir).
-        ...(cluster ? ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000"] : []),
+        ...(cluster ? ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000",
+          "--cluster-port", String(redisBusPorts[i])] : []),
       ],
       cwd: dir,
       env: baseEnv(),
