@@ -556,6 +556,9 @@ export async function startSystem(options = {}) {
     }
     if (instances > 1) proxy = await roundRobinProxy(appPort, appUrls);
     for (const [i, instance] of apps.entries()) {
+      // Its own line first: another process that took the port before the host bound it would answer the health
+      // check too (a worker's listener does), and the host would fail to start.
+      await instance.waitForLine(/Host started: .* listening on /, 90_000, "its 'Host started' line");
       await waitFor(async () => {
         if (!instance.alive) throw instance.died("/api/health answered 200");
         const res = await fetch(`${appUrls[i]}/api/health`, { signal: AbortSignal.timeout(3000) }).catch(() => null);
