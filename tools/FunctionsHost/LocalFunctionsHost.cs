@@ -111,6 +111,13 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         var cleanup = new List<Func<ValueTask>>();
         try
         {
+            // Before anything else in this process binds a port 0 that could be the front's.
+            var listeners = ListenerReservation.Reserve(options.Urls);
+            cleanup.Add(() =>
+            {
+                listeners.Dispose();
+                return ValueTask.CompletedTask;
+            });
             RpcServer? rpc = null;
             WorkerSupervisor? workers = null;
             IReadOnlyList<FunctionInfo> functions;
@@ -129,7 +136,7 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
                 functions = FunctionInfo.ReadMetadataFile(Path.Combine(appDirectory, "functions.metadata"));
             }
 
-            var builder = HttpFront.CreateBuilder(options.Urls, settings.CorsAllowedOrigins, loggers);
+            var builder = HttpFront.CreateBuilder(options.Urls, listeners, settings.CorsAllowedOrigins, loggers);
             InProcessWorkerBuilder? app = null;
             if (options.InProcessApp is { } configureApp)
             {

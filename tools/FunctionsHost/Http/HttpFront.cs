@@ -20,10 +20,11 @@ public static class HttpFront
     /// <summary>The host's request body limit (ScriptConstants.DefaultMaxRequestBodySize).</summary>
     public const long MaxRequestBodySize = 104_857_600;
 
-    public static WebApplicationBuilder CreateBuilder(string urls, IReadOnlyList<string> corsOrigins, ILoggerFactory loggers)
+    public static WebApplicationBuilder CreateBuilder(string urls, ListenerReservation listeners, IReadOnlyList<string> corsOrigins, ILoggerFactory loggers)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseUrls(urls);
+        builder.WebHost.UseSockets(sockets => sockets.CreateBoundListenSocket = listeners.CreateBoundListenSocket);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodySize);
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggers);
