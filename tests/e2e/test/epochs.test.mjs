@@ -41,7 +41,11 @@ describe("epochs: Redis loses data while browsers are connected", () => {
     const userId = uid("flush");
     const session = await sys.login(userId);
     const tab = browser(sys, session);
+    const answered = await sys.upstreamEventsAnswered();
     await tab.client.start();
+    // The connection's arrival (its connected event and its present invocation) is handled before Redis loses the
+    // session: handled after, it would find no session and close the connection before anything new came live.
+    await waitFor(async () => (await sys.upstreamEventsAnswered()) >= answered + 2, 10_000, "its connected event and present invocation answered");
     for (let n = 1; n <= 3; n += 1) await send(userId, n);
     await waitFor(() => tab.delivered().length === 3, 10_000, "the first three messages");
 
