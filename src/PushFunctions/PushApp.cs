@@ -107,6 +107,7 @@ public static class PushApp
         .AddSingleton<StreamStore>()
         .AddSingleton<SyncCursors>()
         .AddSingleton<Publisher>()
+        .AddSingleton<SyncGate>()
         .AddSingleton<SyncService>();
 
     private static IServiceCollection AddRooms(this IServiceCollection services) => services

@@ -6,6 +6,11 @@ public sealed class RateLimitOptions
 {
     public const string Section = "RateLimit";
 
+    /// <summary>A bucket holds this many seconds' worth of requests: the burst a caller may send at once.</summary>
+    public const int BurstSeconds = 2;
+
+    public int SessionBurst => BurstSeconds * SessionPerSecond;
+
     public int UserRate => UserPerSecond ?? 2 * SessionPerSecond;
 
     /// <summary>Requests per second per session.</summary>

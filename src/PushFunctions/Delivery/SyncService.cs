@@ -11,12 +11,19 @@ namespace PushFunctions.Delivery;
 /// ahead of the stream, or whose seq now holds another message (Redis lost data) starts over from what the stream
 /// holds now, with recovered false.
 /// </summary>
-public sealed class SyncService(StreamStore streams, SyncCursors cursors, IRoomMemberships rooms, IOptions<LimitsOptions> limits, PushTelemetry telemetry)
+public sealed class SyncService(StreamStore streams, SyncCursors cursors, IRoomMemberships rooms, SyncGate gate, IOptions<LimitsOptions> limits, PushTelemetry telemetry)
 {
     public const int PageSize = 500;
 
-    public async Task<SyncOutcome> SyncAsync(PushUser user, IReadOnlyDictionary<string, StreamPosition> requested)
+    public async Task<SyncOutcome> SyncAsync(PushUser user, IReadOnlyDictionary<string, StreamPosition> requested, CancellationToken cancellation)
     {
+        using var turn = await gate.EnterAsync(user.SessionId, cancellation);
+        if (!turn.IsAcquired)
+        {
+            telemetry.Refused(PushTelemetry.Refusals.SyncQueue);
+            return new SyncOutcome(SyncStatus.TooManyWaiting);
+        }
+
         var roomsTask = rooms.RoomsOfAsync(user.UserId);
         var serverCursorsTask = cursors.GetAllAsync(user.UserId);
 

@@ -9,4 +9,6 @@ public enum SyncStatus
     NotReadable,
     /// <summary>The cursor for <see cref="SyncOutcome.Stream"/> is below 0.</summary>
     NegativeCursor,
+    /// <summary>More of this session's syncs are waiting on this instance than its rate-limit burst.</summary>
+    TooManyWaiting,
 }

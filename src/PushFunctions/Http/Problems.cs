@@ -15,6 +15,13 @@ public static class Problems
     public static ProblemHttpResult TooLarge(string title) => Result(StatusCodes.Status413PayloadTooLarge, title);
     public static ProblemHttpResult Unprocessable(string title) => Result(StatusCodes.Status422UnprocessableEntity, title);
 
+    /// <summary>429 with Retry-After (the same wait as the rate limits' shortest).</summary>
+    public static ProblemHttpResult TooManyRequests(HttpResponse response, string title)
+    {
+        response.Headers.RetryAfter = "1";
+        return Result(StatusCodes.Status429TooManyRequests, title);
+    }
+
     /// <summary>400 naming the id and the rule when <paramref name="value"/> is not a valid user or room id; null when it is.</summary>
     public static ProblemHttpResult? InvalidId(string name, string? value) =>
         Ids.IsValid(value) ? null : BadRequest($"The {name} must be {Ids.Rule}.");

@@ -56,7 +56,7 @@ public sealed class RateLimits(IOptions<RateLimitOptions> options, CredentialChe
     private static RateLimitPartition<string> Bucket(string key, int perSecond) =>
         RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
         {
-            TokenLimit = perSecond * 2, // a burst of two seconds' worth
+            TokenLimit = perSecond * RateLimitOptions.BurstSeconds,
             TokensPerPeriod = perSecond,
             ReplenishmentPeriod = TimeSpan.FromSeconds(1),
             QueueLimit = 0,

@@ -22,6 +22,8 @@ public sealed class PushTelemetry
     {
         public const string RateLimit = "rate_limit";
         public const string UserRateLimit = "user_rate_limit";
+        /// <summary>429: more of a session's syncs wait on the instance than its burst (<c>SyncGate</c>).</summary>
+        public const string SyncQueue = "sync_queue";
         /// <summary>401: credentials missing or wrong.</summary>
         public const string Credentials = "credentials";
         /// <summary>403: valid credentials of a kind the function does not accept.</summary>

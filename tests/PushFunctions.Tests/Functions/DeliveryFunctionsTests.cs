@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using PushFunctions.Delivery;
 using PushFunctions.Security;
 
@@ -122,6 +123,34 @@ public class DeliveryFunctionsTests(FunctionTestHost host) : IClassFixture<Funct
 
         var response = await Invocation.ExecuteAsync(result, host.Services);
         Assert.Equal(StatusCodes.Status413PayloadTooLarge, response.Status);
+    }
+
+    [Fact]
+    public async Task A_sync_past_its_session_s_waiting_syncs_is_429_with_Retry_After_and_another_session_s_is_not_held()
+    {
+        // A burst of 2 (1 per second): the gate holds 2 running and 2 waiting syncs of the session, then refuses.
+        using var limited = FunctionTestHost.With(new() { ["RateLimit:SessionPerSecond"] = "1" });
+        var gate = limited.Services.GetRequiredService<SyncGate>();
+        var held = new[] { await gate.EnterAsync("s1", default), await gate.EnterAsync("s1", default) };
+        var waiting = new[] { gate.EnterAsync("s1", default).AsTask(), gate.EnterAsync("s1", default).AsTask() };
+        Assert.All(waiting, w => Assert.False(w.IsCompleted));
+        var request = Invocation.Request("POST", "/api/sync", "{}");
+        request.HttpContext.RequestServices = limited.Services;
+        request.HttpContext.Response.Body = new MemoryStream();
+
+        var result = await limited.Create<DeliveryFunctions>().Sync(request, Invocation.Context("sync", caller: Invocation.Session(sessionId: "s1")).Object);
+
+        await result.Result.ExecuteAsync(request.HttpContext);
+        var response = await Response.ReadAsync(request.HttpContext);
+        Assert.Equal(StatusCodes.Status429TooManyRequests, response.Status);
+        Assert.StartsWith("More than 2 of this session's syncs are running", response.ProblemTitle);
+        Assert.Equal("1", response.Headers.RetryAfter.ToString());
+        using (var other = await gate.EnterAsync("s2", default)) Assert.True(other.IsAcquired, "another session has its own turns");
+        held[0].Dispose();
+        using (var first = await waiting[0]) Assert.True(first.IsAcquired, "a finished sync lets the oldest waiting one in");
+        held[1].Dispose();
+        using var second = await waiting[1];
+        Assert.True(second.IsAcquired);
     }
 
     private const int RequestBodyLimit = (int)PushFunctions.Http.RequestSizeMiddleware.MaxBodyBytes;
