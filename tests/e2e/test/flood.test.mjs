@@ -1,6 +1,7 @@
 // One session cannot stall everyone. A user in 8 rooms holding 30 messages of 60 KB each (14 MB)
-// floods with 24 concurrent syncs (within their burst); each answer holds at most Limits__SyncAnswerBytes
-// (1 MiB) and says more: true, and another user's empty sync stays fast. Both latencies are printed.
+// floods with 24 concurrent syncs (within their burst; the instance runs them two at a time); each answer holds at
+// most Limits__SyncAnswerBytes (1 MiB) and says more: true, and another user's empty sync stays fast. Both latencies
+// are printed.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { pool, startSystem, uid } from "../lib/system.mjs";
