@@ -62,17 +62,26 @@ export async function pool(n, concurrency, fn) {
   return results;
 }
 
-/** A free TCP port on 127.0.0.1 (the OS picks it). */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
+/**
+ * A free TCP port on 127.0.0.1 (the OS picks it), listened on until `release()`: a port 0 that another process (or
+ * one of this system's) binds meanwhile cannot be this one. Release it just before starting what must listen on it.
+ */
+export async function holdPort() {
+  const srv = net.createServer();
+  srv.unref();
+  await new Promise((resolve, reject) => srv.once("error", reject).listen(0, "127.0.0.1", resolve));
+  let released;
+  return {
+    port: srv.address().port,
+    release: () => (released ??= new Promise((resolve) => srv.close(() => resolve()))),
+  };
+}
+
+/** A free TCP port on 127.0.0.1 (the OS picks it), released at once. */
+export async function freePort() {
+  const held = await holdPort();
+  await held.release();
+  return held.port;
 }
 
 /**
@@ -401,7 +410,7 @@ export async function roundRobinProxy(port, targets) {
   });
   server.keepAliveTimeout = 1000;
   await new Promise((resolve, reject) => server.once("error", reject).listen(port, "127.0.0.1", resolve));
-  return { close: () => { server.closeAllConnections(); server.close(); } };
+  return { port: server.address().port, close: () => { server.closeAllConnections(); server.close(); } };
 }
 
 /**
@@ -499,10 +508,12 @@ export async function startSystem(options = {}) {
   let app;
   const apps = [];
   let proxy;
+  let heldPorts = [];
   const stopAll = async () => {
     for (const c of connections) await c.stop().catch(() => {});
     connections.clear();
     proxy?.close();
+    await Promise.all(heldPorts.map((held) => held.release()));
     await Promise.all([...apps, emulator].filter(Boolean).map((c) => c.stop()));
     if (redis) await redis.stop();
     await cluster?.stop();
@@ -512,8 +523,12 @@ export async function startSystem(options = {}) {
   try {
     if (!cluster) await startRedis();
 
-    const appPort = await freePort();
-    const apiBase = `http://127.0.0.1:${appPort}`;
+    // The instances' ports are held until each host starts; with more than one, the proxy listens from now on.
+    const instances = options.instances ?? DEFAULT_INSTANCES;
+    heldPorts = await Promise.all(Array.from({ length: instances }, () => holdPort()));
+    const appUrls = heldPorts.map((held) => `http://127.0.0.1:${held.port}`);
+    if (instances > 1) proxy = await roundRobinProxy(0, appUrls);
+    const apiBase = instances === 1 ? appUrls[0] : `http://127.0.0.1:${proxy.port}`;
     const [emuCmd, emuArgs] = entryCommand(EMULATOR_DLL);
     emulator = new Child("emulator", emuCmd, [
       ...emuArgs, "--port", "0", "--host", "127.0.0.1", "--access-key", accessKey,
@@ -525,15 +540,13 @@ export async function startSystem(options = {}) {
     const listening = await emulator.waitForLine(/SignalREmulator listening on (http\S+)/, 5_000, "its listening line");
     const emulatorUrl = listening[1].replace(/\/$/, "");
 
-    const instances = options.instances ?? DEFAULT_INSTANCES;
     const [hostCmd, hostArgs] = entryCommand(HOST_DLL);
-    const appUrls = [];
     // One host id for the system's instances (they share their timers' locks, as one app's instances do).
     const hostId = `e2e-${randomBytes(6).toString("hex")}`;
     const storageConnection = await storage();
     for (let i = 0; i < instances; i++) {
-      const appUrl = instances === 1 ? apiBase : `http://127.0.0.1:${await freePort()}`;
-      app = new Child("app", hostCmd, [...hostArgs, "--app-dir", APP_DIR, "--urls", appUrl], {
+      await heldPorts[i].release();
+      app = new Child("app", hostCmd, [...hostArgs, "--app-dir", APP_DIR, "--urls", appUrls[i]], {
         cwd: ROOT,
         env: {
           ...baseEnv(),
@@ -552,12 +565,10 @@ export async function startSystem(options = {}) {
       });
       children.push(app);
       apps.push(app);
-      appUrls.push(appUrl);
     }
-    if (instances > 1) proxy = await roundRobinProxy(appPort, appUrls);
     for (const [i, instance] of apps.entries()) {
-      // Its own line first: another process that took the port before the host bound it would answer the health
-      // check too (a worker's listener does), and the host would fail to start.
+      // Its own line first: another process that took the port in the moment between its release and the host's
+      // start would answer the health check too (a worker's listener does), and the host would fail to start.
       await instance.waitForLine(/Host started: .* listening on /, 90_000, "its 'Host started' line");
       await waitFor(async () => {
         if (!instance.alive) throw instance.died("/api/health answered 200");
