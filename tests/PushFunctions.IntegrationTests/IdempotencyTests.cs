@@ -13,6 +13,7 @@ public sealed class IdempotencyTests(PushSystem system)
         var api = system.Api;
         var userId = PushSystem.NewId("idem");
         var key = "key-" + Guid.NewGuid().ToString("N");
+        await system.RestQuietAsync();
         var pushesBefore = system.Emulator.Stats.RestCallsFor("sendToUser");
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => api.SendToUserRawAsync(userId, "{\"once\":true}", key)));

@@ -19,7 +19,7 @@
 // Each incarnation of a process appends to the same log file (<logDir>/<name>.log) after a
 // "==== start #N" marker line, so a log reads as the component's whole life during the run.
 import { execFile, spawn } from "node:child_process";
-import { APP_DIR, freePort, http as e2eHttp, roundRobinProxy, storage, waitFor } from "../../e2e/lib/system.mjs";
+import { APP_DIR, holdPort, http as e2eHttp, roundRobinProxy, storage, waitFor } from "../../e2e/lib/system.mjs";
 import { randomBytes } from "node:crypto";
 import { appendFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
@@ -38,7 +38,7 @@ const LOG_ROOT = path.join(ROOT, ".run/chaos-logs");
 // ---- small utilities -----------------------------------------------------------------------
 
 // The end-to-end harness's helpers; only the HTTP time limit differs: short, as calls during outages must fail fast.
-export { freePort, waitFor };
+export { waitFor };
 
 /** One HTTP call: {status, headers, body, text}. Throws on network errors. */
 export const http = (method, url, options = {}) => e2eHttp(method, url, { timeoutMs: 10_000, ...options });
@@ -337,7 +337,11 @@ export async function startChaosSystem(options = {}) {
   // A cluster node's bus port is chosen free too (and kept across restarts): by default it is its port + 10000,
   // which another process may hold.
   const busPorts = cluster ? nodes : 0;
-  const ports = await distinctFreePorts(2 + nodes + (instances > 1 ? instances : 0) + busPorts);
+  // Held (listened on) until just before what uses them first starts: nothing else can bind them meanwhile. A
+  // component restarted after a kill binds its port again; in between, the port is free for anyone.
+  const held = await Promise.all(Array.from({ length: 2 + nodes + (instances > 1 ? instances : 0) + busPorts }, () => holdPort()));
+  const ports = held.map((h) => h.port);
+  const release = (...used) => Promise.all(held.filter((h) => used.includes(h.port)).map((h) => h.release()));
   const [emulatorPort, appPort] = ports;
   const redisPorts = ports.slice(2, 2 + nodes);
   const instancePorts = instances > 1 ? ports.slice(2 + nodes, 2 + nodes + instances) : [appPort];
@@ -410,6 +414,7 @@ export async function startChaosSystem(options = {}) {
     if (stopped) return;
     stopped = true;
     proxy?.close();
+    await Promise.all(held.map((h) => h.release()));
     await Promise.all([app.stop(), emulator.stop()]);
     await redis.stop();
     rmSync(redisDir, { recursive: true, force: true });
@@ -417,13 +422,19 @@ export async function startChaosSystem(options = {}) {
   };
 
   try {
+    await release(...redisPorts, ...redisBusPorts);
     await redis.start({ readyTimeoutMs: 20_000 });
     if (cluster) {
       await createCluster(redisPorts);
       clusterCreated = true;
     }
-    if (instances > 1) proxy = await roundRobinProxy(appPort, instancePorts.map((p) => `http://127.0.0.1:${p}`));
+    if (instances > 1) {
+      await release(appPort);
+      proxy = await roundRobinProxy(appPort, instancePorts.map((p) => `http://127.0.0.1:${p}`));
+    }
+    await release(emulatorPort);
     await emulator.start({ readyTimeoutMs: 90_000 });
+    await release(...instancePorts);
     await app.start({ readyTimeoutMs: 90_000 });
     await waitFor(async () => (await httpAnswers(`${apiUrl}/api/health`))?.status === 200, 30_000, "/api/health 200");
   } catch (err) {
@@ -479,8 +490,3 @@ export async function startChaosSystem(options = {}) {
   return sys;
 }
 
-async function distinctFreePorts(n) {
-  const ports = new Set();
-  while (ports.size < n) ports.add(await freePort());
-  return [...ports];
-}
