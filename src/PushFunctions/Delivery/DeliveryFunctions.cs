@@ -48,7 +48,8 @@ public sealed class DeliveryFunctions(Publisher publisher, SyncService sync)
         {
             { Status: SyncStatus.Synced, Response: { } response } => TypedResults.Ok(response),
             { Status: SyncStatus.TooManyWaiting } => Problems.TooManyRequests(request.HttpContext.Response,
-                $"More than {SyncGate.InFlight} of this session's syncs are running and too many more are waiting: wait for their answers, then sync again."),
+                $"More than {SyncGate.InFlight} of this session's syncs are running and too many more are waiting: wait for their answers, then sync again.",
+                RateLimits.ShortestWait),
             { Status: SyncStatus.NotReadable, Stream: var stream } => Problems.Forbidden(
                 $"You may not read stream '{stream}': only your own user stream, broadcast and rooms you are a member of."),
             { Status: SyncStatus.NegativeCursor, Stream: var stream } => Problems.BadRequest($"The cursor for '{stream}' must be 0 or more."),

@@ -23,7 +23,7 @@ public sealed class HealthFunctions(RedisConnection redis, ISignalRService signa
             await signalRUp ? "up" : "down");
         if (report.Status == "healthy") return TypedResults.Ok(report);
 
-        request.HttpContext.Response.Headers.RetryAfter = ((int)Problems.RetryAfter.TotalSeconds).ToString();
+        Problems.SetRetryAfter(request.HttpContext.Response, Problems.RetryAfter);
         return TypedResults.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 

@@ -15,12 +15,16 @@ public static class Problems
     public static ProblemHttpResult TooLarge(string title) => Result(StatusCodes.Status413PayloadTooLarge, title);
     public static ProblemHttpResult Unprocessable(string title) => Result(StatusCodes.Status422UnprocessableEntity, title);
 
-    /// <summary>429 with Retry-After (the same wait as the rate limits' shortest).</summary>
-    public static ProblemHttpResult TooManyRequests(HttpResponse response, string title)
+    /// <summary>429, with <paramref name="retryAfter"/> set on the response the result is written to.</summary>
+    public static ProblemHttpResult TooManyRequests(HttpResponse response, string title, TimeSpan retryAfter)
     {
-        response.Headers.RetryAfter = "1";
+        SetRetryAfter(response, retryAfter);
         return Result(StatusCodes.Status429TooManyRequests, title);
     }
+
+    /// <summary>Retry-After in whole seconds, rounded up.</summary>
+    public static void SetRetryAfter(HttpResponse response, TimeSpan delay) =>
+        response.Headers.RetryAfter = ((int)Math.Ceiling(delay.TotalSeconds)).ToString();
 
     /// <summary>400 naming the id and the rule when <paramref name="value"/> is not a valid user or room id; null when it is.</summary>
     public static ProblemHttpResult? InvalidId(string name, string? value) =>
@@ -33,7 +37,7 @@ public static class Problems
     public static Task WriteAsync(HttpContext context, int status, string title, TimeSpan? retryAfter = null)
     {
         if (context.Response.HasStarted) return Task.CompletedTask;
-        if (retryAfter is { } delay) context.Response.Headers.RetryAfter = ((int)Math.Ceiling(delay.TotalSeconds)).ToString();
+        if (retryAfter is { } delay) SetRetryAfter(context.Response, delay);
         return Result(status, title).ExecuteAsync(context);
     }
 }

@@ -16,6 +16,9 @@ namespace PushFunctions.Http;
 public sealed class RateLimits(IOptions<RateLimitOptions> options, CredentialChecks checks) : IDisposable
 {
     public const string Refusal = "Too many requests from these credentials; slow down and retry after the Retry-After delay.";
+
+    /// <summary>The shortest wait a refusal asks for (Retry-After counts whole seconds).</summary>
+    public static readonly TimeSpan ShortestWait = TimeSpan.FromSeconds(1);
     private static readonly RateLimitPartition<string> Unlimited = RateLimitPartition.GetNoLimiter("unlimited");
 
     private readonly PartitionedRateLimiter<HttpRequest> limiter = Limiter(options.Value, checks);
@@ -33,8 +36,8 @@ public sealed class RateLimits(IOptions<RateLimitOptions> options, CredentialChe
     {
         using var lease = acquired;
         if (lease.IsAcquired) return null;
-        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var delay) ? delay : TimeSpan.FromSeconds(1);
-        return retryAfter < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : retryAfter;
+        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var delay) ? delay : ShortestWait;
+        return retryAfter < ShortestWait ? ShortestWait : retryAfter;
     }
 
     private static PartitionedRateLimiter<HttpRequest> Limiter(RateLimitOptions settings, CredentialChecks checks)
